@@ -1,0 +1,72 @@
+/* The path from early boot to the app: boot information from the device tree,
+ * the console, libmm, the app's address space, then libc_glue's start. */
+#include <arch/bootinfo.h>
+#include <arch/console.h>
+#include <arch/csr.h>
+#include <arch/exit.h>
+#include <arch/fdt.h>
+#include <arch/layout.h>
+
+#include <mm/page.h>
+#include <mm/uvm.h>
+#include <mm/vm.h>
+
+#include "arch_internal.h"
+
+/* Written once here before libmm starts; read-only afterwards. */
+static struct boot_info boot_info;
+
+const struct boot_info *arch_boot_info(void)
+{
+    return &boot_info;
+}
+
+static void add_reserved(uint64_t base, uint64_t size)
+{
+    if (boot_info.nr_reserved < BOOT_MAX_RESERVED)
+        boot_info.reserved[boot_info.nr_reserved++] = (struct mem_range){ base, size };
+    else
+        panic("boot: too many reserved ranges");
+}
+
+/* Fill boot_info from the device tree, then reserve the image and the tree. */
+static void bootinfo_init(uint64_t hartid, uint64_t dtb_pa)
+{
+    const void *dtb = (const void *)phys_to_virt(dtb_pa);
+    int err = fdt_fill_boot_info(dtb, &boot_info);
+    console_init();
+    if (err < 0)
+        panic("boot: the device tree at %p is not valid (%d)", (void *)dtb_pa, err);
+    boot_info.hartid = hartid;
+    boot_info.dtb_pa = dtb_pa;
+    add_reserved(KERNEL_PHYS_BASE, (uint64_t)__image_end - KERNEL_VIRT_BASE);
+    add_reserved(PGROUNDDOWN(dtb_pa), PGROUNDUP(dtb_pa + boot_info.dtb_size) - PGROUNDDOWN(dtb_pa));
+    if (boot_info.nr_ram == 0)
+        panic("boot: the device tree lists no memory");
+}
+
+/* Build the app's address space and return its initial stack pointer. */
+static uint64_t app_space_init(void)
+{
+    pagetable_t pt = uvmmake(0);
+    uint64_t sp = pt ? uvm_boot_image(pt) : 0;
+    if (!sp)
+        panic("boot: out of memory while mapping the app image");
+    uvm_set_current(pt);
+    arch_write_satp(MAKE_SATP(virt_to_phys((uint64_t)pt)));
+    arch_sfence_vma_all();
+    return sp;
+}
+
+/* Called by entry.S on the boot stack, running in the high half. */
+void arch_boot(uint64_t hartid, uint64_t dtb_pa)
+{
+    trap_init();
+    bootinfo_init(hartid, dtb_pa);
+    kinit();
+    kvminit();
+    kvminithart();
+    uint64_t sp = app_space_init();
+    csr_set(sstatus, SSTATUS_FS_INITIAL);   /* the app may use the FPU */
+    arch_call_on_stack(capsule_start, 0, 0, sp);
+}

@@ -1,0 +1,17 @@
+/* Leaving the guest: the app's exit status becomes QEMU's exit status. */
+#ifndef ARCH_EXIT_H
+#define ARCH_EXIT_H
+
+/* Exit statuses for deaths the libOS reports (128 + the POSIX signal number). */
+#define EXIT_STATUS_SIGILL      132
+#define EXIT_STATUS_SIGTRAP     133
+#define EXIT_STATUS_SIGABRT     134
+#define EXIT_STATUS_SIGBUS      135
+#define EXIT_STATUS_SIGSEGV     139
+
+/* Stop the machine with status (0..255; other values are truncated to 8 bits
+ * as POSIX exit does).  Uses the sifive,test device from the device tree;
+ * without one, SBI system reset (which QEMU maps to status 0 or 1). */
+void arch_exit(int status) __attribute__((noreturn));
+
+#endif

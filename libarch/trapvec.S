@@ -1,0 +1,69 @@
+/* The trap vector: saves the whole integer context on this hart's trap stack
+ * (sscratch holds its top while not in a trap, 0 while in one), turns the FPU
+ * off for the handler (libOS code must not touch FP registers; a use traps),
+ * calls trap_dispatch(frame) and restores. */
+#include <arch/csr.h>
+#include <arch/trap.h>
+
+.macro SAVE_GPRS
+    sd      x1, TF_REG(1)(sp)
+    sd      x3, TF_REG(3)(sp)
+    sd      x4, TF_REG(4)(sp)
+    .irp i, 5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+    sd      x\i, TF_REG(\i)(sp)
+    .endr
+.endm
+
+    .section .text
+    .balign 4
+    .globl trap_entry
+trap_entry:
+    csrrw   sp, sscratch, sp        /* sp = trap stack top, or 0 when nested */
+    bnez    sp, from_outside
+    csrrw   sp, sscratch, sp        /* nested: back to the current (trap) stack */
+    addi    sp, sp, -TF_SIZE
+    SAVE_GPRS
+    addi    t0, sp, TF_SIZE
+    sd      t0, TF_SP(sp)           /* the interrupted sp */
+    sd      zero, TF_SCRATCH(sp)    /* still inside a trap on return */
+    j       saved
+from_outside:
+    addi    sp, sp, -TF_SIZE
+    SAVE_GPRS
+    csrr    t0, sscratch
+    sd      t0, TF_SP(sp)           /* the interrupted sp */
+    addi    t0, sp, TF_SIZE
+    sd      t0, TF_SCRATCH(sp)      /* the trap stack top, back into sscratch on return */
+    csrw    sscratch, zero
+saved:
+    csrr    t0, sepc
+    sd      t0, TF_SEPC(sp)
+    csrr    t0, sstatus
+    sd      t0, TF_SSTATUS(sp)
+    csrr    t0, scause
+    sd      t0, TF_SCAUSE(sp)
+    csrr    t0, stval
+    sd      t0, TF_STVAL(sp)
+    li      t0, SSTATUS_FS
+    csrc    sstatus, t0
+    /* A frame record for backtraces across the trap: fp = frame, ra = sepc. */
+    mv      a0, sp
+    ld      fp, TF_S0(sp)
+    call    trap_dispatch
+
+    .globl trap_return
+trap_return:
+    ld      t0, TF_SEPC(sp)
+    csrw    sepc, t0
+    ld      t0, TF_SSTATUS(sp)
+    csrw    sstatus, t0
+    ld      t0, TF_SCRATCH(sp)
+    csrw    sscratch, t0
+    ld      x1, TF_REG(1)(sp)
+    ld      x3, TF_REG(3)(sp)
+    ld      x4, TF_REG(4)(sp)
+    .irp i, 5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+    ld      x\i, TF_REG(\i)(sp)
+    .endr
+    ld      sp, TF_SP(sp)
+    sret

@@ -1,0 +1,155 @@
+/* The system calls newlib needs (it is built with its own syscalls off):
+ * console I/O, the heap break, exit and process identity. */
+#include <errno.h>
+#include <sys/stat.h>
+#include <sys/times.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <arch/console.h>
+#include <arch/exit.h>
+
+#include <mm/errno.h>
+#include <mm/uvm.h>
+
+#undef errno
+extern int errno;
+
+#define STDIN   0
+#define STDOUT  1
+#define STDERR  2
+
+static int is_console(int fd)
+{
+    return fd == STDIN || fd == STDOUT || fd == STDERR;
+}
+
+int _write(int fd, const void *buf, size_t len)
+{
+    if (fd != STDOUT && fd != STDERR) {
+        errno = EBADF;
+        return -1;
+    }
+    console_write(buf, len);
+    return (int)len;
+}
+
+int _read(int fd, void *buf, size_t len)
+{
+    (void)buf;
+    (void)len;
+    if (fd != STDIN) {
+        errno = EBADF;
+        return -1;
+    }
+    return 0;   /* no console input yet: end of file */
+}
+
+void *_sbrk(ptrdiff_t incr)
+{
+    uint64 old = uvm_brk();
+    if (incr != 0 && uvm_set_brk(old + (uint64)incr) < 0) {
+        errno = ENOMEM;
+        return (void *)-1;
+    }
+    return (void *)old;
+}
+
+void _exit(int status)
+{
+    arch_exit(status);
+}
+
+int _close(int fd)
+{
+    if (is_console(fd))
+        return 0;
+    errno = EBADF;
+    return -1;
+}
+
+int _fstat(int fd, struct stat *st)
+{
+    if (!is_console(fd)) {
+        errno = EBADF;
+        return -1;
+    }
+    st->st_mode = S_IFCHR;
+    st->st_blksize = 0;
+    return 0;
+}
+
+int _isatty(int fd)
+{
+    if (is_console(fd))
+        return 1;
+    errno = EBADF;
+    return 0;
+}
+
+off_t _lseek(int fd, off_t off, int whence)
+{
+    (void)off;
+    (void)whence;
+    errno = is_console(fd) ? ESPIPE : EBADF;
+    return -1;
+}
+
+int _open(const char *path, int flags, int mode)
+{
+    (void)path;
+    (void)flags;
+    (void)mode;
+    errno = ENOENT;
+    return -1;
+}
+
+int _getpid(void)
+{
+    return 1;
+}
+
+int _kill(int pid, int sig)
+{
+    if (pid == 1)
+        _exit(128 + sig);
+    errno = ESRCH;
+    return -1;
+}
+
+int _gettimeofday(struct timeval *tv, void *tz)
+{
+    (void)tz;
+    tv->tv_sec = 0;
+    tv->tv_usec = 0;
+    return 0;
+}
+
+clock_t _times(struct tms *buf)
+{
+    buf->tms_utime = buf->tms_stime = buf->tms_cutime = buf->tms_cstime = 0;
+    return 0;
+}
+
+int _unlink(const char *path)
+{
+    (void)path;
+    errno = ENOENT;
+    return -1;
+}
+
+int _link(const char *old, const char *new)
+{
+    (void)old;
+    (void)new;
+    errno = EMLINK;
+    return -1;
+}
+
+int _stat(const char *path, struct stat *st)
+{
+    (void)path;
+    (void)st;
+    errno = ENOENT;
+    return -1;
+}

@@ -1,0 +1,67 @@
+/* Sv39 page tables: walking, mapping, unmapping, printing and freeing, and
+ * the kernel address space shared by every process (the high half). */
+#ifndef MM_VM_H
+#define MM_VM_H
+
+#include <mm/types.h>
+#include <arch/mmu.h>
+
+/* Return the leaf PTE that maps va (a 4 KiB, 2 MiB or 1 GiB leaf), or, when
+ * alloc is non-zero, create the missing intermediate tables down to level 0
+ * and return the level-0 slot.  Returns NULL when va is not a canonical Sv39
+ * address, when alloc is 0 and nothing maps va, or when a table page cannot
+ * be allocated.  walk(pt, va, 0) never allocates. */
+pte_t *walk(pagetable_t pgtbl, uint64 va, int alloc);
+
+/* Map [va, va + sz) to [pa, pa + sz) with flags (PTE_RONLY, PTE_RX, PTE_RW,
+ * optionally | PTE_U | PTE_G).  va, pa and sz must be page-aligned, sz > 0,
+ * flags must grant R and must not be W+X.  2 MiB and 1 GiB leaves are used
+ * wherever va, pa and the remaining length allow.  A and D are set (D only for
+ * writable leaves).  Returns 0, -MM_EINVAL for bad arguments, -MM_EEXIST if any
+ * page in the range is already mapped, -MM_ENOMEM if a table page cannot be
+ * allocated; on failure nothing new stays mapped. */
+int    mappages(pagetable_t pgtbl, uint64 va, uint64 pa, uint64 sz, uint64 flags);
+
+/* Unmap npages 4 KiB pages from page-aligned va.  Unmapped holes are skipped.
+ * A superpage that is only partly inside the range is split first.  With
+ * do_free, the frames are released with page_put (so shared frames survive).
+ * The TLB is flushed once for the whole call. */
+void   uvmunmap(pagetable_t pagetable, uint64 va, uint64 npages, int do_free);
+/* As uvmunmap, returning 0 or a negative MM_ error (unaligned va: -MM_EINVAL;
+ * a split that needs a table page that cannot be allocated: -MM_ENOMEM). */
+int    vm_unmap(pagetable_t pagetable, uint64 va, uint64 npages, int do_free);
+
+/* Physical address mapped at va, including the offset inside a (super)page;
+ * 0 when nothing is mapped.  Permissions are not checked. */
+uint64 walkaddr(pagetable_t pgtbl, uint64 va);
+
+/* Change the permission bits of every leaf in [va, va + sz) (page-aligned).
+ * Superpages partly inside are split.  Returns 0 or a negative MM_ error. */
+int    vm_protect(pagetable_t pgtbl, uint64 va, uint64 sz, uint64 flags);
+
+/* Print the table as a tree of ranges with leaf sizes and permissions. */
+void   vmprint(pagetable_t pgtbl);
+
+/* Free the table pages below and including pgtbl, which sits at level.  All
+ * leaves must already be unmapped (a remaining leaf is reported and skipped).
+ * Use freewalk(root, SV39_ROOT_LEVEL). */
+void   freewalk(pagetable_t pgtbl, int level);
+/* Unmap the low half [0, sz) freeing frames, then free the table pages of the
+ * low half and the root.  The shared high half is left alone. */
+void   free_pgtbl(pagetable_t pgtbl, uint64 sz);
+
+/* The kernel page table: direct map of all RAM (RW, never X, largest leaves),
+ * the image W^X (text RX, rodata R, data/bss RW), MMIO windows RW. */
+pagetable_t kvmmake(void);
+/* Build the kernel page table once (kvmmake) and keep it as the template for
+ * every address space's high half. */
+void   kvminit(void);
+/* Switch this hart to the kernel page table and flush its TLB. */
+void   kvminithart(void);
+/* The kernel page table built by kvminit. */
+pagetable_t kernel_pagetable(void);
+
+/* Number of sfence.vma instructions executed (for tests and benchmarks). */
+uint64 vm_tlb_flush_count(void);
+
+#endif

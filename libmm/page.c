@@ -1,0 +1,749 @@
+/* Physical memory: the region table, per-frame metadata, the buddy free
+ * lists, the per-hart order-0 caches, reference counts, whole-page zero/copy
+ * and the direct-map translation.
+ *
+ * Layout of a region given to kmem_init (page-aligned [start, end)):
+ *
+ *   start: | gen word | page_meta[0] ... page_meta[n-1] | pad | frame 0 ... frame n-1 | end
+ *          '----- metadata area, meta_pages pages ------------' '-- base ... managed --'
+ *
+ * Initialisation writes only the region descriptor and the heads of the
+ * maximal aligned blocks that tile [base, end): O(log size + size / 16 MiB),
+ * never O(frames).  Metadata records are believed only through their tags
+ * (page_internal.h); the tag key is derived from the first region's gen word,
+ * which is incremented on every boot, so records left by a previous boot (RAM
+ * survives a warm reset) or plain garbage never match.
+ *
+ * Locking: Capsule runs one hart, and libOS code runs with interrupts off, so
+ * nothing here takes a lock.  The per-hart caches are indexed by hart id so
+ * that a later SMP version only needs locks on the buddy lists. */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <arch/bootinfo.h>
+#include <arch/console.h>
+#include <arch/layout.h>
+#include <arch/mmu.h>
+#include <mm/errno.h>
+#include <mm/page.h>
+#include <mm/vm.h>
+
+#include "page_internal.h"
+
+#define NR_HARTS            1
+#define MM_MAX_REGIONS      (BOOT_MAX_REGIONS + BOOT_MAX_RESERVED)
+#define PCP_CAP_PAGES       64      /* per-hart order-0 cache capacity */
+#define PCP_BATCH_PAGES     16      /* pages moved per refill / drain */
+#define META_HDR_BYTES      16      /* the gen word, padded to a record */
+#define MAX_BLOCK_BYTES     (PAGE_SIZE << PAGE_MAX_ORDER)
+#define WORDS_PER_PAGE      (PAGE_SIZE / sizeof(uint64))
+#define WORDS_PER_STEP      8       /* unroll factor of the page loops */
+#define KEY_MIX_MUL         0x9e3779b97f4a7c15UL    /* 2^64 / golden ratio */
+#define POISON_WORD         0xdeadbeefdeadbeefUL
+/* Flipping these tag bits turns a cached page's tag into an allocated one. */
+#define CACHED_TO_ALLOC     ((uint64)(PK_CACHED ^ PK_ALLOC) << TAG_KIND_SHIFT)
+
+/* One range given to kmem_init.  Immutable after kmem_init. */
+struct mm_region {
+    uint64            area_start;   /* start of the whole range (metadata first) */
+    uint64            base;         /* first managed frame */
+    uint64            span_bytes;   /* managed bytes */
+    struct page_meta *meta;         /* meta[i] describes frame base + i pages */
+};
+
+/* A free block's first bytes: its links in the free list of its order. */
+struct free_block {
+    struct free_block  *next;
+    struct free_block **pprev;      /* the pointer that points at this block */
+};
+
+/* One cached order-0 page. */
+struct pcp_entry {
+    void             *va;
+    struct page_meta *meta;
+};
+
+/* A hart's order-0 cache: a stack of pages tagged PK_CACHED, ent[0] up to
+ * top (exclusive).  bottom and limit are &ent[0] and &ent[PCP_CAP_PAGES],
+ * stored so that the fast paths load them instead of computing them.  Only
+ * its own hart touches it. */
+struct pcp {
+    struct pcp_entry *top;
+    struct pcp_entry *bottom;
+    struct pcp_entry *limit;
+    struct pcp_entry  ent[PCP_CAP_PAGES];
+};
+
+/* All of the following is protected by the one-hart, interrupts-off rule. */
+struct page_fast page_fast;
+static struct mm_region  regions[MM_MAX_REGIONS];
+static int               nr_regions;
+static struct free_block *free_lists[PAGE_MAX_ORDER + 1];
+static uint64            buddy_free_pages;     /* pages on the free lists */
+static uint64            total_pages;
+static struct pcp        pcps[NR_HARTS];
+static bool              key_ready;
+
+static inline struct pcp *this_pcp(void)
+{
+    return &pcps[0];    /* hart 0: Capsule runs one hart (NR_HARTS) */
+}
+
+static inline uint64 block_bytes(unsigned order)
+{
+    return PAGE_SIZE << order;
+}
+
+/* ---- small helpers ------------------------------------------------------ */
+
+void mm_fill(void *p, size_t bytes, uint64 pattern)
+{
+    uint64 *w = p;
+    uint64 *end = w + bytes / sizeof(uint64);
+
+    for (; end - w >= WORDS_PER_STEP; w += WORDS_PER_STEP) {
+        __asm__("" : "+r"(w));      /* keeps the compiler from calling memset */
+        w[0] = pattern; w[1] = pattern; w[2] = pattern; w[3] = pattern;
+        w[4] = pattern; w[5] = pattern; w[6] = pattern; w[7] = pattern;
+    }
+    for (; w < end; w++) {
+        __asm__("" : "+r"(w));
+        *w = pattern;
+    }
+}
+
+static struct mm_region *region_of(uint64 va)
+{
+    for (int i = 0; i < nr_regions; i++)
+        if (va - regions[i].base < regions[i].span_bytes)
+            return &regions[i];
+    return NULL;
+}
+
+static inline struct page_meta *meta_of(const struct mm_region *r, uint64 va)
+{
+    return &r->meta[(va - r->base) >> PAGE_SHIFT];
+}
+
+struct page_meta *page_meta_lookup(uint64 va)
+{
+    struct mm_region *r = region_of(va);
+
+    return r ? meta_of(r, va) : NULL;
+}
+
+void page_set_tag(void *va, enum page_kind kind, unsigned order, uint32 aux)
+{
+    struct page_meta *m = page_meta_lookup((uint64)va);
+
+    m->tag = page_tag((uint64)va, kind, order);
+    m->aux = aux;
+}
+
+/* ---- free lists --------------------------------------------------------- */
+
+static void list_push(unsigned order, uint64 va)
+{
+    struct free_block *b = (struct free_block *)va;
+
+    b->next = free_lists[order];
+    if (b->next)
+        b->next->pprev = &b->next;
+    b->pprev = &free_lists[order];
+    free_lists[order] = b;
+}
+
+static void list_del(struct free_block *b)
+{
+    *b->pprev = b->next;
+    if (b->next)
+        b->next->pprev = b->pprev;
+}
+
+/* Put the block [va, va + 2^order pages) of r on the free lists, merging it
+ * with free buddies.  The block's record need not be valid. */
+static void buddy_put(const struct mm_region *r, uint64 va, unsigned order)
+{
+    buddy_free_pages += 1UL << order;
+    while (order < PAGE_MAX_ORDER) {
+        uint64 buddy = va ^ block_bytes(order);
+        if (buddy < r->base || buddy - r->base + block_bytes(order) > r->span_bytes)
+            break;
+        struct page_meta *bm = meta_of(r, buddy);
+        if (bm->tag != page_tag(buddy, PK_FREE, order))
+            break;
+        list_del((struct free_block *)buddy);
+        uint64 upper = buddy > va ? buddy : va;
+        meta_of(r, upper)->tag = page_tag(upper, PK_TAIL, 0);
+        va = buddy < va ? buddy : va;
+        order++;
+    }
+    meta_of(r, va)->tag = page_tag(va, PK_FREE, order);
+    list_push(order, va);
+}
+
+/* Take a block of 2^order pages from the free lists, splitting a larger one
+ * if needed; its head is tagged PK_ALLOC.  NULL when none is free. */
+static void *buddy_take(unsigned order)
+{
+    unsigned k = order;
+
+    while (k <= PAGE_MAX_ORDER && !free_lists[k])
+        k++;
+    if (k > PAGE_MAX_ORDER)
+        return NULL;
+    struct free_block *b = free_lists[k];
+    list_del(b);
+    uint64 va = (uint64)b;
+    const struct mm_region *r = region_of(va);
+    while (k > order) {
+        k--;
+        uint64 half = va + block_bytes(k);
+        meta_of(r, half)->tag = page_tag(half, PK_FREE, k);
+        list_push(k, half);
+    }
+    struct page_meta *m = meta_of(r, va);
+    m->tag = page_tag(va, PK_ALLOC, order);
+    m->refs_extra = 0;
+    m->aux = 0;
+    buddy_free_pages -= 1UL << order;
+    return b;
+}
+
+/* ---- per-hart caches ---------------------------------------------------- */
+
+static inline uint64 pcp_count(const struct pcp *c)
+{
+    return (uint64)(c->top - c->ent);
+}
+
+/* Push an order-0 page (record m) that is not full. */
+static inline void pcp_push(struct pcp *c, void *va, struct page_meta *m)
+{
+    c->top->va = va;
+    c->top->meta = m;
+    c->top++;
+}
+
+static void pcp_refill(struct pcp *c)
+{
+    while (pcp_count(c) < PCP_BATCH_PAGES) {
+        void *va = buddy_take(0);
+        if (!va)
+            break;
+        struct page_meta *m = page_meta_lookup((uint64)va);
+        m->tag = page_tag((uint64)va, PK_CACHED, 0);
+        pcp_push(c, va, m);
+    }
+}
+
+/* Return up to nr_pages of the most recently cached pages to the buddy lists. */
+static void pcp_drain(struct pcp *c, uint64 nr_pages)
+{
+    while (nr_pages-- && c->top != c->ent) {
+        uint64 va = (uint64)(--c->top)->va;
+        buddy_put(region_of(va), va, 0);
+    }
+}
+
+void page_drain_caches(void)
+{
+    for (int h = 0; h < NR_HARTS; h++)
+        pcp_drain(&pcps[h], PCP_CAP_PAGES);
+}
+
+/* ---- allocation --------------------------------------------------------- */
+
+static __attribute__((noinline)) void *page_alloc_slow(unsigned order)
+{
+    if (order > PAGE_MAX_ORDER)
+        return NULL;
+    if (order == 0) {
+        struct pcp *c = this_pcp();
+        pcp_refill(c);
+        if (c->top == c->ent)
+            return NULL;
+        return page_alloc(0);
+    }
+    void *va = buddy_take(order);
+    if (!va) {
+        page_drain_caches();
+        va = buddy_take(order);
+    }
+    return va;
+}
+
+/* Fast path: pop the hart's cache. */
+MM_FAST_PATH void *page_alloc(unsigned order)
+{
+    struct pcp *c = this_pcp();
+
+    if (order == 0 && c->top != c->bottom) {
+        struct pcp_entry *e = --c->top;
+        e->meta->tag ^= CACHED_TO_ALLOC;
+        return e->va;
+    }
+    return page_alloc_slow(order);
+}
+
+void *page_zalloc(unsigned order)
+{
+    void *va = page_alloc(order);
+
+    if (va)
+        mm_fill(va, block_bytes(order), 0);
+    return va;
+}
+
+/* ---- freeing ------------------------------------------------------------ */
+
+int page_head_kind(uint64 va, unsigned *order)
+{
+    const struct page_meta *m = page_meta_lookup(va);
+
+    if (!m || (va & PAGE_MASK) || (m->tag & ~PAGE_MASK) != (va ^ page_fast.key))
+        return -1;
+    if (order)
+        *order = (unsigned)(m->tag & ((1U << TAG_KIND_SHIFT) - 1));
+    return (int)((m->tag & PAGE_MASK) >> TAG_KIND_SHIFT);
+}
+
+/* Why va is not an allocated block of order: for error reports. */
+static const char *describe_frame(uint64 va, unsigned order)
+{
+    unsigned o;
+
+    if (!page_meta_lookup(va))
+        return "not in managed RAM";
+    if (va & PAGE_MASK)
+        return "not page-aligned";
+    switch (page_head_kind(va, &o)) {
+    case PK_ALLOC:      return o == order ? "allocated" : "allocated with another order";
+    case PK_FREE:       return "already free";
+    case PK_CACHED:     return "already free (cached)";
+    case PK_RUN:
+    case PK_SLAB_SMALL:
+    case PK_SLAB:       return "owned by kalloc";
+    default:            return "not the head of an allocated block";
+    }
+}
+
+static __attribute__((noinline)) void page_free_slow(void *va, unsigned order)
+{
+    uint64 a = (uint64)va;
+    struct mm_region *r = region_of(a);
+    struct page_meta *m = r ? meta_of(r, a) : NULL;
+
+    if (!m || (a & PAGE_MASK) || order > PAGE_MAX_ORDER ||
+        m->tag != page_tag(a, PK_ALLOC, order))
+        panic("page_free: %p (order %u): %s", va, order, describe_frame(a, order));
+#ifdef MM_DEBUG
+    mm_fill(va, block_bytes(order), POISON_WORD);
+#endif
+    if (order > 0) {
+        buddy_put(r, a, order);
+        return;
+    }
+    struct pcp *c = this_pcp();
+    if (pcp_count(c) == PCP_CAP_PAGES)
+        pcp_drain(c, PCP_BATCH_PAGES);
+    m->tag = page_tag(a, PK_CACHED, 0);
+    m->refs_extra = 0;
+    pcp_push(c, va, m);
+}
+
+/* Fast path: an order-0 page of the hot region goes on the hart's cache. */
+MM_FAST_PATH void page_free(void *va, unsigned order)
+{
+    uint64 a = (uint64)va;
+    struct pcp *c = this_pcp();
+
+    if (order == 0 && (a & PAGE_MASK) == 0 && a - page_fast.base < page_fast.span_bytes &&
+        c->top != c->limit) {
+        struct page_meta *m = hot_meta(a);
+        uint64 want = a ^ page_fast.key;        /* page_tag(a, PK_ALLOC, 0) */
+        if (m->tag == want) {
+#ifdef MM_DEBUG
+            mm_fill(va, PAGE_SIZE, POISON_WORD);
+#endif
+            m->tag = want ^ CACHED_TO_ALLOC;
+            m->refs_extra = 0;
+            pcp_push(c, va, m);
+            return;
+        }
+    }
+    page_free_slow(va, order);
+}
+
+/* ---- reference counts --------------------------------------------------- */
+
+/* The record of an allocated order-0 page, or a report naming who asked. */
+static struct page_meta *owned_page(const void *va, const char *who)
+{
+    struct page_meta *m = page_meta_lookup((uint64)va);
+
+    if (!m || ((uint64)va & PAGE_MASK) || m->tag != page_tag((uint64)va, PK_ALLOC, 0))
+        panic("%s: %p is not an allocated order-0 page: %s", who, va,
+              describe_frame((uint64)va, 0));
+    return m;
+}
+
+void page_get(void *va)
+{
+    struct page_meta *m = owned_page(va, "page_get");
+
+    if (m->refs_extra == UINT32_MAX - 1)
+        panic("page_get: reference count of %p overflows", va);
+    m->refs_extra++;
+}
+
+uint32 page_put(void *va)
+{
+    struct page_meta *m = owned_page(va, "page_put");
+
+    if (m->refs_extra == 0) {
+        page_free(va, 0);
+        return 0;
+    }
+    return m->refs_extra--;
+}
+
+uint32 page_refcount(const void *va)
+{
+    struct page_meta *m = page_meta_lookup((uint64)va);
+
+    if (!m || ((uint64)va & PAGE_MASK) || m->tag != page_tag((uint64)va, PK_ALLOC, 0))
+        return 0;
+    return m->refs_extra + 1;
+}
+
+/* ---- kalloc's runs ------------------------------------------------------ */
+
+/* Largest order whose block fits in npages, and the smallest that holds it. */
+static unsigned floor_order(uint64 npages)
+{
+    unsigned o = 0;
+
+    while (o < PAGE_MAX_ORDER && (2UL << o) <= npages)
+        o++;
+    return o;
+}
+
+static unsigned ceil_order(uint64 npages)
+{
+    unsigned o = floor_order(npages);
+
+    return (1UL << o) < npages ? o + 1 : o;
+}
+
+/* Free the pages [va + from, va + to) (page counts) of one region as the
+ * maximal aligned blocks that tile them. */
+static void free_pages_range(uint64 va, uint64 from_pages, uint64 to_pages)
+{
+    const struct mm_region *r = region_of(va);
+
+    while (from_pages < to_pages) {
+        unsigned o = 0;
+        while (o < PAGE_MAX_ORDER && !(from_pages & (1UL << o)) &&
+               from_pages + (2UL << o) <= to_pages)
+            o++;
+        buddy_put(r, va + (from_pages << PAGE_SHIFT), o);
+        from_pages += 1UL << o;
+    }
+}
+
+void *page_alloc_run(size_t npages)
+{
+    if (npages == 0 || npages > (1UL << PAGE_MAX_ORDER))
+        return NULL;
+    unsigned order = ceil_order(npages);
+    void *va = buddy_take(order);
+    if (!va) {
+        page_drain_caches();
+        if (!(va = buddy_take(order)))
+            return NULL;
+    }
+    free_pages_range((uint64)va, npages, 1UL << order);
+    page_set_tag(va, PK_RUN, 0, (uint32)npages);
+    return va;
+}
+
+void page_free_run(void *va)
+{
+    struct page_meta *m = page_meta_lookup((uint64)va);
+    uint64 npages = m->aux;
+
+#ifdef MM_DEBUG
+    mm_fill(va, npages << PAGE_SHIFT, POISON_WORD);
+#endif
+    m->tag = page_tag((uint64)va, PK_TAIL, 0);
+    free_pages_range((uint64)va, 0, npages);
+}
+
+/* ---- counts ------------------------------------------------------------- */
+
+uint64 page_free_count(void)
+{
+    uint64 n = buddy_free_pages;
+
+    for (int h = 0; h < NR_HARTS; h++)
+        n += pcp_count(&pcps[h]);
+    return n;
+}
+
+uint64 get_free_mem(void)
+{
+    return page_free_count() << PAGE_SHIFT;
+}
+
+uint64 page_total_count(void)
+{
+    return total_pages;
+}
+
+/* ---- consistency check -------------------------------------------------- */
+
+#define CHECK(cond, ...) do { if (!(cond)) { kprintf("page_check: " __VA_ARGS__); \
+                                             kprintf("\n"); return -MM_EINVAL; } } while (0)
+
+/* One free block of the list of order: where it is and what its record says. */
+static int check_free_block(const struct free_block *b, unsigned order)
+{
+    uint64 va = (uint64)b;
+    const struct mm_region *r = region_of(va);
+
+    CHECK(r, "free block %p (order %u) is outside managed RAM", (void *)b, order);
+    CHECK(((va - DIRECT_MAP_OFFSET) & (block_bytes(order) - 1)) == 0,
+          "free block %p is not aligned to order %u", (void *)b, order);
+    CHECK(va - r->base + block_bytes(order) <= r->span_bytes,
+          "free block %p (order %u) runs past its region", (void *)b, order);
+    CHECK(meta_of(r, va)->tag == page_tag(va, PK_FREE, order),
+          "free block %p has a record that does not say free order %u", (void *)b, order);
+    uint64 buddy = va ^ block_bytes(order);
+    bool buddy_inside = buddy >= r->base && buddy - r->base + block_bytes(order) <= r->span_bytes;
+    CHECK(order == PAGE_MAX_ORDER || !buddy_inside ||
+          meta_of(r, buddy)->tag != page_tag(buddy, PK_FREE, order),
+          "free block %p and its buddy are both free at order %u (not merged)", (void *)b, order);
+    return 0;
+}
+
+static int check_free_lists(void)
+{
+    uint64 pages = 0;
+
+    for (unsigned o = 0; o <= PAGE_MAX_ORDER; o++) {
+        struct free_block *const *link = &free_lists[o];
+        for (const struct free_block *b = free_lists[o]; b; b = b->next) {
+            CHECK(pages < total_pages, "free list %u is longer than RAM (a cycle?)", o);
+            CHECK(b->pprev == link, "free list %u: back link of %p is wrong", o, (void *)b);
+            int err = check_free_block(b, o);
+            if (err)
+                return err;
+            pages += 1UL << o;
+            link = &b->next;
+        }
+    }
+    CHECK(pages == buddy_free_pages, "free lists hold %lu pages, the count says %lu",
+          (unsigned long)pages, (unsigned long)buddy_free_pages);
+    return 0;
+}
+
+static int check_caches(void)
+{
+    for (int h = 0; h < NR_HARTS; h++) {
+        const struct pcp *c = &pcps[h];
+        CHECK(c->top >= c->ent && pcp_count(c) <= PCP_CAP_PAGES, "hart %d cache top is wrong", h);
+        for (uint64 i = 0; i < pcp_count(c); i++) {
+            uint64 va = (uint64)c->ent[i].va;
+            CHECK(c->ent[i].meta == page_meta_lookup(va) && !(va & PAGE_MASK),
+                  "hart %d cache entry %lu (%p) is not a managed page", h, (unsigned long)i,
+                  c->ent[i].va);
+            CHECK(c->ent[i].meta->tag == page_tag(va, PK_CACHED, 0),
+                  "cached page %p has a record that does not say cached", c->ent[i].va);
+        }
+    }
+    return 0;
+}
+
+int page_check(void)
+{
+    int err = check_free_lists();
+
+    if (!err)
+        err = check_caches();
+    if (!err)
+        CHECK(page_free_count() <= total_pages, "more free pages (%lu) than pages (%lu)",
+              (unsigned long)page_free_count(), (unsigned long)total_pages);
+    return err;
+}
+
+/* ---- initialisation ----------------------------------------------------- */
+
+/* Forget every region, list and cache (kinit starts from nothing). */
+static void page_reset(void)
+{
+    for (unsigned o = 0; o <= PAGE_MAX_ORDER; o++)
+        free_lists[o] = NULL;
+    for (int h = 0; h < NR_HARTS; h++)
+    {
+        pcps[h].top = pcps[h].bottom = pcps[h].ent;
+        pcps[h].limit = &pcps[h].ent[PCP_CAP_PAGES];
+    }
+    nr_regions = 0;
+    buddy_free_pages = 0;
+    total_pages = 0;
+    page_fast.base = 0;
+    page_fast.span_bytes = 0;
+    page_fast.meta_bias = 0;
+    page_fast.key = 0;
+    page_fast.slab_key = 0;
+    key_ready = false;
+}
+
+/* This boot's key: bump the gen word the previous boot left (or garbage) and
+ * spread it over the tag bits. */
+static void make_key(uint64 *gen_word)
+{
+    uint64 gen = *gen_word + 1;
+
+    *gen_word = gen;
+    uint64 k = gen * KEY_MIX_MUL;
+    k ^= k >> 29;
+    k *= KEY_MIX_MUL;
+    page_fast.key = k & ~PAGE_MASK;
+    page_fast.slab_key = page_tag(0, PK_SLAB_SMALL, 0);
+    key_ready = true;
+}
+
+/* Tile [base, base + span) with maximal aligned blocks and free them. */
+static void add_initial_blocks(const struct mm_region *r)
+{
+    uint64 va = r->base, end = r->base + r->span_bytes;
+
+    while (va < end) {
+        unsigned o = 0;
+        while (o < PAGE_MAX_ORDER &&
+               ((va - DIRECT_MAP_OFFSET) & (block_bytes(o + 1) - 1)) == 0 &&
+               end - va >= block_bytes(o + 1))
+            o++;
+        meta_of(r, va)->tag = page_tag(va, PK_FREE, o);
+        list_push(o, va);
+        buddy_free_pages += 1UL << o;
+        va += block_bytes(o);
+    }
+}
+
+/* True when [start, end) can become a region: inside the direct map and
+ * clear of every region (metadata areas included). */
+static bool range_usable(uint64 start, uint64 end)
+{
+    if (start - DIRECT_MAP_OFFSET >= DIRECT_MAP_SIZE ||
+        end - DIRECT_MAP_OFFSET > DIRECT_MAP_SIZE)
+        return false;
+    if ((DIRECT_MAP_OFFSET & (MAX_BLOCK_BYTES - 1)) != 0)
+        return false;       /* buddy arithmetic on VAs needs PA alignment */
+    for (int i = 0; i < nr_regions; i++)
+        if (start < regions[i].base + regions[i].span_bytes && regions[i].area_start < end)
+            return false;
+    return nr_regions < MM_MAX_REGIONS;
+}
+
+void kmem_init(uint64 va_start, uint64 va_end)
+{
+    uint64 start = PGROUNDUP(va_start), end = PGROUNDDOWN(va_end);
+
+    if (start < va_start || end <= start || !range_usable(start, end)) {
+        kprintf("kmem_init: ignoring [%p, %p)\n", (void *)va_start, (void *)va_end);
+        return;
+    }
+    uint64 frames = (end - start) >> PAGE_SHIFT;
+    uint64 meta_pages = (META_HDR_BYTES + frames * sizeof(struct page_meta) + PAGE_MASK) >> PAGE_SHIFT;
+    if (meta_pages >= frames)
+        return;             /* too small to hold its own metadata and a frame */
+    if (!key_ready)
+        make_key((uint64 *)start);
+    struct mm_region *r = &regions[nr_regions++];
+    r->area_start = start;
+    r->meta = (struct page_meta *)(start + META_HDR_BYTES);
+    r->base = start + (meta_pages << PAGE_SHIFT);
+    r->span_bytes = end - r->base;
+    total_pages += r->span_bytes >> PAGE_SHIFT;
+    if (r->span_bytes > page_fast.span_bytes) {
+        page_fast.base = r->base;
+        page_fast.span_bytes = r->span_bytes;
+        page_fast.meta_bias = (uint64)r->meta - (r->base >> (PAGE_SHIFT - PAGE_META_SHIFT));
+    }
+    add_initial_blocks(r);
+}
+
+/* Give kmem_init the part of [lo, hi) (physical) that no reserved range from
+ * index first on covers. */
+static void add_free_piece(const struct boot_info *bi, uint64 lo, uint64 hi, int first)
+{
+    for (int i = first; i < bi->nr_reserved; i++) {
+        uint64 rlo = bi->reserved[i].base, rhi = rlo + bi->reserved[i].size;
+        if (rlo < hi && lo < rhi) {
+            if (lo < rlo)
+                add_free_piece(bi, lo, rlo, i + 1);
+            if (rhi < hi)
+                add_free_piece(bi, rhi, hi, i + 1);
+            return;
+        }
+    }
+    if (lo < hi)
+        kmem_init(phys_to_virt(lo), phys_to_virt(hi));
+}
+
+void kinit(void)
+{
+    const struct boot_info *bi = arch_boot_info();
+
+    page_reset();
+    for (int i = 0; i < bi->nr_ram; i++)
+        add_free_piece(bi, bi->ram[i].base, bi->ram[i].base + bi->ram[i].size, 0);
+    kalloc_init();
+}
+
+/* ---- whole pages and the direct map ------------------------------------- */
+
+void page_zero(void *va)
+{
+    mm_fill(va, PAGE_SIZE, 0);
+}
+
+void page_copy(void *dst, const void *src)
+{
+    uint64 *d = dst;
+    const uint64 *s = src;
+
+    for (size_t i = 0; i < WORDS_PER_PAGE; i += WORDS_PER_STEP) {
+        __asm__("" : "+r"(d), "+r"(s));
+        uint64 w0 = s[0], w1 = s[1], w2 = s[2], w3 = s[3];
+        uint64 w4 = s[4], w5 = s[5], w6 = s[6], w7 = s[7];
+        d[0] = w0; d[1] = w1; d[2] = w2; d[3] = w3;
+        d[4] = w4; d[5] = w5; d[6] = w6; d[7] = w7;
+        d += WORDS_PER_STEP;
+        s += WORDS_PER_STEP;
+    }
+}
+
+uint64 phys_to_virt(uint64 pa)
+{
+    return pa + DIRECT_MAP_OFFSET;
+}
+
+/* The image gigapage starts where the direct map ends (arch/layout.h). */
+#define IMAGE_WINDOW_BASE   (DIRECT_MAP_BASE + DIRECT_MAP_SIZE)
+
+uint64 virt_to_phys(uint64 va)
+{
+    if (va - DIRECT_MAP_OFFSET < DIRECT_MAP_SIZE)
+        return va - DIRECT_MAP_OFFSET;
+    if (va >= IMAGE_WINDOW_BASE)
+        return va - KERNEL_OFFSET;
+    uint64 satp = arch_read_satp();
+    if (satp == 0)
+        return 0;
+    return walkaddr((pagetable_t)phys_to_virt(SATP_ROOT_PA(satp)), va);
+}

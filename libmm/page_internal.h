@@ -1,0 +1,105 @@
+/* Not public: the per-frame metadata and tag scheme that page.c owns and
+ * kalloc.c reads, and the page-run interface kalloc uses for large sizes.
+ *
+ * Frame metadata is never initialised in bulk (RAM starts dirty and
+ * initialisation must not be O(frames)).  Instead every record carries a tag
+ *
+ *     tag = frame_va ^ page_fast.key ^ (kind << TAG_KIND_SHIFT) ^ order
+ *
+ * and a record is believed only when its tag equals the tag expected for that
+ * frame, kind and order.  The key changes on every boot (see page.c), so
+ * neither garbage nor a previous boot's records can match.  Only heads of
+ * blocks carry a live tag; whoever stops a frame being a head (merge, slab
+ * release) leaves a tag of a kind that no check accepts (FREE or TAIL). */
+#ifndef MM_PAGE_INTERNAL_H
+#define MM_PAGE_INTERNAL_H
+
+#include <stdbool.h>
+
+#include <arch/mmu.h>
+#include <mm/page.h>
+#include <mm/types.h>
+
+/* For the allocation fast paths, which call nothing but a tail-called slow
+ * path: no frame-pointer set-up (a backtrace from the slow path skips only
+ * the fast function).  GCC only; other compilers keep the frame. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define MM_FAST_PATH    __attribute__((optimize("omit-frame-pointer")))
+#else
+#define MM_FAST_PATH
+#endif
+
+/* Metadata of one 4 KiB frame: 16 bytes. */
+struct page_meta {
+    uint64 tag;         /* see above; garbage unless it matches */
+    uint32 refs_extra;  /* allocated order-0 pages: references beyond the first */
+    uint32 aux;         /* owner's word: kalloc class / run length in pages */
+};
+#define PAGE_META_SHIFT 4                   /* log2 sizeof(struct page_meta) */
+_Static_assert(sizeof(struct page_meta) == 1U << PAGE_META_SHIFT, "frame metadata is 16 bytes");
+
+/* Tag kinds.  The order sits in the low TAG_KIND_SHIFT bits. */
+#define TAG_KIND_SHIFT  4
+enum page_kind {
+    PK_ALLOC = 0,       /* page_alloc'd block head (order = its order) */
+    PK_FREE,            /* buddy free-list head, or a stale absorbed head */
+    PK_CACHED,          /* order-0 page in a per-hart cache */
+    PK_TAIL,            /* no longer a head of anything */
+    PK_RUN,             /* kalloc large run head; aux = length in pages */
+    PK_SLAB_SMALL,      /* one-page kalloc slab (16-byte granules); aux = class */
+    PK_SLAB,            /* page of a multi-page slab; aux = class | page index << 8 */
+};
+
+/* The read-mostly facts every fast path needs, in one place: the largest
+ * region (checked first) and the boot's tag key.  Written only by
+ * kinit/kmem_init. */
+struct page_fast {
+    uint64            base;         /* first managed frame of the hot region */
+    uint64            span_bytes;   /* its managed bytes (0: no region yet) */
+    uint64            meta_bias;    /* record of page-aligned va = (va >> 8) + meta_bias */
+    uint64            key;          /* this boot's tag key, low PAGE_SHIFT bits 0 */
+    uint64            slab_key;     /* key ^ the PK_SLAB_SMALL code, for kfree */
+};
+extern struct page_fast page_fast;
+
+/* Record of a page-aligned va inside the hot region (no division, no
+ * region search: one shift and one add). */
+static inline struct page_meta *hot_meta(uint64 va)
+{
+    return (struct page_meta *)((va >> (PAGE_SHIFT - PAGE_META_SHIFT)) + page_fast.meta_bias);
+}
+
+/* The tag a frame's record has when it is a head of this kind and order. */
+static inline uint64 page_tag(uint64 frame_va, enum page_kind kind, unsigned order)
+{
+    return frame_va ^ page_fast.key ^ ((uint64)kind << TAG_KIND_SHIFT) ^ order;
+}
+
+/* Metadata record of the frame that holds va, or NULL when va is not in
+ * managed RAM.  The record may be garbage: compare its tag before use. */
+struct page_meta *page_meta_lookup(uint64 va);
+
+/* Allocate npages (1 .. 2^PAGE_MAX_ORDER) contiguous pages aligned to the
+ * largest power of two not above npages, tagged PK_RUN with aux = npages.
+ * The unused tail of the underlying buddy block goes back to the free lists.
+ * NULL when memory is exhausted. */
+void  *page_alloc_run(size_t npages);
+/* Free a run from page_alloc_run; the caller has checked its PK_RUN tag. */
+void   page_free_run(void *va);
+
+/* Change a block's head from PK_ALLOC to the owner's kind (and back before
+ * page_free).  The caller owns the block. */
+void   page_set_tag(void *va, enum page_kind kind, unsigned order, uint32 aux);
+
+/* The kind of the head record of page-aligned va (and its order), or -1 when
+ * va is outside managed RAM, unaligned, or its record is not a head's. */
+int    page_head_kind(uint64 va, unsigned *order);
+
+/* Store the 64-bit pattern over bytes (a multiple of 8) at 8-aligned p.  The
+ * one fill loop of libmm: it never calls memset. */
+void   mm_fill(void *p, size_t bytes, uint64 pattern);
+
+/* kalloc's state is reset by kinit (kalloc.c). */
+void   kalloc_init(void);
+
+#endif

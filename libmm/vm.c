@@ -1,0 +1,518 @@
+/* Sv39 page tables: walking, mapping with automatic superpages, unmapping and
+ * permission changes that split superpages, address lookup, freeing table
+ * pages, and the batched TLB flushes those changes need.
+ *
+ * Sv39 (privileged spec): a VA is
+ *   63..39 copies of bit 38 | 38..30 VPN[2] | 29..21 VPN[1] | 20..12 VPN[0] | 11..0 offset
+ * and a PTE is
+ *   63..54 reserved (0) | 53..10 PPN | 9..8 RSW | D A G U X W R V
+ * A valid entry with R = W = X = 0 points to the next table; any other valid
+ * entry is a leaf: 1 GiB at level 2 (the root), 2 MiB at level 1, 4 KiB at
+ * level 0.  Hardware A/D updating is off under OpenSBI, so every leaf is
+ * created with A set, and with D set when it is writable.
+ *
+ * Freeing frames (do_free) -- the rule agreed with the physical allocator:
+ *  - a 4 KiB leaf's frame is released with page_put(), so frames shared by
+ *    reference count survive until their last mapping goes;
+ *  - a 2 MiB leaf is taken to be one order-9 block and is released whole with
+ *    page_free(va, 9); superpage leaves are therefore never refcount-shared;
+ *  - a 1 GiB leaf would be an order-18 block, beyond PAGE_MAX_ORDER, so it can
+ *    never be allocator-backed: do_free over one is refused (-MM_EINVAL);
+ *  - the allocator cannot free part of a block, so do_free over part of a
+ *    superpage is refused (-MM_EINVAL) and nothing is changed.
+ *
+ * TLB: each vm_unmap()/vm_protect() call (and mappages' rollback) issues at
+ * most one sfence.vma: for one changed leaf, the page form; otherwise the
+ * global form (QEMU flushes its whole TLB on every sfence.vma anyway).  A call
+ * flushes only when the table it changes can be in a TLB: the active one
+ * (satp), the kernel table, or any change in the high half, whose tables every
+ * address space shares.  mappages() does not flush: it only fills invalid
+ * entries (callers that need a fence for a newly valid entry issue it).
+ *
+ * Locking: none here; the caller serialises changes to one table (one hart). */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <arch/console.h>
+#include <arch/mmu.h>
+#include <mm/errno.h>
+#include <mm/page.h>
+#include <mm/vm.h>
+
+#include "vm_internal.h"
+
+/* Changed leaves up to which one call uses the page form of sfence.vma. */
+#define TLB_FLUSH_PAGE_MAX  1
+
+/* sfence.vma instructions libmm executed; updated by the hart that flushes. */
+static uint64 tlb_flush_total;
+
+/* The TLB work one call has collected. */
+struct tlb_batch {
+    bool   live;        /* the table can be in a TLB: a change needs a fence */
+    uint64 changed;     /* entries changed (leaves removed, altered, split) */
+    uint64 first_va;    /* VA of the first change */
+};
+
+/* True when va is a canonical Sv39 address (bits 63..38 all equal). */
+static bool va_is_canonical(uint64 va)
+{
+    return va < SV39_LOW_END || va >= SV39_HIGH_START;
+}
+
+/* [va, va + sz) is page-aligned, non-empty, does not wrap, and lies inside
+ * one half of the Sv39 space (so every address in it is canonical). */
+static bool range_is_valid(uint64 va, uint64 sz)
+{
+    uint64 last = va + sz - 1;
+
+    if (sz == 0 || ((va | sz) & PAGE_MASK) || last < va)
+        return false;
+    return va_is_canonical(va) && (va < SV39_LOW_END) == (last < SV39_LOW_END);
+}
+
+/* [pa, pa + sz) fits in the 56 physical address bits a PTE can hold. */
+static bool pa_range_is_valid(uint64 pa, uint64 sz)
+{
+    uint64 last = pa + sz - 1;
+
+    return !(pa & PAGE_MASK) && last >= pa && (last >> (PTE_PPN_BITS + PAGE_SHIFT)) == 0;
+}
+
+/* flags grant R, are not W+X and hold only bits a caller may set. */
+static bool perms_are_valid(uint64 flags, uint64 allowed)
+{
+    if (flags & ~allowed)
+        return false;
+    return (flags & PTE_R) && (flags & (PTE_W | PTE_X)) != (PTE_W | PTE_X);
+}
+
+/* The leaf entry for pa with flags at va: V and A always, D when writable,
+ * G in the shared high half. */
+static pte_t make_leaf(uint64 pa, uint64 flags, uint64 va)
+{
+    pte_t pte = PA2PTE(pa) | flags | PTE_V | PTE_A;
+
+    if (flags & PTE_W)
+        pte |= PTE_D;
+    if (va >= SV39_HIGH_START)
+        pte |= PTE_G;
+    return pte;
+}
+
+/* Bytes from va to the end of the region one entry at level maps. */
+static uint64 level_span(uint64 va, int level)
+{
+    return LEVEL_SIZE(level) - (va & (LEVEL_SIZE(level) - 1));
+}
+
+static uint64 min_u64(uint64 a, uint64 b)
+{
+    return a < b ? a : b;
+}
+
+/* ---- TLB batching ------------------------------------------------------ */
+
+uint64 vm_tlb_flush_count(void)
+{
+    return tlb_flush_total;
+}
+
+void vm_flush_all(void)
+{
+    arch_sfence_vma_all();
+    tlb_flush_total++;
+}
+
+/* Whether a change to pt at va can be cached in this hart's TLB. */
+static bool table_is_live(pagetable_t pt, uint64 va)
+{
+    uint64 satp = arch_read_satp();
+
+    if ((satp & SATP_MODE_SV39) && SATP_ROOT_PA(satp) == virt_to_phys((uint64)pt))
+        return true;
+    return pt == kernel_pagetable() || va >= SV39_HIGH_START;
+}
+
+static void batch_start(struct tlb_batch *b, pagetable_t pt, uint64 va)
+{
+    b->live = table_is_live(pt, va);
+    b->changed = 0;
+    b->first_va = va;
+}
+
+/* Record that the entry covering va changed. */
+static void batch_note(struct tlb_batch *b, uint64 va)
+{
+    if (b->changed++ == 0)
+        b->first_va = va;
+}
+
+/* Issue the one fence the batch needs, if any. */
+static void batch_finish(struct tlb_batch *b)
+{
+    if (!b->live || b->changed == 0)
+        return;
+    if (b->changed <= TLB_FLUSH_PAGE_MAX) {
+        arch_sfence_vma_page(b->first_va);
+        tlb_flush_total++;
+    } else {
+        vm_flush_all();
+    }
+}
+
+/* ---- walking ----------------------------------------------------------- */
+
+/* Descend from the root of pt towards the entry for va at level target.
+ * Stops early at a leaf, or (alloc false) at an invalid entry; with alloc,
+ * creates the missing tables.  Returns the entry where it stopped, with its
+ * level in *level; NULL only when a table page cannot be allocated. */
+static pte_t *walk_to(pagetable_t pt, uint64 va, int target, bool alloc, int *level)
+{
+    for (int lvl = SV39_ROOT_LEVEL;; lvl--) {
+        pte_t *p = &pt[PX(lvl, va)];
+
+        *level = lvl;
+        if (lvl == target || ((*p & PTE_V) && PTE_IS_LEAF(*p)))
+            return p;
+        if (!(*p & PTE_V)) {
+            if (!alloc)
+                return p;
+            pagetable_t t = page_zalloc(0);
+            if (!t)
+                return NULL;
+            *p = PA2PTE(virt_to_phys((uint64)t)) | PTE_V;
+        }
+        pt = pte_table(*p);
+    }
+}
+
+/* The leaf that maps va, or the invalid entry (at some level) where nothing
+ * does; *level is its level.  Never allocates, never NULL. */
+static pte_t *find_leaf(pagetable_t pt, uint64 va, int *level)
+{
+    return walk_to(pt, va, 0, false, level);
+}
+
+/* Contract in mm/vm.h.  When a superpage leaf maps va, walk returns that leaf
+ * even with alloc set: the caller must check PTE_V before writing the slot. */
+pte_t *walk(pagetable_t pgtbl, uint64 va, int alloc)
+{
+    int level;
+
+    if (!pgtbl || !va_is_canonical(va))
+        return NULL;
+    pte_t *p = walk_to(pgtbl, va, 0, alloc != 0, &level);
+    if (p && !alloc && !(*p & PTE_V))
+        return NULL;
+    return p;
+}
+
+/* Contract in mm/vm.h. */
+uint64 walkaddr(pagetable_t pgtbl, uint64 va)
+{
+    int level;
+
+    if (!pgtbl || !va_is_canonical(va))
+        return 0;
+    pte_t *p = find_leaf(pgtbl, va, &level);
+    if (!(*p & PTE_V) || !PTE_IS_LEAF(*p))
+        return 0;
+    return PTE2PA(*p) + (va & (LEVEL_SIZE(level) - 1));
+}
+
+/* ---- splitting and unmapping ------------------------------------------- */
+
+/* Replace the superpage leaf *p at level by a table of next-level leaves
+ * that translate exactly as it did (same PAs and bits).  0 or -MM_ENOMEM. */
+static int split_leaf(pte_t *p, int level)
+{
+    pagetable_t t = page_zalloc(0);
+    uint64 pa = PTE2PA(*p), bits = PTE_FLAGS(*p);
+
+    if (!t)
+        return -MM_ENOMEM;
+    for (uint64 i = 0; i < PTES_PER_TABLE; i++)
+        t[i] = PA2PTE(pa + i * LEVEL_SIZE(level - 1)) | bits;
+    *p = PA2PTE(virt_to_phys((uint64)t)) | PTE_V;
+    return 0;
+}
+
+/* Make va a leaf boundary: split each superpage leaf that straddles it. */
+static int split_at(pagetable_t pt, uint64 va, struct tlb_batch *b)
+{
+    for (;;) {
+        int level;
+        pte_t *p = find_leaf(pt, va, &level);
+
+        if (!(*p & PTE_V) || level == 0 || !(va & (LEVEL_SIZE(level) - 1)))
+            return 0;
+        if (split_leaf(p, level) < 0)
+            return -MM_ENOMEM;
+        batch_note(b, va);
+    }
+}
+
+/* Split the superpages straddling either end of [va, va + sz), so every leaf
+ * that meets the range lies wholly inside it.  Translations do not change. */
+static int split_range_ends(pagetable_t pt, uint64 va, uint64 sz, struct tlb_batch *b)
+{
+    uint64 end = va + sz;
+    int err = split_at(pt, va, b);
+
+    if (err == 0 && end != 0 && va_is_canonical(end))
+        err = split_at(pt, end, b);
+    return err;
+}
+
+/* do_free is allowed on [va, va + sz): every leaf meeting it lies wholly
+ * inside and is at most 2 MiB (see the freeing rule at the top). */
+static bool range_is_freeable(pagetable_t pt, uint64 va, uint64 sz)
+{
+    for (uint64 left = sz; left;) {
+        int level;
+        pte_t *p = find_leaf(pt, va, &level);
+        uint64 span = level_span(va, level);
+
+        if (*p & PTE_V) {
+            bool whole = span == LEVEL_SIZE(level) && span <= left;
+            if (!whole || LEVEL_ORDER(level) > PAGE_MAX_ORDER)
+                return false;
+        }
+        span = min_u64(span, left);
+        va += span;
+        left -= span;
+    }
+    return true;
+}
+
+/* Give back the frames behind a leaf at level (the do_free rule above). */
+static void release_leaf(pte_t pte, int level)
+{
+    void *frame = (void *)phys_to_virt(PTE2PA(pte));
+
+    if (level == 0)
+        page_put(frame);
+    else
+        page_free(frame, LEVEL_ORDER(level));
+}
+
+/* Clear every leaf in [va, va + sz); each must lie wholly inside. */
+static void unmap_leaves(pagetable_t pt, uint64 va, uint64 sz, bool do_free,
+                         struct tlb_batch *b)
+{
+    for (uint64 left = sz; left;) {
+        int level;
+        pte_t *p = find_leaf(pt, va, &level);
+        uint64 span = min_u64(level_span(va, level), left);
+
+        if (*p & PTE_V) {
+            pte_t old = *p;
+            *p = 0;
+            if (do_free)
+                release_leaf(old, level);
+            batch_note(b, va);
+        }
+        va += span;
+        left -= span;
+    }
+}
+
+/* Contract in mm/vm.h.  npages == 0 does nothing.  Also -MM_EINVAL for a NULL
+ * table, a non-canonical or wrapping range, and a do_free the freeing rule
+ * forbids (part of a superpage, a gigapage); then nothing changes.  On
+ * -MM_ENOMEM some superpages at the ends may be split, nothing is unmapped.
+ * Empty tables stay in place until freewalk(). */
+int vm_unmap(pagetable_t pagetable, uint64 va, uint64 npages, int do_free)
+{
+    struct tlb_batch b;
+
+    if (!pagetable || (va & PAGE_MASK) || npages > (~0UL >> PAGE_SHIFT))
+        return -MM_EINVAL;
+    if (npages == 0)
+        return 0;
+    uint64 sz = npages << PAGE_SHIFT;
+    if (!range_is_valid(va, sz))
+        return -MM_EINVAL;
+    if (do_free && !range_is_freeable(pagetable, va, sz))
+        return -MM_EINVAL;
+    batch_start(&b, pagetable, va);
+    int err = split_range_ends(pagetable, va, sz, &b);
+    if (err == 0)
+        unmap_leaves(pagetable, va, sz, do_free, &b);
+    batch_finish(&b);
+    return err;
+}
+
+/* Contract in mm/vm.h.  uvmunmap cannot return an error: a split that finds
+ * no free page is a libOS failure and panics; a bad request (see vm_unmap)
+ * is reported on the console and ignored.  Use vm_unmap where the request
+ * comes from the application. */
+void uvmunmap(pagetable_t pagetable, uint64 va, uint64 npages, int do_free)
+{
+    int err = vm_unmap(pagetable, va, npages, do_free);
+
+    if (err == -MM_ENOMEM)
+        panic("uvmunmap: no page to split a superpage at 0x%lx", va);
+    if (err)
+        kprintf("uvmunmap: refused va 0x%lx npages %lu do_free %d: error %d\n",
+                va, npages, do_free, err);
+}
+
+/* ---- mapping ----------------------------------------------------------- */
+
+/* True when some leaf maps a page of [va, va + sz).  Never allocates. */
+static bool range_is_mapped(pagetable_t pt, uint64 va, uint64 sz)
+{
+    for (uint64 left = sz; left;) {
+        int level;
+        pte_t *p = find_leaf(pt, va, &level);
+        uint64 span = min_u64(level_span(va, level), left);
+
+        if (*p & PTE_V)
+            return true;
+        va += span;
+        left -= span;
+    }
+    return false;
+}
+
+/* Map one leaf at va: the largest that va, pa and left allow and whose slot
+ * is free (an existing, empty table is reused with smaller leaves).  Returns
+ * the bytes mapped, or 0 when a table page cannot be allocated. */
+static uint64 map_one_leaf(pagetable_t pt, uint64 va, uint64 pa, uint64 left, uint64 flags)
+{
+    int level = SV39_ROOT_LEVEL;
+
+    while (level > 0 && (((va | pa) & (LEVEL_SIZE(level) - 1)) || left < LEVEL_SIZE(level)))
+        level--;
+    for (;; level--) {
+        int got;
+        pte_t *p = walk_to(pt, va, level, true, &got);
+
+        if (!p)
+            return 0;
+        if (!(*p & PTE_V)) {
+            *p = make_leaf(pa, flags, va);
+            return LEVEL_SIZE(level);
+        }
+        if (got != level || level == 0)
+            panic("mappages: 0x%lx mapped after the overlap check", va);
+    }
+}
+
+/* Contract in mm/vm.h.  flags may also carry the RSW bits (PTE_SW0/SW1) for
+ * other modules; V, A and D are set here.  A new mapping never needs a TLB
+ * flush here (only invalid entries are filled).  On -MM_ENOMEM the leaves
+ * already placed are removed; tables created on the way stay, empty. */
+int mappages(pagetable_t pgtbl, uint64 va, uint64 pa, uint64 sz, uint64 flags)
+{
+    if (!pgtbl || !range_is_valid(va, sz) || !pa_range_is_valid(pa, sz) ||
+        !perms_are_valid(flags, VM_PERM_BITS | VM_RSW_BITS))
+        return -MM_EINVAL;
+    if (range_is_mapped(pgtbl, va, sz))
+        return -MM_EEXIST;
+    for (uint64 done = 0; done < sz;) {
+        uint64 step = map_one_leaf(pgtbl, va + done, pa + done, sz - done, flags);
+
+        if (step == 0) {
+            struct tlb_batch b;
+            batch_start(&b, pgtbl, va);
+            unmap_leaves(pgtbl, va, done, false, &b);
+            batch_finish(&b);
+            return -MM_ENOMEM;
+        }
+        done += step;
+    }
+    return 0;
+}
+
+/* ---- changing permissions ---------------------------------------------- */
+
+/* Give every leaf in [va, va + sz) the permission bits in flags. */
+static void protect_leaves(pagetable_t pt, uint64 va, uint64 sz, uint64 flags,
+                           struct tlb_batch *b)
+{
+    for (uint64 left = sz; left;) {
+        int level;
+        pte_t *p = find_leaf(pt, va, &level);
+        uint64 span = min_u64(level_span(va, level), left);
+
+        if (*p & PTE_V) {
+            pte_t pte = make_leaf(PTE2PA(*p), flags | (*p & VM_RSW_BITS), va);
+            if (pte != *p) {
+                *p = pte;
+                batch_note(b, va);
+            }
+        }
+        va += span;
+        left -= span;
+    }
+}
+
+/* Contract in mm/vm.h.  flags: PTE_RONLY, PTE_RX or PTE_RW, optionally with
+ * PTE_U / PTE_G (same checks as mappages: -MM_EINVAL otherwise); they replace
+ * R, W, X, U and G of each leaf; A is kept set, D is set exactly when W is,
+ * the RSW bits are kept.  Holes are skipped.  On -MM_ENOMEM (no page to split
+ * an end superpage) no permission has changed. */
+int vm_protect(pagetable_t pgtbl, uint64 va, uint64 sz, uint64 flags)
+{
+    struct tlb_batch b;
+
+    if (!pgtbl || !range_is_valid(va, sz) || !perms_are_valid(flags, VM_PERM_BITS))
+        return -MM_EINVAL;
+    batch_start(&b, pgtbl, va);
+    int err = split_range_ends(pgtbl, va, sz, &b);
+    if (err == 0)
+        protect_leaves(pgtbl, va, sz, flags, &b);
+    batch_finish(&b);
+    return err;
+}
+
+/* ---- freeing tables ---------------------------------------------------- */
+
+/* Free the tables under entries [first, end) of t, which sits at level and
+ * maps from base_va; a leaf still there is reported and left alone. */
+static void free_children(pagetable_t t, int level, uint64 base_va, unsigned first, unsigned end)
+{
+    for (unsigned i = first; i < end; i++) {
+        uint64 va = sv39_canonical(base_va + i * LEVEL_SIZE(level));
+
+        if (level > 0 && pte_is_table(t[i])) {
+            free_children(pte_table(t[i]), level - 1, va, 0, PTES_PER_TABLE);
+            page_free(pte_table(t[i]), 0);
+            t[i] = 0;
+        } else if (t[i] & PTE_V) {
+            kprintf("freewalk: leaf still mapped at va 0x%lx (pte 0x%lx), not freed\n",
+                    va, t[i]);
+        }
+    }
+}
+
+/* Contract in mm/vm.h.  Frees every table below pgtbl too, so on an address
+ * space whose high half is shared with the kernel table use free_pgtbl(). */
+void freewalk(pagetable_t pgtbl, int level)
+{
+    if (!pgtbl || level < 0 || level > SV39_ROOT_LEVEL) {
+        kprintf("freewalk: bad table %p at level %d\n", (void *)pgtbl, level);
+        return;
+    }
+    free_children(pgtbl, level, 0, 0, PTES_PER_TABLE);
+    page_free(pgtbl, 0);
+}
+
+/* Contract in mm/vm.h.  sz is clipped to the low half.  Frames are freed by
+ * vm_unmap's rule; a leaf left in the low half (beyond sz, or a range the rule
+ * refuses) is reported by the table walk and not freed. */
+void free_pgtbl(pagetable_t pgtbl, uint64 sz)
+{
+    if (!pgtbl)
+        return;
+    uint64 npages = PGROUNDUP(min_u64(sz, SV39_LOW_END)) >> PAGE_SHIFT;
+    int err = vm_unmap(pgtbl, 0, npages, 1);
+    if (err)
+        kprintf("free_pgtbl: unmapping [0, 0x%lx) failed: error %d\n", sz, err);
+    free_children(pgtbl, SV39_ROOT_LEVEL, 0, 0, PX(SV39_ROOT_LEVEL, SV39_LOW_END));
+    page_free(pgtbl, 0);
+}

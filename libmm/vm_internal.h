@@ -1,0 +1,46 @@
+/* Not public: the page-table helpers shared by vm.c, vmprint.c and kvm.c. */
+#ifndef MM_VM_INTERNAL_H
+#define MM_VM_INTERNAL_H
+
+#include <stdbool.h>
+
+#include <arch/mmu.h>
+#include <mm/page.h>
+#include <mm/types.h>
+
+/* Permission bits mappages() and vm_protect() accept, and the software (RSW)
+ * bits mappages() also passes through to the leaf for other modules. */
+#define VM_PERM_BITS    (PTE_R | PTE_W | PTE_X | PTE_U | PTE_G)
+#define VM_RSW_BITS     (PTE_SW0 | PTE_SW1)
+
+/* Allocation order of the block behind one leaf at level: 0, 9 or 18. */
+#define LEVEL_ORDER(level)  ((unsigned)(PX_BITS * (level)))
+
+/* True for a valid entry that points to the next-level table. */
+static inline bool pte_is_table(pte_t pte)
+{
+    return (pte & PTE_V) && !PTE_IS_LEAF(pte);
+}
+
+/* The table a non-leaf entry points to, by its direct-map address. */
+static inline pagetable_t pte_table(pte_t pte)
+{
+    return (pagetable_t)phys_to_virt(PTE2PA(pte));
+}
+
+/* Sign-extend bit 38, turning a sum of table indices into a canonical VA. */
+static inline uint64 sv39_canonical(uint64 va)
+{
+    return (va & SV39_LOW_END) ? (va | SV39_HIGH_START) : (va & (SV39_LOW_END - 1));
+}
+
+/* Flush this hart's whole TLB and count it in vm_tlb_flush_count(). */
+void vm_flush_all(void);
+
+#ifdef CAPSULE_HOST
+/* Host tests only (tests/host/support/sim_image.c): the simulated physical
+ * address of an image linker symbol, which on the host is a host address. */
+uint64 host_image_va_to_pa(uint64 va);
+#endif
+
+#endif

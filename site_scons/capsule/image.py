@@ -1,0 +1,105 @@
+"""Links one application with the libOS libraries and newlib into a bootable
+image: <app>.elf (boots with -kernel), <app>.bin (flat, Linux-style Image
+header), <app>.map and <app>-fw.bin (Debian's OpenSBI fw_jump with the payload
+at 2 MiB, boots with -bios)."""
+import glob
+import os
+
+from SCons.Script import Action, Exit, GetLaunchDir
+
+FW_JUMP = '/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin'
+FW_PAYLOAD_OFFSET = 2 * 1024 * 1024     # fw_jump's FW_JUMP_ADDR is RAM base + 2 MiB
+
+
+_built = {}     # source directory -> the nodes app() declared for it
+
+
+def resolve(env, spec):
+    """Find an app's source directory: apps/NAME, or a directory path (relative
+    to where scons was started or to the repository root, or absolute)."""
+    root = env['ROOT']
+    candidates = []
+    if '/' not in spec and not spec.startswith('.'):
+        candidates.append(os.path.join(root, 'apps', spec))
+    candidates += [os.path.join(GetLaunchDir(), spec), os.path.join(root, spec)]
+    for cand in candidates:
+        cand = os.path.realpath(cand)
+        if os.path.isdir(cand):
+            if not _sources(cand):
+                print('scons: app %s: no .c or .S files in %s' % (spec, cand))
+                Exit(2)
+            return cand
+    print('scons: app %s: no such app (looked in apps/%s and %s)' % (spec, spec, spec))
+    Exit(2)
+
+
+def _sources(srcdir):
+    return sorted(glob.glob(os.path.join(srcdir, '*.c')) + glob.glob(os.path.join(srcdir, '*.S')))
+
+
+def out_dir(env, srcdir):
+    """build/<mode>/<path inside the repo>, or build/<mode>/ext/<name> for apps outside it."""
+    root = env['ROOT']
+    rel = os.path.relpath(srcdir, root)
+    if rel.startswith('..'):
+        rel = os.path.join('ext', os.path.basename(srcdir))
+    return os.path.join(env['BUILD'], env['mode'], rel)
+
+
+def _fw_action(target, source, env):
+    with open(FW_JUMP, 'rb') as f:
+        fw = f.read()
+    if len(fw) > FW_PAYLOAD_OFFSET:
+        print('fw: %s is larger than %d bytes' % (FW_JUMP, FW_PAYLOAD_OFFSET))
+        return 1
+    with open(str(source[0]), 'rb') as f:
+        payload = f.read()
+    with open(str(target[0]), 'wb') as f:
+        f.write(fw + bytes(FW_PAYLOAD_OFFSET - len(fw)) + payload)
+    return 0
+
+
+def app(cross, spec, libs, name=None, extra_sources=()):
+    """Build the app whose sources are found by resolve(spec).  Returns a dict
+    with the 'elf', 'bin', 'map' and 'fw' nodes and the app's 'name' and 'dir'."""
+    from capsule.toolchain import hosted_env
+    srcdir = resolve(cross, spec)
+    if srcdir in _built:
+        return _built[srcdir]
+    name = name or os.path.basename(srcdir)
+    out = out_dir(cross, srcdir)
+    env = hosted_env(cross)
+    env.Append(CPPPATH=[srcdir])
+    objs = []
+    for src in _sources(srcdir) + list(extra_sources):
+        base = os.path.splitext(os.path.basename(src))[0]
+        objs += env.Object(os.path.join(out, 'obj', base + '.o'), src)
+    name_c = env.Textfile(os.path.join(out, 'obj', 'capsule_app_name.c'),
+                          ['/* generated: argv[0] */', 'const char capsule_app_name[] = "%s";' % name])
+    objs += env.Object(os.path.join(out, 'obj', 'capsule_app_name.o'), name_c)
+    env.Depends(objs, env['NEWLIB']['libc'])
+    _built[srcdir] = link(env, name, out, objs, libs)
+    return _built[srcdir]
+
+
+def link(env, name, out, objs, libs):
+    """Link objs with the libOS libraries into out/name.{elf,map,bin} and name-fw.bin."""
+    script = env.File('#libarch/capsule.ld')
+    newlib = env['NEWLIB']
+    elf = os.path.join(out, name + '.elf')
+    mapf = os.path.join(out, name + '.map')
+    lib_nodes = [libs['libarch'], libs['libmm'], libs['libc_glue']]
+    cmd = ('$LINK -nostdlib -nostartfiles -static -T ${SOURCES[0]} -Wl,--gc-sections '
+           '-Wl,-Map=${TARGETS[1]} -Wl,--no-warn-rwx-segments -o ${TARGETS[0]} '
+           + ' '.join('${SOURCES[%d]}' % (i + 1) for i in range(len(objs)))
+           + ' -Wl,--start-group ' + ' '.join(str(l[0]) for l in lib_nodes)
+           + ' %s %s -lgcc -Wl,--end-group' % (newlib['libc'], newlib['libm']))
+    linked = env.Command([elf, mapf], [script] + objs,
+                         Action(cmd, cmdstr='$LINKCOMSTR'))
+    env.Depends(linked, lib_nodes + [newlib['libc'], newlib['libm']])
+    binf = env.Command(os.path.join(out, name + '.bin'), linked[0],
+                       Action('$OBJCOPY -O binary $SOURCE $TARGET',
+                                  cmdstr=None if env['verbose'] else '  BIN    $TARGET'))
+    fw = env.Command(os.path.join(out, name + '-fw.bin'), binf + [env.Value(FW_JUMP)],
+                     Action(_fw_action, '  FW     $TARGET'))
+    return {'elf': linked[0], 'map': linked[1], 'bin': binf[0], 'fw': fw[0], 'name': name, 'dir': out}

@@ -1,0 +1,109 @@
+"""Runs Capsule's tests: host unit-test programs (cmocka) and guest cases
+(images under QEMU), then prints one line 'N passed, N failed'."""
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+from capsule import qemu
+
+HOST_TIMEOUT = 600
+CMOCKA_PASSED = re.compile(r'^\[  PASSED  \] (\d+) test', re.M)
+CMOCKA_FAILED = re.compile(r'^\[  FAILED  \] (\d+) test', re.M)
+
+
+class Tally:
+    def __init__(self):
+        self.passed = 0
+        self.failed = 0
+        self.failures = []
+
+    def add(self, name, ok, detail=''):
+        if ok:
+            self.passed += 1
+        else:
+            self.failed += 1
+            self.failures.append((name, detail))
+
+
+def run_host(programs, root, tally):
+    """Each program is a cmocka runner; count its tests from its summary."""
+    for prog in programs:
+        name = os.path.basename(prog)
+        print('== host: %s' % name, flush=True)
+        try:
+            proc = subprocess.run([prog], cwd=root, capture_output=True, text=True,
+                                  timeout=HOST_TIMEOUT, env=dict(os.environ, CAPSULE_SRC=root))
+            out = proc.stdout + proc.stderr
+        except subprocess.TimeoutExpired as e:
+            out, proc = (e.stdout or b'').decode(errors='replace') + '\ntimeout\n', None
+        sys.stdout.write(out)
+        passed = sum(int(n) for n in CMOCKA_PASSED.findall(out))
+        failed = sum(int(n) for n in CMOCKA_FAILED.findall(out))
+        tally.passed += passed
+        for i in range(failed):
+            tally.add(name, False, 'cmocka reported failures')
+        if proc is None or (proc.returncode != 0 and failed == 0) or passed + failed == 0:
+            tally.add(name, False, 'exited %s without a clean cmocka summary'
+                      % (proc.returncode if proc else 'timeout'))
+
+
+def _out_of_tree(case, root, mode):
+    """Copy the app's sources to a directory outside the repo and build them
+    there with scons app=<absolute dir>; returns (elf path, build log)."""
+    tmp = tempfile.mkdtemp(prefix='capsule-ext-')
+    dst = os.path.join(tmp, 'extapp')
+    shutil.copytree(os.path.join(root, case['app']), dst)
+    cmd = ['scons', '-Q', '-C', root, 'app=' + dst, 'mode=' + mode]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    elf = os.path.join(root, 'build', mode, 'ext', 'extapp', 'extapp.elf')
+    shutil.rmtree(tmp, ignore_errors=True)
+    return (elf if proc.returncode == 0 else None), proc.stdout + proc.stderr
+
+
+def check_output(case, status, out):
+    """Return a list of reasons the case failed (empty when it passed)."""
+    why = []
+    if status != case.get('status', 0):
+        why.append('exit status %d, expected %d' % (status, case.get('status', 0)))
+    for pattern in case.get('expect', []):
+        if not re.search(pattern, out):
+            why.append('missing output /%s/' % pattern)
+    for pattern in case.get('reject', []):
+        if re.search(pattern, out):
+            why.append('unexpected output /%s/' % pattern)
+    return why
+
+
+def run_guest(cases, images, root, mode, tally, timeout):
+    for case in cases:
+        print('== guest: %s' % case['name'], flush=True)
+        image = images.get(case['app'])
+        elf, fw = (str(image['elf']), str(image['fw'])) if image else (None, None)
+        if case.get('special') == 'out_of_tree':
+            elf, log = _out_of_tree(case, root, mode)
+            if not elf:
+                sys.stdout.write(log)
+                tally.add(case['name'], False, 'out-of-tree build failed')
+                continue
+        if case.get('boot') == 'fw':
+            cmd = qemu.command(fw=fw, mem=case.get('mem', '128M'))
+        else:
+            cmd = qemu.command(elf=elf, mem=case.get('mem', '128M'), args=case.get('args', ''))
+        status, out, secs = qemu.run(cmd, elf=elf, timeout=timeout, echo=False)
+        sys.stdout.write(out)
+        why = check_output(case, status, out)
+        print('-- %s (%.1f s): %s' % ('ok' if not why else 'FAILED', secs, '; '.join(why) or 'status %d' % status))
+        tally.add(case['name'], not why, '; '.join(why))
+
+
+def summary(tally):
+    if tally.failures:
+        print('\nFailures:')
+        for name, detail in tally.failures:
+            print('  %s: %s' % (name, detail))
+    print('%d passed, %d failed' % (tally.passed, tally.failed))
+    return 0 if tally.failed == 0 else 1

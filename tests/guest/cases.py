@@ -1,0 +1,34 @@
+"""Guest test cases: each boots an image under QEMU and checks its console
+output and exit status.  Fields: name; app (a directory built as an app);
+args; boot ('elf' or 'fw'); mem; status (expected exit status); expect
+(regexes that must all appear); reject (regexes that must not appear);
+special ('out_of_tree': copy the app outside the repo and build it there)."""
+
+CASES = [
+    dict(name='hello prints and exits 0', app='apps/hello',
+         status=0, expect=[r'Hello from Capsule! \(hello, 0 arguments\)']),
+    dict(name='exit(3) makes QEMU exit 3', app='tests/guest/exit_code', args='exit 3',
+         status=3, expect=[r'leaving with exit 3', r'atexit handler ran']),
+    dict(name='return from main gives its value', app='tests/guest/exit_code', args='return 42',
+         status=42, expect=[r'leaving with return 42', r'atexit handler ran']),
+    dict(name='exit status is taken modulo 256', app='tests/guest/exit_code', args='exit 257',
+         status=1),
+    dict(name='NULL dereference gives a fault report and 139', app='tests/guest/null_deref',
+         status=139,
+         expect=[r'load page fault at 0x0+: NULL pointer dereference',
+                 r'#0 0x[0-9a-f]+\s+read_through at .*main\.c:\d+',
+                 r'#\d 0x[0-9a-f]+\s+deref_caller at .*main\.c:\d+',
+                 r'#\d 0x[0-9a-f]+\s+main at .*main\.c:\d+',
+                 r'exit status 139'],
+         reject=[r'still alive']),
+    dict(name='args reach main', app='tests/guest/args', args='one "two words" three',
+         status=0, expect=[r'argc=4', r'argv\[0\]=args', r'argv\[1\]=one', r'argv\[2\]=two words',
+                           r'argv\[3\]=three']),
+    dict(name='no args gives argc 1', app='tests/guest/args', status=0, expect=[r'argc=1\n']),
+    dict(name='firmware image boots with -bios alone', app='apps/hello', boot='fw',
+         status=0, expect=[r'Hello from Capsule!']),
+    dict(name='boots with 1 GiB of RAM', app='apps/hello', mem='1G',
+         status=0, expect=[r'Hello from Capsule!']),
+    dict(name='out-of-tree app builds and runs', app='tests/guest/exit_code', special='out_of_tree',
+         args='exit 7', status=7, expect=[r'leaving with exit 7']),
+]
