@@ -114,11 +114,13 @@ static uint64 min_u64(uint64 a, uint64 b)
 
 /* ---- TLB batching ------------------------------------------------------ */
 
+/* Contract in mm/vm.h.  Counts both forms of sfence.vma issued by libmm. */
 uint64 vm_tlb_flush_count(void)
 {
     return tlb_flush_total;
 }
 
+/* Contract in vm_internal.h. */
 void vm_flush_all(void)
 {
     arch_sfence_vma_all();
@@ -403,8 +405,9 @@ static uint64 map_one_leaf(pagetable_t pt, uint64 va, uint64 pa, uint64 left, ui
 }
 
 /* Contract in mm/vm.h.  flags may also carry the RSW bits (PTE_SW0/SW1) for
- * other modules; V, A and D are set here.  A new mapping never needs a TLB
- * flush here (only invalid entries are filled).  On -MM_ENOMEM the leaves
+ * other modules; V, A and D are set here, and G for high-half VAs.  An empty
+ * table left where a superpage could go is reused with smaller leaves.  No
+ * TLB flush: only invalid entries are filled.  On -MM_ENOMEM the leaves
  * already placed are removed; tables created on the way stay, empty. */
 int mappages(pagetable_t pgtbl, uint64 va, uint64 pa, uint64 sz, uint64 flags)
 {

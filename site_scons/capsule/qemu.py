@@ -74,7 +74,7 @@ def run(cmd, elf=None, timeout=60, echo=True, stdin=None):
     lines = []
     try:
         for raw in proc.stdout:
-            line = annotate(raw.decode('utf-8', 'replace'), symbolize)
+            line = annotate(raw.decode('utf-8', 'replace').replace('\r\n', '\n'), symbolize)
             lines.append(line)
             if echo:
                 sys.stdout.write(line)

@@ -137,6 +137,37 @@ static void release_held(size_t n)
 
 /* ---- mapping ------------------------------------------------------------ */
 
+/* The walker itself: hand-made entries the MMU must refuse (one per root slot). */
+static void test_walker_rejects_what_the_mmu_rejects(void **state)
+{
+    (void)state;
+    pagetable_t root = new_table();
+    uint64_t rp = root_pa(root), gig = GIGAPAGE_SIZE;
+
+    root[0] = PA2PTE(FAKE_PA + PAGE_SIZE) | PTE_V | PTE_R | PTE_A;      /* misaligned gigapage */
+    root[1] = PA2PTE(FAKE_PA) | PTE_V | PTE_W | PTE_A | PTE_D;          /* W without R */
+    root[2] = PA2PTE(FAKE_PA) | PTE_V | PTE_R;                          /* A clear */
+    root[3] = PA2PTE(FAKE_PA) | PTE_V | PTE_RW | PTE_A;                 /* D clear */
+    root[4] = PA2PTE(rp) | PTE_V | PTE_A;                               /* pointer with A */
+    root[5] = PA2PTE(FAKE_PA) | PTE_V | PTE_RX | PTE_U | PTE_A;         /* user page */
+    assert_false(sv39_translate(rp, 0, SV39_READ).ok);
+    assert_false(sv39_translate(rp, 1 * gig, SV39_READ).ok);
+    assert_false(sv39_translate(rp, 2 * gig, SV39_READ).ok);
+    assert_true(sv39_translate(rp, 3 * gig, SV39_READ).ok);
+    assert_false(sv39_translate(rp, 3 * gig, SV39_WRITE).ok);
+    assert_false(sv39_translate(rp, 4 * gig, SV39_READ).ok);
+    assert_false(sv39_translate(rp, 5 * gig, SV39_READ).ok);           /* SUM clear */
+    assert_true(sv39_translate(rp, 5 * gig, SV39_READ | SV39_SUM).ok);
+    assert_false(sv39_translate(rp, 5 * gig, SV39_EXEC | SV39_SUM).ok); /* S never runs U code */
+    assert_true(sv39_translate(rp, 5 * gig + 0x1234, SV39_EXEC | SV39_USER).ok);
+    assert_int_equal(sv39_translate(rp, 5 * gig + 0x1234, SV39_READ | SV39_USER).pa, FAKE_PA + 0x1234);
+    assert_false(sv39_translate(rp, 0x0000800000000000UL, SV39_READ).ok);  /* non-canonical */
+    for (int i = 0; i < 6; i++)
+        root[i] = 0;
+    page_free(root, 0);
+    assert_no_leak();
+}
+
 static void test_map_4k_then_translate(void **state)
 {
     (void)state;
@@ -871,6 +902,7 @@ static void test_kvminithart_switches_satp_and_flushes(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        T(test_walker_rejects_what_the_mmu_rejects),
         T(test_map_4k_then_translate),
         T(test_superpages_chosen_when_aligned_4k_otherwise),
         T(test_walkaddr_includes_superpage_offset_and_is_zero_when_unmapped),
