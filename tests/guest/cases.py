@@ -32,3 +32,12 @@ CASES = [
     dict(name='out-of-tree app builds and runs', app='tests/guest/exit_code', special='out_of_tree',
          args='exit 7', status=7, expect=[r'leaving with exit 7']),
 ]
+
+CASES += [
+    dict(name='a write to the image text faults with 139', app='tests/guest/write_text',
+         status=139, expect=[r'store page fault at 0x0*1[0-9a-f]{4}: write to read-only memory',
+                             r'in app text', r'#0 0x[0-9a-f]+\s+main at'],
+         reject=[r'text was writable']),
+    dict(name='the direct map is not executable', app='tests/guest/exec_directmap',
+         status=139, expect=[r'instruction page fault at 0xffffffc0'], reject=[r'is executable']),
+]
