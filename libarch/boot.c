@@ -61,10 +61,14 @@ static uint64_t app_space_init(void)
 /* Called by entry.S on the boot stack, running in the high half. */
 void arch_boot(uint64_t hartid, uint64_t dtb_pa)
 {
+    uint64_t entry = rdinstret();
     trap_init();
     bootinfo_init(hartid, dtb_pa);
+    boot_info.instret_at_entry = entry;
+    uint64_t mm_start = rdinstret();
     kinit();
     kvminit();
+    boot_info.instret_mm_init = rdinstret() - mm_start;
     kvminithart();
     uint64_t sp = app_space_init();
     csr_set(sstatus, SSTATUS_FS_INITIAL);   /* the app may use the FPU */

@@ -27,6 +27,10 @@ struct boot_info {
     uint64_t         plic_pa, plic_size;
     uint64_t         timebase_hz;
     char             bootargs[BOOT_ARGS_MAX];
+    /* Retired instructions (rdinstret) for benchmarks: at the payload's entry
+     * (the firmware's own boot), and spent in libmm's initialisation (kinit + kvminit). */
+    uint64_t         instret_at_entry;
+    uint64_t         instret_mm_init;
 };
 
 /* The boot information; valid after early boot, never NULL. */

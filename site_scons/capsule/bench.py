@@ -1,0 +1,143 @@
+"""`scons bench`: benchmark images under qemu -icount shift=0, where rdinstret
+counts retired instructions exactly.  Each figure is printed beside its
+reference from the same run and its target from DESIGN.md, with a status.
+Results go to build/bench/results.{md,csv}, plots to build/bench/*.png, and
+docs/benchmarks.md is regenerated."""
+import csv
+import os
+import re
+import time
+
+from capsule import qemu
+
+BENCH_RE = re.compile(r'^BENCH (\S+) (\d+)\s*$', re.M)
+RAM_SIZES = ['128M', '1G', '4G']
+RUN_TIMES = 5           # whole-process runs averaged for wall time
+KALLOC_SIZES = [16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 16384]
+NOT_YET = 'needs mmap/fault/fork work (issue 4)'
+
+
+def _boot(elf=None, fw=None, mem='128M', timeout=120):
+    cmd = qemu.command(elf=elf, mem=mem, icount=True) if elf else \
+        qemu.command(elf=fw, mem=mem, icount=True)
+    status, out, secs = qemu.run(cmd, elf=elf, timeout=timeout, echo=False)
+    if status != 0:
+        raise RuntimeError('benchmark %s exited %d:\n%s' % (elf or fw, status, out[-3000:]))
+    return {k: int(v) for k, v in BENCH_RE.findall(out)}, secs
+
+
+def _wall(cmd, runs=RUN_TIMES):
+    """Mean wall time of a whole QEMU process (not under -icount)."""
+    total = 0.0
+    for _ in range(runs):
+        status, out, secs = qemu.run(cmd, timeout=60, echo=False)
+        if status != 0:
+            raise RuntimeError('%s exited %d' % (' '.join(cmd), status))
+        total += secs
+    return total / runs
+
+
+def measure(images, empty_payload):
+    """Run every benchmark; returns (figures dict, wall-clock dict)."""
+    f, wall = {}, {}
+    first, wall['alloc'] = _boot(elf=images['alloc'])
+    second, _ = _boot(elf=images['alloc'])
+    f.update(first)
+    f['repeatable'] = int(first == second)
+    for mem in RAM_SIZES:
+        got, wall['boot_' + mem] = _boot(elf=images['boot'], mem=mem)
+        f['mm_init_' + mem] = got['mm_init']
+        f['firmware_boot_' + mem] = got['firmware_boot']
+    f['hello_bin_bytes'] = os.path.getsize(images['hello_bin'])
+    wall['hello_run'] = _wall(qemu.command(elf=images['hello']))
+    wall['empty_run'] = _wall(qemu.command(elf=empty_payload))
+    return f, wall
+
+
+def rows(f, wall):
+    """(figure, value, reference, reference value, target, met?) rows."""
+    fast = max(f['kalloc_pair_%d' % s] for s in (16, 32, 64, 128, 256))
+    r = [
+        ('order-0 page alloc+free, warm (instr.)', f['page_order0_pair'], 'xv6-style free list + lock',
+         f['xv6_freelist_pair'], '<= 40', f['page_order0_pair'] <= 40),
+        ('order-9 (2 MiB) alloc+free (instr.)', f['page_order9_pair'], 'xv6-style free list + lock (one page)',
+         f['xv6_freelist_pair'], '-', None),
+        ('kalloc+kfree 16..256 B, fast path, max (instr.)', fast, '-', '', '<= 30', fast <= 30),
+        ('kalloc+kfree worst case after fragmentation (instr.)', f['kalloc_fragmented_worst'],
+         'fast path', fast, '<= 3x fast path (%d)' % (3 * fast), f['kalloc_fragmented_worst'] <= 3 * fast),
+    ]
+    for s in KALLOC_SIZES:
+        r.append(('kalloc+kfree %d B (instr.)' % s, f['kalloc_pair_%d' % s], '-', '', '-', None))
+    for mem in RAM_SIZES:
+        r.append(('libmm init, %s RAM (instr.)' % mem, f['mm_init_' + mem], "OpenSBI's own boot",
+                  f['firmware_boot_' + mem], '<= 250000', f['mm_init_' + mem] <= 250000))
+    r.append(('hello image .bin (bytes)', f['hello_bin_bytes'], '-', '', '<= 131072',
+              f['hello_bin_bytes'] <= 131072))
+    ratio = wall['hello_run'] / wall['empty_run']
+    r.append(('hello: whole QEMU run (s, mean of %d)' % RUN_TIMES, '%.3f' % wall['hello_run'],
+              'empty payload', '%.3f' % wall['empty_run'], '<= 1.2x (%.2fx)' % ratio, ratio <= 1.2))
+    r.append(('instruction counts identical in two runs', 'yes' if f['repeatable'] else 'NO', '-', '',
+              'yes', bool(f['repeatable'])))
+    for name in ('malloc workloads libmm vs newlib', 'demand-zero fault', 'copy-on-write fault',
+                 'fork per PTE / per 2 MiB leaf', 'mmap+munmap 64 KiB at 10/1k/10k VMAs',
+                 'sfence.vma per munmap'):
+        r.append((name, 'not measured', '-', '', NOT_YET, None))
+    return r
+
+
+def _status(met):
+    return '-' if met is None else ('met' if met else 'not yet')
+
+
+def write(rows_, wall, outdir, docs_path):
+    os.makedirs(outdir, exist_ok=True)
+    with open(os.path.join(outdir, 'results.csv'), 'w', newline='') as fh:
+        w = csv.writer(fh)
+        w.writerow(['figure', 'value', 'reference', 'reference value', 'target', 'status'])
+        for row in rows_:
+            w.writerow(list(row[:5]) + [_status(row[5])])
+    lines = ['| figure | value | reference | reference value | target | status |',
+             '|---|---|---|---|---|---|']
+    lines += ['| %s | %s | %s | %s | %s | %s |' % (tuple(row[:5]) + (_status(row[5]),)) for row in rows_]
+    lines += ['', 'Wall time of each benchmark QEMU run (s): ' +
+              ', '.join('%s %.2f' % (k, v) for k, v in sorted(wall.items()))]
+    table = '\n'.join(lines) + '\n'
+    with open(os.path.join(outdir, 'results.md'), 'w') as fh:
+        fh.write(table)
+    with open(docs_path) as fh:
+        doc = fh.read()
+    marker = '<!-- results -->'
+    if marker in doc:
+        doc = doc[:doc.index(marker) + len(marker)] + '\n' + table
+        with open(docs_path, 'w') as fh:
+            fh.write(doc)
+    return table
+
+
+def plot(f, outdir):
+    """PNG plots of the scaling curves: kalloc by size, libmm init by RAM size."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.plot(KALLOC_SIZES, [f['kalloc_pair_%d' % s] for s in KALLOC_SIZES], marker='o', label='kalloc+kfree')
+    ax.axhline(30, color='gray', linestyle='--', label='target for 16..256 B (30)')
+    ax.set_xscale('log', base=2)
+    ax.set_xlabel('allocation size (bytes)')
+    ax.set_ylabel('instructions per pair')
+    ax.set_title('kalloc+kfree cost by size (qemu -icount)')
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(os.path.join(outdir, 'kalloc_by_size.png'), dpi=100)
+    plt.close(fig)
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.plot(RAM_SIZES, [f['mm_init_' + m] for m in RAM_SIZES], marker='o', label='libmm init')
+    ax.axhline(250000, color='gray', linestyle='--', label='target (250k)')
+    ax.set_xlabel('guest RAM')
+    ax.set_ylabel('instructions')
+    ax.set_ylim(bottom=0)
+    ax.set_title('libmm initialisation by RAM size')
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(os.path.join(outdir, 'mm_init_by_ram.png'), dpi=100)
+    plt.close(fig)
