@@ -49,7 +49,7 @@ struct slab {
     void         *free;             /* first free object; NULL when full */
     struct slab  *next;             /* partial list of the class */
     struct slab **pprev;
-    uint32_t      nlive;            /* objects handed out */
+    uint32_t      nlive;            /* objects handed out, + 1 while active (the pin) */
     uint16_t      cap;              /* objects in the slab */
     uint8_t       cls;
     uint8_t       order;
@@ -58,7 +58,7 @@ struct slab {
 #define SLAB_HDR_BYTES  sizeof(struct slab)
 _Static_assert(SLAB_HDR_BYTES % KALLOC_ALIGN_BYTES == 0, "objects stay 16-byte aligned");
 /* kalloc's fast path stores the new live count as the (non-zero) state byte. */
-_Static_assert((PAGE_SIZE - SLAB_HDR_BYTES) / KALLOC_ALIGN_BYTES <= UINT8_MAX,
+_Static_assert((PAGE_SIZE - SLAB_HDR_BYTES) / KALLOC_ALIGN_BYTES + 1 <= UINT8_MAX,
                "a one-page slab's live count fits a state byte");
 
 struct class_info {
@@ -76,8 +76,10 @@ static const struct class_info classes[NR_CLASSES] = {
 };
 
 /* One class's slabs: allocation comes from active; other slabs with free
- * objects wait on partial; full slabs are on no list.  An active slab that
- * empties is kept (no thrashing); a partial one that empties is released. */
+ * objects wait on partial; full slabs are on no list.  The active slab holds
+ * one extra count (a pin) so that it never looks empty to kfree: it is kept
+ * however many objects come back (no thrashing), while any other slab that
+ * empties is released at once. */
 struct kcache {
     struct slab *active;            /* never NULL: &no_slab when there is none */
     struct slab *partial;
@@ -192,18 +194,17 @@ static void partial_del(struct slab *s)
         s->next->pprev = s->pprev;
 }
 
-/* After a free into s that emptied it or un-filled it (was_full). */
+/* After a free into s that emptied it (never the pinned active slab) or
+ * un-filled it (was_full). */
 static __attribute__((noinline)) void slab_changed(struct slab *s, bool was_full)
 {
     struct kcache *kc = &kcaches[s->cls];
 
-    if (s == kc->active)
-        return;
     if (s->nlive == 0) {
         if (!was_full)
             partial_del(s);
         slab_release(s);
-    } else if (was_full) {
+    } else if (was_full && s != kc->active) {
         partial_push(kc, s);
     }
 }
@@ -237,7 +238,10 @@ static bool refill_active(struct kcache *kc, unsigned cls)
                 return false;
         }
     }
-    kc->active = s;     /* the old active was full: it is on no list */
+    if (kc->active != &no_slab)
+        kc->active->nlive--;    /* unpin: it is full, so it stays on no list */
+    s->nlive++;                 /* pin the new active slab */
+    kc->active = s;
     return true;
 }
 
@@ -273,7 +277,7 @@ void kalloc_drain(void)
 {
     for (unsigned c = 0; c < NR_CLASSES; c++) {
         struct slab *s = kcaches[c].active;
-        if (s != &no_slab && s->nlive == 0) {
+        if (s != &no_slab && s->nlive == 1) {     /* only the pin */
             kcaches[c].active = &no_slab;
             slab_release(s);
         }

@@ -2,13 +2,17 @@
  * lists, the per-hart order-0 caches, reference counts, whole-page zero/copy
  * and the direct-map translation.
  *
- * Layout of a region given to kmem_init (page-aligned [start, end)):
+ * A region is one RAM bank (kinit) or one range (kmem_init).  The records of
+ * all its frames are carved from the start of its largest free piece;
+ * reserved holes and the records' own frames are never freed, so their
+ * records are never tagged:
  *
- *   start: | gen word | page_meta[0] ... page_meta[n-1] | pad | frame 0 ... frame n-1 | end
- *          '----- metadata area, meta_pages pages ------------' '-- base ... managed --'
+ *   base                                                              base + span
+ *   | free piece | hole (image...) | gen word, records | free piece | hole | free |
+ *                                  '- meta_pages pages -'
  *
  * Initialisation writes only the region descriptor and the heads of the
- * maximal aligned blocks that tile [base, end): O(log size + size / 16 MiB),
+ * maximal aligned blocks that tile the free pieces: O(log size + size / 16 MiB),
  * never O(frames).  Metadata records are believed only through their tags
  * (page_internal.h); the tag key is derived from the first region's gen word,
  * which is incremented on every boot, so records left by a previous boot (RAM
@@ -44,9 +48,8 @@
 /* Flipping these tag bits turns a cached page's tag into an allocated one. */
 #define CACHED_TO_ALLOC     ((uint64)(PK_CACHED ^ PK_ALLOC) << TAG_KIND_SHIFT)
 
-/* One range given to kmem_init.  Immutable after kmem_init. */
+/* One RAM bank (kinit) or one range (kmem_init).  Immutable once added. */
 struct mm_region {
-    uint64            area_start;   /* start of the whole range (metadata first) */
     uint64            base;         /* first managed frame */
     uint64            span_bytes;   /* managed bytes */
     struct page_meta *meta;         /* meta[i] describes frame base + i pages */
@@ -616,26 +619,27 @@ static void make_key(uint64 *gen_word)
     key_ready = true;
 }
 
-/* Tile [base, base + span) with maximal aligned blocks and free them. */
-static void add_initial_blocks(const struct mm_region *r)
+/* Tile the free range [lo, hi) of r with maximal aligned blocks and free them. */
+static void add_initial_blocks(const struct mm_region *r, uint64 lo, uint64 hi)
 {
-    uint64 va = r->base, end = r->base + r->span_bytes;
+    uint64 va = lo;
 
-    while (va < end) {
+    while (va < hi) {
         unsigned o = 0;
         while (o < PAGE_MAX_ORDER &&
                ((va - DIRECT_MAP_OFFSET) & (block_bytes(o + 1) - 1)) == 0 &&
-               end - va >= block_bytes(o + 1))
+               hi - va >= block_bytes(o + 1))
             o++;
         meta_of(r, va)->tag = page_tag(va, PK_FREE, o);
         list_push(o, va);
         buddy_free_pages += 1UL << o;
         va += block_bytes(o);
     }
+    total_pages += (hi - lo) >> PAGE_SHIFT;
 }
 
 /* True when [start, end) can become a region: inside the direct map and
- * clear of every region (metadata areas included). */
+ * clear of every region. */
 static bool range_usable(uint64 start, uint64 end)
 {
     if (start - DIRECT_MAP_OFFSET >= DIRECT_MAP_SIZE ||
@@ -644,64 +648,119 @@ static bool range_usable(uint64 start, uint64 end)
     if ((DIRECT_MAP_OFFSET & (MAX_BLOCK_BYTES - 1)) != 0)
         return false;       /* buddy arithmetic on VAs needs PA alignment */
     for (int i = 0; i < nr_regions; i++)
-        if (start < regions[i].base + regions[i].span_bytes && regions[i].area_start < end)
+        if (start < regions[i].base + regions[i].span_bytes && regions[i].base < end)
             return false;
     return nr_regions < MM_MAX_REGIONS;
 }
 
-void kmem_init(uint64 va_start, uint64 va_end)
+/* Pages of records (and the gen word) for a span of bytes. */
+static uint64 meta_pages_for(uint64 span_bytes)
 {
-    uint64 start = PGROUNDUP(va_start), end = PGROUNDDOWN(va_end);
+    uint64 frames = span_bytes >> PAGE_SHIFT;
 
-    if (start < va_start || end <= start || !range_usable(start, end)) {
-        kprintf("kmem_init: ignoring [%p, %p)\n", (void *)va_start, (void *)va_end);
-        return;
-    }
-    uint64 frames = (end - start) >> PAGE_SHIFT;
-    uint64 meta_pages = (META_HDR_BYTES + frames * sizeof(struct page_meta) + PAGE_MASK) >> PAGE_SHIFT;
-    if (meta_pages >= frames)
-        return;             /* too small to hold its own metadata and a frame */
+    return (META_HDR_BYTES + frames * sizeof(struct page_meta) + PAGE_MASK) >> PAGE_SHIFT;
+}
+
+/* Make [lo, hi) (page-aligned) a region whose records start at meta_area.
+ * Frames of the span that are never freed (the records themselves, holes)
+ * simply never get a tag. */
+static struct mm_region *region_add(uint64 lo, uint64 hi, uint64 meta_area)
+{
     if (!key_ready)
-        make_key((uint64 *)start);
+        make_key((uint64 *)meta_area);
     struct mm_region *r = &regions[nr_regions++];
-    r->area_start = start;
-    r->meta = (struct page_meta *)(start + META_HDR_BYTES);
-    r->base = start + (meta_pages << PAGE_SHIFT);
-    r->span_bytes = end - r->base;
-    total_pages += r->span_bytes >> PAGE_SHIFT;
+    r->base = lo;
+    r->span_bytes = hi - lo;
+    r->meta = (struct page_meta *)(meta_area + META_HDR_BYTES);
     if (r->span_bytes > page_fast.span_bytes) {
         page_fast.base = r->base;
         page_fast.span_bytes = r->span_bytes;
         page_fast.meta_bias = (uint64)r->meta - (r->base >> (PAGE_SHIFT - PAGE_META_SHIFT));
     }
-    add_initial_blocks(r);
+    return r;
 }
 
-/* Give kmem_init the part of [lo, hi) (physical) that no reserved range from
- * index first on covers. */
-static void add_free_piece(const struct boot_info *bi, uint64 lo, uint64 hi, int first)
+/* Free pieces of one RAM bank, page-aligned direct-map ranges. */
+struct piece_list {
+    int    nr;
+    uint64 lo[BOOT_MAX_RESERVED + 1], hi[BOOT_MAX_RESERVED + 1];
+};
+
+/* Make the pieces one region spanning them all, its records carved from the
+ * start of the largest piece; the rest of every piece becomes free blocks.
+ * Pieces that are empty, unusable or too small for the records are ignored. */
+static void add_pieces(struct piece_list *pl)
+{
+    int big = -1;
+
+    for (int i = 0; i < pl->nr; i++)
+        if (big < 0 || pl->hi[i] - pl->lo[i] > pl->hi[big] - pl->lo[big])
+            big = i;
+    if (big < 0 || !range_usable(pl->lo[0], pl->hi[pl->nr - 1])) {
+        kprintf("kmem_init: ignoring %d range(s) from %p\n", pl->nr,
+                pl->nr ? (void *)pl->lo[0] : NULL);
+        return;
+    }
+    uint64 meta_bytes = meta_pages_for(pl->hi[pl->nr - 1] - pl->lo[0]) << PAGE_SHIFT;
+    if (meta_bytes >= pl->hi[big] - pl->lo[big])
+        return;             /* too small to hold its own records and a frame */
+    struct mm_region *r = region_add(pl->lo[0], pl->hi[pl->nr - 1], pl->lo[big]);
+    pl->lo[big] += meta_bytes;
+    for (int i = 0; i < pl->nr; i++)
+        add_initial_blocks(r, pl->lo[i], pl->hi[i]);
+}
+
+void kmem_init(uint64 va_start, uint64 va_end)
+{
+    struct piece_list pl;
+
+    pl.nr = 1;
+    pl.lo[0] = PGROUNDUP(va_start);
+    pl.hi[0] = PGROUNDDOWN(va_end);
+    if (pl.lo[0] < va_start || pl.hi[0] <= pl.lo[0]) {
+        kprintf("kmem_init: ignoring [%p, %p)\n", (void *)va_start, (void *)va_end);
+        return;
+    }
+    add_pieces(&pl);
+}
+
+/* Append to pl the parts of [lo, hi) (physical) that no reserved range from
+ * index first on covers, in address order. */
+static void collect_pieces(const struct boot_info *bi, uint64 lo, uint64 hi, int first,
+                           struct piece_list *pl)
 {
     for (int i = first; i < bi->nr_reserved; i++) {
         uint64 rlo = bi->reserved[i].base, rhi = rlo + bi->reserved[i].size;
         if (rlo < hi && lo < rhi) {
             if (lo < rlo)
-                add_free_piece(bi, lo, rlo, i + 1);
+                collect_pieces(bi, lo, rlo, i + 1, pl);
             if (rhi < hi)
-                add_free_piece(bi, rhi, hi, i + 1);
+                collect_pieces(bi, rhi, hi, i + 1, pl);
             return;
         }
     }
-    if (lo < hi)
-        kmem_init(phys_to_virt(lo), phys_to_virt(hi));
+    uint64 vlo = PGROUNDUP(phys_to_virt(lo)), vhi = PGROUNDDOWN(phys_to_virt(hi));
+    if (vlo < vhi && pl->nr < BOOT_MAX_RESERVED + 1) {
+        pl->lo[pl->nr] = vlo;
+        pl->hi[pl->nr] = vhi;
+        pl->nr++;
+    }
 }
 
+/* Each RAM bank becomes one region (so the fast paths, which check one
+ * region, cover all of it); reserved ranges inside it are holes. */
 void kinit(void)
 {
     const struct boot_info *bi = arch_boot_info();
 
     page_reset();
-    for (int i = 0; i < bi->nr_ram; i++)
-        add_free_piece(bi, bi->ram[i].base, bi->ram[i].base + bi->ram[i].size, 0);
+    for (int i = 0; i < bi->nr_ram; i++) {
+        struct piece_list pl;
+        pl.nr = 0;
+        collect_pieces(bi, bi->ram[i].base, bi->ram[i].base + bi->ram[i].size, 0, &pl);
+        if (pl.nr)
+            add_pieces(&pl);
+    }
     kalloc_init();
 }
 

@@ -18,6 +18,12 @@ def _exit_with_app_status():
         os._exit(_status['code'])
 
 
+def set_exit_status(code):
+    """Make scons exit with code once it is done (after writing its database),
+    so that the last line printed stays the action's own (e.g. the test summary)."""
+    _status['code'] = code
+
+
 def _boot_command(env, image, gdb=False):
     if env['boot'] == 'fw':
         return qemu.command(fw=str(image['fw']), mem=env['mem'], gdb=gdb)

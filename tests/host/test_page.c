@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include <arch/bootinfo.h>
 #include <arch/layout.h>
 #include <arch/mmu.h>
 #include <mm/kalloc.h>
@@ -88,6 +89,8 @@ static uint64_t rng(void)
     return rng_state >> 33;
 }
 
+static void **take_all_pages(uint64_t *n);
+
 /* ---- initialisation ---------------------------------------------------- */
 
 static void test_init_frees_exactly_ram_minus_reserved(void **state)
@@ -145,6 +148,34 @@ static void test_kmem_init_adds_a_range_and_ignores_bad_ones(void **state)
     assert_int_equal(page_free_count(), baseline_pages + added);
     assert_int_equal(page_check(), 0);
     baseline_pages += added;
+}
+
+/* A reserved range inside a RAM bank (a device tree, say) is a hole of the
+ * bank's region: never handed out, and the pages around it still merge. */
+static void test_reserved_hole_inside_ram_is_never_allocated(void **state)
+{
+    (void)state;
+    struct boot_info *bi = (struct boot_info *)arch_boot_info();
+    uint64_t hole_pa = SIM_RAM_BASE + RAM_BYTES / 2 + 3 * PAGE_SIZE, hole_bytes = 5 * PAGE_SIZE;
+    bi->reserved[bi->nr_reserved++] = (struct mem_range){ hole_pa, hole_bytes };
+    kinit();
+    baseline_pages = page_free_count();
+
+    uint64_t span = RAM_BYTES - RESERVED_BYTES, frames = span / PAGE_SIZE;
+    uint64_t meta_pages = (16 + frames * META_BYTES_PER_PAGE + PAGE_SIZE - 1) / PAGE_SIZE;
+    assert_int_equal(page_total_count(), frames - meta_pages - hole_bytes / PAGE_SIZE);
+    uint64_t n;
+    void **pages = take_all_pages(&n);
+    assert_int_equal(n, page_total_count());
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t pa = virt_to_phys((uint64_t)pages[i]);
+        assert_false(pa >= hole_pa && pa < hole_pa + hole_bytes);
+    }
+    assert_int_equal(free_panics((void *)phys_to_virt(hole_pa), 0), 1);
+    for (uint64_t i = 0; i < n; i++)
+        page_free(pages[i], 0);
+    free(pages);
+    assert_int_equal(page_check(), 0);
 }
 
 /* A warm reset leaves the previous boot's records in RAM: they must not be
@@ -465,6 +496,7 @@ int main(void)
         T(init_frees_exactly_ram_minus_reserved),
         T(init_writes_per_region_not_per_frame),
         T(kmem_init_adds_a_range_and_ignores_bad_ones),
+        T(reserved_hole_inside_ram_is_never_allocated),
         T(records_of_a_previous_boot_are_not_trusted),
         T(every_order_is_aligned_and_disjoint),
         T(order_above_max_is_refused),

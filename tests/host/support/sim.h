@@ -34,7 +34,7 @@ extern char    sim_last_panic[512];
 
 /* Run stmt and evaluate to 1 if it panicked, 0 if it returned. */
 #define SIM_PANICS(stmt) ({                                  \
-        int panicked_ = 0;                                   \
+        volatile int panicked_ = 0;                          \
         sim_expect_panic = 1;                                \
         if (setjmp(sim_panic_jmp) == 0) { stmt; }            \
         else panicked_ = 1;                                  \
