@@ -21,13 +21,26 @@
  *  - the allocator cannot free part of a block, so do_free over part of a
  *    superpage is refused (-MM_EINVAL) and nothing is changed.
  *
- * TLB: each vm_unmap()/vm_protect() call (and mappages' rollback) issues at
- * most one sfence.vma: for one changed leaf, the page form; otherwise the
- * global form (QEMU flushes its whole TLB on every sfence.vma anyway).  A call
- * flushes only when the table it changes can be in a TLB: the active one
- * (satp), the kernel table, or any change in the high half, whose tables every
- * address space shares.  mappages() does not flush: it only fills invalid
- * entries (callers that need a fence for a newly valid entry issue it).
+ * Table pages of the low half are freed as soon as they map nothing: each
+ * non-root table counts its valid entries in the owner word (aux) of its
+ * frame's record, which page.c leaves to the owner of an allocated order-0
+ * page.  Every write here that makes an entry valid or invalid updates the
+ * count (about 8 instructions: the frame's record is one shift and add away in
+ * the hot region); vm_unmap frees a table whose count reaches 0 and clears
+ * the entry above it, up to (never including) the root.  Tables under root
+ * entries 256..511 are never freed: the high half is shared by every address
+ * space, each holding its own copy of those root entries.
+ *
+ * TLB: each vm_unmap()/vm_protect()/mappages() call issues at most one
+ * sfence.vma: for one changed leaf, the page form; otherwise, or when a
+ * non-leaf entry was removed, the global form (QEMU flushes its whole TLB on
+ * every sfence.vma anyway).  Table pages removed by a call are freed only
+ * after that fence, so no stale walk can read a reused page.  A call flushes
+ * only when the table it changes can be in a TLB: the active one (satp), the
+ * kernel table, or any change in the high half, whose tables every address
+ * space shares.  mappages() flushes only when it replaces an empty table by a
+ * superpage leaf (or rolls back); otherwise it only fills invalid entries
+ * (callers that need a fence for a newly valid entry issue it).
  *
  * Locking: none here; the caller serialises changes to one table (one hart). */
 #include <stdbool.h>
@@ -40,6 +53,7 @@
 #include <mm/page.h>
 #include <mm/vm.h>
 
+#include "page_internal.h"
 #include "vm_internal.h"
 
 /* Changed leaves up to which one call uses the page form of sfence.vma. */
@@ -48,11 +62,13 @@
 /* sfence.vma instructions libmm executed; updated by the hart that flushes. */
 static uint64 tlb_flush_total;
 
-/* The TLB work one call has collected. */
+/* The TLB work one call has collected, and the table pages it removed. */
 struct tlb_batch {
-    bool   live;        /* the table can be in a TLB: a change needs a fence */
-    uint64 changed;     /* entries changed (leaves removed, altered, split) */
-    uint64 first_va;    /* VA of the first change */
+    pagetable_t pt;         /* the root the call changes */
+    uint64      start_va;   /* the call's first VA (its half of the space) */
+    uint64      changed;    /* leaf entries changed (removed, altered, split) */
+    uint64      first_va;   /* VA of the first change */
+    pagetable_t freed;      /* removed tables, linked through entry 0 */
 };
 
 /* True when va is a canonical Sv39 address (bits 63..38 all equal). */
@@ -112,6 +128,32 @@ static uint64 min_u64(uint64 a, uint64 b)
     return a < b ? a : b;
 }
 
+/* ---- valid-entry counts ------------------------------------------------ */
+
+/* The count of valid entries of the non-root table t: the owner word of its
+ * frame's record.  Roots are not counted (they are never freed here). */
+static uint32 *table_count(pagetable_t t)
+{
+    uint64 va = (uint64)t;
+
+    if (va - page_fast.base < page_fast.span_bytes)
+        return &hot_meta(va)->aux;
+    return &page_meta_lookup(va)->aux;
+}
+
+/* The table page that holds entry p. */
+static pagetable_t table_of(pte_t *p)
+{
+    return (pagetable_t)PGROUNDDOWN((uint64)p);
+}
+
+/* Entry p, in a table at level, has just become valid. */
+static void count_added(pte_t *p, int level)
+{
+    if (level < SV39_ROOT_LEVEL)
+        (*table_count(table_of(p)))++;
+}
+
 /* ---- TLB batching ------------------------------------------------------ */
 
 /* Contract in mm/vm.h.  Counts both forms of sfence.vma issued by libmm. */
@@ -139,9 +181,11 @@ static bool table_is_live(pagetable_t pt, uint64 va)
 
 static void batch_start(struct tlb_batch *b, pagetable_t pt, uint64 va)
 {
-    b->live = table_is_live(pt, va);
+    b->pt = pt;
+    b->start_va = va;
     b->changed = 0;
     b->first_va = va;
+    b->freed = NULL;
 }
 
 /* Record that the entry covering va changed. */
@@ -151,16 +195,31 @@ static void batch_note(struct tlb_batch *b, uint64 va)
         b->first_va = va;
 }
 
-/* Issue the one fence the batch needs, if any. */
+/* Queue the table t, already unlinked from its parent, to be freed after
+ * the fence.  The link goes in entry 0: a page-aligned address has V clear,
+ * so a walk through a stale TLB entry still finds only invalid entries. */
+static void batch_defer_free(struct tlb_batch *b, pagetable_t t)
+{
+    t[0] = (pte_t)(uint64)b->freed;
+    b->freed = t;
+}
+
+/* Issue the one fence the batch needs, if any, then free the removed tables
+ * (the page form of sfence.vma does not cover non-leaf entries). */
 static void batch_finish(struct tlb_batch *b)
 {
-    if (!b->live || b->changed == 0)
-        return;
-    if (b->changed <= TLB_FLUSH_PAGE_MAX) {
-        arch_sfence_vma_page(b->first_va);
-        tlb_flush_total++;
-    } else {
-        vm_flush_all();
+    if ((b->changed || b->freed) && table_is_live(b->pt, b->start_va)) {
+        if (!b->freed && b->changed <= TLB_FLUSH_PAGE_MAX) {
+            arch_sfence_vma_page(b->first_va);
+            tlb_flush_total++;
+        } else {
+            vm_flush_all();
+        }
+    }
+    while (b->freed) {
+        pagetable_t t = b->freed;
+        b->freed = (pagetable_t)t[0];
+        page_free(t, 0);
     }
 }
 
@@ -184,7 +243,9 @@ static pte_t *walk_to(pagetable_t pt, uint64 va, int target, bool alloc, int *le
             pagetable_t t = page_zalloc(0);
             if (!t)
                 return NULL;
+            *table_count(t) = 0;
             *p = PA2PTE(virt_to_phys((uint64)t)) | PTE_V;
+            count_added(p, lvl);
         }
         pt = pte_table(*p);
     }
@@ -198,7 +259,9 @@ static pte_t *find_leaf(pagetable_t pt, uint64 va, int *level)
 }
 
 /* Contract in mm/vm.h.  When a superpage leaf maps va, walk returns that leaf
- * even with alloc set: the caller must check PTE_V before writing the slot. */
+ * even with alloc set: the caller must check PTE_V before writing the slot.
+ * With alloc, an invalid slot returned is counted as used, so the caller may
+ * fill it directly; a slot never filled keeps its table until freewalk(). */
 pte_t *walk(pagetable_t pgtbl, uint64 va, int alloc)
 {
     int level;
@@ -206,8 +269,11 @@ pte_t *walk(pagetable_t pgtbl, uint64 va, int alloc)
     if (!pgtbl || !va_is_canonical(va))
         return NULL;
     pte_t *p = walk_to(pgtbl, va, 0, alloc != 0, &level);
-    if (p && !alloc && !(*p & PTE_V))
-        return NULL;
+    if (p && !(*p & PTE_V)) {
+        if (!alloc)
+            return NULL;
+        count_added(p, level);
+    }
     return p;
 }
 
@@ -237,6 +303,7 @@ static int split_leaf(pte_t *p, int level)
         return -MM_ENOMEM;
     for (uint64 i = 0; i < PTES_PER_TABLE; i++)
         t[i] = PA2PTE(pa + i * LEVEL_SIZE(level - 1)) | bits;
+    *table_count(t) = PTES_PER_TABLE;
     *p = PA2PTE(virt_to_phys((uint64)t)) | PTE_V;
     return 0;
 }
@@ -300,7 +367,49 @@ static void release_leaf(pte_t pte, int level)
         page_free(frame, LEVEL_ORDER(level));
 }
 
-/* Clear every leaf in [va, va + sz); each must lie wholly inside. */
+/* Table t, at level on va's path, has just lost its last valid entry: unlink
+ * it and each table above that this leaves empty (never the root), queueing
+ * them on b to be freed after the fence.  Tables of the high half stay. */
+static void unlink_empty(pagetable_t root, pagetable_t t, int level, uint64 va,
+                         struct tlb_batch *b)
+{
+    while (va < SV39_HIGH_START) {
+        int got;
+        pte_t *p = walk_to(root, va, level + 1, false, &got);  /* the entry naming t */
+
+        *p = 0;
+        batch_defer_free(b, t);
+        if (++level == SV39_ROOT_LEVEL || --*table_count(table_of(p)) != 0)
+            return;
+        t = table_of(p);
+    }
+}
+
+/* Clear *p, the valid entry on va's path in a table at level; a table this
+ * leaves empty goes with unlink_empty. */
+static inline void drop_entry(pagetable_t root, pte_t *p, int level, uint64 va,
+                              struct tlb_batch *b)
+{
+    *p = 0;
+    if (level < SV39_ROOT_LEVEL && --*table_count(table_of(p)) == 0)
+        unlink_empty(root, table_of(p), level, va, b);
+}
+
+/* Unlink (onto b) the low-half tables on va's path that hold no entry: a
+ * mappages that ran out of pages leaves one above the table it missed. */
+static void prune_path(pagetable_t root, uint64 va, struct tlb_batch *b)
+{
+    for (int level = 0; level < SV39_ROOT_LEVEL; level++) {
+        int got;
+        pte_t *p = walk_to(root, va, level + 1, false, &got);
+
+        if (got == level + 1 && pte_is_table(*p) && *table_count(pte_table(*p)) == 0)
+            unlink_empty(root, pte_table(*p), level, va, b);
+    }
+}
+
+/* Clear every leaf in [va, va + sz); each must lie wholly inside.  Tables
+ * left empty are unlinked onto b. */
 static void unmap_leaves(pagetable_t pt, uint64 va, uint64 sz, bool do_free,
                          struct tlb_batch *b)
 {
@@ -311,7 +420,7 @@ static void unmap_leaves(pagetable_t pt, uint64 va, uint64 sz, bool do_free,
 
         if (*p & PTE_V) {
             pte_t old = *p;
-            *p = 0;
+            drop_entry(pt, p, level, va, b);
             if (do_free)
                 release_leaf(old, level);
             batch_note(b, va);
@@ -325,7 +434,7 @@ static void unmap_leaves(pagetable_t pt, uint64 va, uint64 sz, bool do_free,
  * table, a non-canonical or wrapping range, and a do_free the freeing rule
  * forbids (part of a superpage, a gigapage); then nothing changes.  On
  * -MM_ENOMEM some superpages at the ends may be split, nothing is unmapped.
- * Empty tables stay in place until freewalk(). */
+ * Low-half tables emptied by the call are freed after its fence. */
 int vm_unmap(pagetable_t pagetable, uint64 va, uint64 npages, int do_free)
 {
     struct tlb_batch b;
@@ -380,10 +489,28 @@ static bool range_is_mapped(pagetable_t pt, uint64 va, uint64 sz)
     return false;
 }
 
-/* Map one leaf at va: the largest that va, pa and left allow and whose slot
- * is free (an existing, empty table is reused with smaller leaves).  Returns
- * the bytes mapped, or 0 when a table page cannot be allocated. */
-static uint64 map_one_leaf(pagetable_t pt, uint64 va, uint64 pa, uint64 left, uint64 flags)
+/* Queue table t (at level) and the tables below it on b; the caller has
+ * unlinked t and knows it maps nothing, so its valid entries are tables. */
+static void defer_subtree(pagetable_t t, int level, struct tlb_batch *b)
+{
+    uint32 tables = level > 0 ? *table_count(t) : 0;
+
+    for (unsigned i = 0; tables && i < PTES_PER_TABLE; i++) {
+        if (pte_is_table(t[i])) {
+            defer_subtree(pte_table(t[i]), level - 1, b);
+            tables--;
+        }
+    }
+    batch_defer_free(b, t);
+}
+
+/* Map one leaf at va: the largest that va, pa and left allow.  The range is
+ * unmapped, so a table found in its slot maps nothing: in the low half it is
+ * replaced (and queued on b); in the shared high half it is reused with
+ * smaller leaves.  Returns the bytes mapped, or 0 when a table page cannot be
+ * allocated. */
+static uint64 map_one_leaf(pagetable_t pt, uint64 va, uint64 pa, uint64 left, uint64 flags,
+                           struct tlb_batch *b)
 {
     int level = SV39_ROOT_LEVEL;
 
@@ -396,39 +523,50 @@ static uint64 map_one_leaf(pagetable_t pt, uint64 va, uint64 pa, uint64 left, ui
         if (!p)
             return 0;
         if (!(*p & PTE_V)) {
-            *p = make_leaf(pa, flags, va);
-            return LEVEL_SIZE(level);
-        }
-        if (got != level || level == 0)
+            count_added(p, level);
+        } else if (got != level || !pte_is_table(*p)) {
             panic("mappages: 0x%lx mapped after the overlap check", va);
+        } else if (va >= SV39_HIGH_START) {
+            continue;
+        } else {
+            defer_subtree(pte_table(*p), level - 1, b);     /* the entry stays valid */
+        }
+        *p = make_leaf(pa, flags, va);
+        return LEVEL_SIZE(level);
     }
 }
 
 /* Contract in mm/vm.h.  flags may also carry the RSW bits (PTE_SW0/SW1) for
  * other modules; V, A and D are set here, and G for high-half VAs.  An empty
- * table left where a superpage could go is reused with smaller leaves.  No
- * TLB flush: only invalid entries are filled.  On -MM_ENOMEM the leaves
- * already placed are removed; tables created on the way stay, empty. */
+ * low-half table where a superpage could go is freed and replaced by the
+ * leaf (then one fence, before the free); in the high half it is reused with
+ * smaller leaves.  Otherwise no TLB flush: only invalid entries are filled.
+ * On -MM_ENOMEM the leaves already placed are removed, and so are the low-half
+ * tables that this leaves empty. */
 int mappages(pagetable_t pgtbl, uint64 va, uint64 pa, uint64 sz, uint64 flags)
 {
+    struct tlb_batch b;
+    int err = 0;
+
     if (!pgtbl || !range_is_valid(va, sz) || !pa_range_is_valid(pa, sz) ||
         !perms_are_valid(flags, VM_PERM_BITS | VM_RSW_BITS))
         return -MM_EINVAL;
     if (range_is_mapped(pgtbl, va, sz))
         return -MM_EEXIST;
+    batch_start(&b, pgtbl, va);
     for (uint64 done = 0; done < sz;) {
-        uint64 step = map_one_leaf(pgtbl, va + done, pa + done, sz - done, flags);
+        uint64 step = map_one_leaf(pgtbl, va + done, pa + done, sz - done, flags, &b);
 
         if (step == 0) {
-            struct tlb_batch b;
-            batch_start(&b, pgtbl, va);
             unmap_leaves(pgtbl, va, done, false, &b);
-            batch_finish(&b);
-            return -MM_ENOMEM;
+            prune_path(pgtbl, va + done, &b);
+            err = -MM_ENOMEM;
+            break;
         }
         done += step;
     }
-    return 0;
+    batch_finish(&b);
+    return err;
 }
 
 /* ---- changing permissions ---------------------------------------------- */

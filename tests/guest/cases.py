@@ -34,6 +34,8 @@ CASES = [
 ]
 
 CASES += [
+    dict(name='libmm API on QEMU: kalloc, superpages, splits, W^X, no leak', app='tests/guest/mm_api',
+         status=0, expect=[r'mm_api: 0 failure\(s\)'], reject=[r'FAIL ']),
     dict(name='a write to the image text faults with 139', app='tests/guest/write_text',
          status=139, expect=[r'store page fault at 0x0*1[0-9a-f]{4}: write to read-only memory',
                              r'in app text', r'#0 0x[0-9a-f]+\s+main at'],

@@ -108,6 +108,37 @@ static void assert_well_formed(pagetable_t pt)
     assert_int_equal(st.wx_leaves, 0);
 }
 
+/* Table pages below the table t (at level) that hold no valid entry. */
+static int empty_tables_below(pagetable_t t, int level)
+{
+    int empty = 0;
+
+    for (int i = 0; level > 0 && i < PTES_PER_TABLE; i++) {
+        if (!(t[i] & PTE_V) || PTE_IS_LEAF(t[i]))
+            continue;
+        pagetable_t child = (pagetable_t)phys_to_virt(PTE2PA(t[i]));
+        int valid = 0;
+        for (int j = 0; j < PTES_PER_TABLE; j++)
+            valid += (child[j] & PTE_V) != 0;
+        empty += (valid == 0) + empty_tables_below(child, level - 1);
+    }
+    return empty;
+}
+
+/* Table pages, root included, reachable from pt. */
+static uint64_t table_pages(pagetable_t pt)
+{
+    struct sv39_stats st;
+
+    sv39_walk_all(root_pa(pt), NULL, NULL, &st);
+    return st.tables;
+}
+
+static void reset_fence_counters(void)
+{
+    sim_sfence_all_count = sim_sfence_page_count = 0;
+}
+
 /* Take every free page, so that the next allocation fails; release_held()
  * gives back the last n (or, with n = nheld, all of them). */
 static void **held;
@@ -672,12 +703,172 @@ static void test_kvmmake_out_of_memory_returns_null_and_leaks_nothing(void **sta
     assert_no_leak();
 }
 
-/* ---- TLB flush batching --------------------------------------------------- */
+/* ---- freeing emptied table pages ----------------------------------------- */
 
-static void reset_fence_counters(void)
+/*   before          after mapping                after unmapping it all
+ *   root            root -> L1 -> L0 (64 x 4K)   root
+ *                        -> L1 (2M leaf)
+ *                        -> L1 -> L0 (1 x 4K)                              */
+static void test_unmapping_all_of_a_fresh_area_returns_its_table_pages(void **state)
 {
-    sim_sfence_all_count = sim_sfence_page_count = 0;
+    (void)state;
+    pagetable_t pt = new_table();
+    uint64_t root_only = page_free_count();
+
+    assert_int_equal(mappages(pt, VA_4K, FAKE_PA, 64 * PAGE_SIZE, PTE_RW), 0);
+    assert_int_equal(mappages(pt, VA_2M, FAKE_PA, MEGAPAGE_SIZE, PTE_RX), 0);
+    assert_int_equal(mappages(pt, 5 * VA_1G + PAGE_SIZE, FAKE_PA, PAGE_SIZE, PTE_RONLY), 0);
+    assert_int_equal(table_pages(pt), 1 + 2 + 1 + 2);
+    assert_int_equal(vm_unmap(pt, VA_4K, 64, 0), 0);
+    assert_int_equal(vm_unmap(pt, VA_2M, MEGAPAGE_SIZE / PAGE_SIZE, 0), 0);
+    assert_int_equal(vm_unmap(pt, 5 * VA_1G + PAGE_SIZE, 1, 0), 0);
+    assert_int_equal(page_free_count(), root_only);
+    for (int i = 0; i < PTES_PER_TABLE; i++)
+        assert_int_equal(pt[i], 0);
+    page_free(pt, 0);
+    assert_no_leak();
 }
+
+/* The guest's scenario: 2 MiB at 1 GiB, one page out of the middle (split),
+ * then the rest in two calls, in the live table; the block is real. */
+static void test_split_then_unmap_all_of_a_2m_superpage_returns_to_baseline(void **state)
+{
+    (void)state;
+    pagetable_t pt = new_table();
+    void *block = page_alloc(ORDER_2M);
+    assert_non_null(block);
+    uint64_t pa = virt_to_phys((uint64_t)block), before = page_free_count();
+
+    arch_write_satp(MAKE_SATP(root_pa(pt)));
+    assert_int_equal(mappages(pt, VA_1G, pa, MEGAPAGE_SIZE, PTE_RW), 0);
+    uvmunmap(pt, VA_1G + 5 * PAGE_SIZE, 1, 0);
+    assert_int_equal(leaf_level(pt, VA_1G), 0);
+    uvmunmap(pt, VA_1G, 5, 0);
+    assert_int_equal(table_pages(pt), 1 + 1 + 1);               /* L1 and L0 still hold pages */
+    uvmunmap(pt, VA_1G + 6 * PAGE_SIZE, 512 - 6, 0);
+    assert_int_equal(page_free_count(), before);
+    assert_int_equal(pt[PX(SV39_ROOT_LEVEL, VA_1G)], 0);
+    arch_write_satp(0);
+    page_free(block, ORDER_2M);
+    page_free(pt, 0);
+    assert_no_leak();
+}
+
+static void test_remapping_2m_after_unmap_all_gets_a_2m_leaf_again(void **state)
+{
+    (void)state;
+    pagetable_t pt = new_table();
+
+    assert_int_equal(mappages(pt, VA_2M, FAKE_PA, MEGAPAGE_SIZE, PTE_RW), 0);
+    assert_int_equal(vm_unmap(pt, VA_2M + 7 * PAGE_SIZE, 1, 0), 0);
+    assert_int_equal(vm_unmap(pt, VA_2M, 7, 0), 0);
+    assert_int_equal(vm_unmap(pt, VA_2M + 8 * PAGE_SIZE, 512 - 8, 0), 0);
+    assert_int_equal(mappages(pt, VA_2M, FAKE_PA, MEGAPAGE_SIZE, PTE_RW), 0);
+    assert_int_equal(leaf_level(pt, VA_2M), 1);
+    assert_xlate(pt, VA_2M + 0x12345, RW_OK, FAKE_PA + 0x12345);
+    assert_int_equal(table_pages(pt), 1 + 1);
+    destroy_table(pt);
+    assert_no_leak();
+}
+
+/* Empty tables left by walk(alloc) where a superpage goes: the megapage
+ * replaces an empty L0, the gigapage an L1 whose only entry is an empty L0. */
+static void test_mappages_frees_empty_tables_where_a_superpage_goes(void **state)
+{
+    (void)state;
+    pagetable_t pt = new_table();
+    uint64_t root_only = page_free_count();
+
+    assert_non_null(walk(pt, VA_2M + PAGE_SIZE, 1));
+    assert_non_null(walk(pt, VA_1G + 3 * MEGAPAGE_SIZE, 1));
+    assert_int_equal(page_free_count(), root_only - 4);
+    arch_write_satp(MAKE_SATP(root_pa(pt)));
+    reset_fence_counters();
+    assert_int_equal(mappages(pt, VA_2M, FAKE_PA, MEGAPAGE_SIZE, PTE_RW), 0);
+    assert_int_equal(mappages(pt, VA_1G, FAKE_PA, GIGAPAGE_SIZE, PTE_RX), 0);
+    assert_int_equal(sim_sfence_all_count, 2);                  /* one per call, global */
+    assert_int_equal(sim_sfence_page_count, 0);
+    assert_int_equal(leaf_level(pt, VA_2M), 1);
+    assert_int_equal(leaf_level(pt, VA_1G), 2);
+    assert_int_equal(page_free_count(), root_only - 1);         /* VA_2M's L1 only */
+    assert_well_formed(pt);
+    arch_write_satp(0);
+    destroy_table(pt);
+    assert_no_leak();
+}
+
+static void test_partial_unmap_keeps_tables_that_still_hold_mappings(void **state)
+{
+    (void)state;
+    pagetable_t pt = new_table();
+    uint64_t next_l0 = VA_4K + MEGAPAGE_SIZE;                   /* same L1, another L0 */
+
+    assert_int_equal(mappages(pt, VA_4K, FAKE_PA, 8 * PAGE_SIZE, PTE_RW), 0);
+    assert_int_equal(mappages(pt, next_l0, FAKE_PA, PAGE_SIZE, PTE_RW), 0);
+    uint64_t mapped = page_free_count();
+    assert_int_equal(vm_unmap(pt, VA_4K, 7, 0), 0);
+    assert_int_equal(page_free_count(), mapped);
+    assert_xlate(pt, VA_4K + 7 * PAGE_SIZE, RW_OK, FAKE_PA + 7 * PAGE_SIZE);
+    assert_int_equal(vm_unmap(pt, VA_4K + 7 * PAGE_SIZE, 1, 0), 0);
+    assert_int_equal(page_free_count(), mapped + 1);            /* the first L0 only */
+    assert_xlate(pt, next_l0, RW_OK, FAKE_PA);
+    assert_int_equal(empty_tables_below(pt, SV39_ROOT_LEVEL), 0);
+    assert_int_equal(vm_unmap(pt, next_l0, 1, 0), 0);
+    assert_int_equal(page_free_count(), mapped + 3);            /* then its L0 and the L1 */
+    page_free(pt, 0);
+    assert_no_leak();
+}
+
+/* The UART page is the only leaf under its root entry of the kernel table;
+ * unmapping it through an address space that shares the high half empties
+ * its L0 and L1, which must stay: every address space names them. */
+static void test_unmap_in_the_high_half_never_frees_shared_tables(void **state)
+{
+    (void)state;
+    struct boot_info *bi = (struct boot_info *)arch_boot_info();
+    bi->uart_pa = 0x10000000;  bi->uart_size = 0x100;
+    pagetable_t k = kvmmake();
+    assert_non_null(k);
+    pagetable_t pt = new_table();
+    for (unsigned i = PX(SV39_ROOT_LEVEL, SV39_HIGH_START); i < PTES_PER_TABLE; i++)
+        pt[i] = k[i];
+    uint64_t uart = DIRECT_MAP_BASE + 0x10000000, tables = table_pages(k);
+    uint64_t before = page_free_count();
+
+    assert_int_equal(vm_unmap(pt, uart, 1, 0), 0);
+    assert_int_equal(page_free_count(), before);
+    assert_int_equal(table_pages(k), tables);
+    assert_int_equal(pt[PX(SV39_ROOT_LEVEL, uart)], k[PX(SV39_ROOT_LEVEL, uart)]);
+    assert_xlate(k, uart, 0, 0);
+    assert_direct_mapped(k, SIM_RAM_BASE);
+    assert_well_formed(k);
+    assert_int_equal(mappages(k, uart, 0x10000000, PAGE_SIZE, PTE_RW | PTE_G), 0);
+    assert_int_equal(page_free_count(), before);                /* the kept L0 is reused */
+    assert_direct_mapped(k, 0x10000000);
+    for (unsigned i = PX(SV39_ROOT_LEVEL, SV39_HIGH_START); i < PTES_PER_TABLE; i++)
+        pt[i] = 0;
+    page_free(pt, 0);
+    destroy_table(k);
+    assert_no_leak();
+}
+
+static void test_mappages_out_of_memory_leaves_no_table_behind(void **state)
+{
+    (void)state;
+    pagetable_t pt = new_table();
+    uint64_t root_only = page_free_count();
+
+    hold_all_pages();
+    release_held(1);            /* the L1 table only: the L0 below it is missing */
+    assert_int_equal(mappages(pt, VA_4K, FAKE_PA, PAGE_SIZE, PTE_RW), -MM_ENOMEM);
+    release_held(nheld);
+    assert_int_equal(page_free_count(), root_only);
+    assert_int_equal(pt[PX(SV39_ROOT_LEVEL, VA_4K)], 0);
+    page_free(pt, 0);
+    assert_no_leak();
+}
+
+/* ---- TLB flush batching --------------------------------------------------- */
 
 static void test_unmap_of_64_pages_in_active_table_costs_one_flush(void **state)
 {
@@ -747,6 +938,29 @@ static void test_changes_to_an_inactive_low_half_do_not_flush(void **state)
     arch_write_satp(0);
     destroy_table(pt);
     destroy_table(other);
+    assert_no_leak();
+}
+
+/* Removing a non-leaf entry needs the global form, even for one page. */
+static void test_unmap_that_frees_tables_flushes_once_with_the_global_fence(void **state)
+{
+    (void)state;
+    pagetable_t pt = new_table();
+    uint64_t root_only = page_free_count();
+
+    assert_int_equal(mappages(pt, VA_4K, FAKE_PA, PAGE_SIZE, PTE_RW), 0);
+    assert_int_equal(mappages(pt, VA_2M, FAKE_PA, 64 * PAGE_SIZE, PTE_RW), 0);
+    arch_write_satp(MAKE_SATP(root_pa(pt)));
+    reset_fence_counters();
+    assert_int_equal(vm_unmap(pt, VA_4K, 1, 0), 0);
+    assert_int_equal(sim_sfence_all_count, 1);
+    assert_int_equal(sim_sfence_page_count, 0);
+    reset_fence_counters();
+    assert_int_equal(vm_unmap(pt, VA_2M, 64, 0), 0);
+    assert_int_equal(sim_sfence_all_count + sim_sfence_page_count, 1);
+    assert_int_equal(page_free_count(), root_only);
+    arch_write_satp(0);
+    page_free(pt, 0);
     assert_no_leak();
 }
 
@@ -843,6 +1057,36 @@ static void test_random_map_unmap_protect_match_the_model(void **state)
     assert_no_leak();
 }
 
+/* The same random operations never leave an empty table page, and unmapping
+ * the whole area gives every table page back. */
+static void test_random_operations_never_leave_an_empty_table_page(void **state)
+{
+    (void)state;
+    pagetable_t pt = new_table();
+    uint64_t root_only = page_free_count();
+    struct model_page *m = calloc(MODEL_PAGES, sizeof *m);
+    assert_non_null(m);
+
+    for (int op = 0; op < MODEL_OPS; op++) {
+        uint64_t start, len;
+        random_range(&start, &len);
+        switch (rng() % 3) {
+        case 0: model_map(pt, m, start, len); break;
+        case 1: model_protect(pt, m, start, len); break;
+        default:
+            assert_int_equal(vm_unmap(pt, MODEL_VA + start * PAGE_SIZE, len, 0), 0);
+            memset(m + start, 0, len * sizeof *m);
+        }
+        if (op % 50 == 0)
+            assert_int_equal(empty_tables_below(pt, SV39_ROOT_LEVEL), 0);
+    }
+    assert_int_equal(vm_unmap(pt, MODEL_VA, MODEL_PAGES, 0), 0);
+    assert_int_equal(page_free_count(), root_only);
+    free(m);
+    page_free(pt, 0);
+    assert_no_leak();
+}
+
 /* ---- printing -------------------------------------------------------------- */
 
 static void test_vmprint_coalesces_contiguous_leaves(void **state)
@@ -920,6 +1164,13 @@ int main(void)
         T(test_do_free_of_part_of_a_superpage_is_refused_and_changes_nothing),
         T(test_freewalk_returns_every_table_page),
         T(test_free_pgtbl_frees_low_half_and_keeps_shared_high_half),
+        T(test_unmapping_all_of_a_fresh_area_returns_its_table_pages),
+        T(test_split_then_unmap_all_of_a_2m_superpage_returns_to_baseline),
+        T(test_remapping_2m_after_unmap_all_gets_a_2m_leaf_again),
+        T(test_mappages_frees_empty_tables_where_a_superpage_goes),
+        T(test_partial_unmap_keeps_tables_that_still_hold_mappings),
+        T(test_unmap_in_the_high_half_never_frees_shared_tables),
+        T(test_mappages_out_of_memory_leaves_no_table_behind),
         T(test_kvmmake_direct_map_is_rw_never_x),
         T(test_kvmmake_image_is_wx_text_rx_rodata_r_data_rw),
         T(test_kvmmake_maps_mmio_windows_rw),
@@ -929,7 +1180,9 @@ int main(void)
         T(test_one_page_change_in_active_table_uses_the_page_fence),
         T(test_vm_protect_splitting_a_superpage_in_active_table_flushes_once),
         T(test_changes_to_an_inactive_low_half_do_not_flush),
+        T(test_unmap_that_frees_tables_flushes_once_with_the_global_fence),
         T(test_random_map_unmap_protect_match_the_model),
+        T(test_random_operations_never_leave_an_empty_table_page),
         T(test_vmprint_coalesces_contiguous_leaves),
         T(test_kvminithart_switches_satp_and_flushes),        /* keep last */
     };

@@ -17,15 +17,22 @@ pte_t *walk(pagetable_t pgtbl, uint64 va, int alloc);
  * optionally | PTE_U | PTE_G).  va, pa and sz must be page-aligned, sz > 0,
  * flags must grant R and must not be W+X.  2 MiB and 1 GiB leaves are used
  * wherever va, pa and the remaining length allow.  A and D are set (D only for
- * writable leaves).  Returns 0, -MM_EINVAL for bad arguments, -MM_EEXIST if any
- * page in the range is already mapped, -MM_ENOMEM if a table page cannot be
- * allocated; on failure nothing new stays mapped. */
+ * writable leaves).  In the low half, an empty table page standing where a
+ * superpage leaf can go is freed and replaced by the leaf (one TLB flush for
+ * the call); in the shared high half it is kept and filled with smaller
+ * leaves.  Returns 0, -MM_EINVAL for bad arguments, -MM_EEXIST if any page in
+ * the range is already mapped, -MM_ENOMEM if a table page cannot be
+ * allocated; on failure nothing new stays mapped and no table page that the
+ * call left empty in the low half stays allocated. */
 int    mappages(pagetable_t pgtbl, uint64 va, uint64 pa, uint64 sz, uint64 flags);
 
 /* Unmap npages 4 KiB pages from page-aligned va.  Unmapped holes are skipped.
  * A superpage that is only partly inside the range is split first.  With
  * do_free, the frames are released with page_put (so shared frames survive).
- * The TLB is flushed once for the whole call. */
+ * Table pages of the low half that the call leaves with no valid entry are
+ * freed, and the entries naming them cleared, up to but never including the
+ * root; tables of the shared high half are never freed.  The TLB is flushed
+ * once for the whole call, before any table page is freed. */
 void   uvmunmap(pagetable_t pagetable, uint64 va, uint64 npages, int do_free);
 /* As uvmunmap, returning 0 or a negative MM_ error (unaligned va: -MM_EINVAL;
  * a split that needs a table page that cannot be allocated: -MM_ENOMEM). */
