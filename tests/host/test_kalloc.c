@@ -33,9 +33,7 @@ static uint64_t baseline_pages;
 static int setup(void **state)
 {
     (void)state;
-    sim_ram_init(RAM_BYTES);
-    kinit();
-    baseline_pages = page_free_count();
+    baseline_pages = sim_mm_start(RAM_BYTES);
     return 0;
 }
 
@@ -43,10 +41,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    kalloc_drain();
-    assert_int_equal(page_free_count(), baseline_pages);
-    assert_int_equal(page_check(), 0);
-    sim_ram_fini();
+    sim_mm_finish(baseline_pages);
     return 0;
 }
 

@@ -35,9 +35,7 @@ static uint64_t baseline_pages;
 
 static int setup_ram(uint64_t bytes)
 {
-    sim_ram_init(bytes);
-    kinit();
-    baseline_pages = page_free_count();
+    baseline_pages = sim_mm_start(bytes);
     return 0;
 }
 
@@ -51,10 +49,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    kalloc_drain();
-    assert_int_equal(page_free_count(), baseline_pages);
-    assert_int_equal(page_check(), 0);
-    sim_ram_fini();
+    sim_mm_finish(baseline_pages);
     return 0;
 }
 

@@ -1028,6 +1028,20 @@ static void model_protect(pagetable_t pt, struct model_page *m, uint64_t start, 
             m[i].perms = perms[f];
 }
 
+/* One random map, protect or unmap on pt, applied to the model m too;
+ * stores the range it touched. */
+static void model_random_op(pagetable_t pt, struct model_page *m, uint64_t *start, uint64_t *len)
+{
+    random_range(start, len);
+    switch (rng() % 3) {
+    case 0: model_map(pt, m, *start, *len); break;
+    case 1: model_protect(pt, m, *start, *len); break;
+    default:
+        assert_int_equal(vm_unmap(pt, MODEL_VA + *start * PAGE_SIZE, *len, 0), 0);
+        memset(m + *start, 0, *len * sizeof *m);
+    }
+}
+
 static void test_random_map_unmap_protect_match_the_model(void **state)
 {
     (void)state;
@@ -1037,14 +1051,7 @@ static void test_random_map_unmap_protect_match_the_model(void **state)
 
     for (int op = 0; op < MODEL_OPS; op++) {
         uint64_t start, len;
-        random_range(&start, &len);
-        switch (rng() % 3) {
-        case 0: model_map(pt, m, start, len); break;
-        case 1: model_protect(pt, m, start, len); break;
-        default:
-            assert_int_equal(vm_unmap(pt, MODEL_VA + start * PAGE_SIZE, len, 0), 0);
-            memset(m + start, 0, len * sizeof *m);
-        }
+        model_random_op(pt, m, &start, &len);
         model_check(pt, m, start ? start - 1 : 0, start + len + 1);
         if (op % 100 == 0) {
             model_check(pt, m, 0, MODEL_PAGES);
@@ -1069,14 +1076,7 @@ static void test_random_operations_never_leave_an_empty_table_page(void **state)
 
     for (int op = 0; op < MODEL_OPS; op++) {
         uint64_t start, len;
-        random_range(&start, &len);
-        switch (rng() % 3) {
-        case 0: model_map(pt, m, start, len); break;
-        case 1: model_protect(pt, m, start, len); break;
-        default:
-            assert_int_equal(vm_unmap(pt, MODEL_VA + start * PAGE_SIZE, len, 0), 0);
-            memset(m + start, 0, len * sizeof *m);
-        }
+        model_random_op(pt, m, &start, &len);
         if (op % 50 == 0)
             assert_int_equal(empty_tables_below(pt, SV39_ROOT_LEVEL), 0);
     }

@@ -2,14 +2,19 @@
 #include "sim.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <cmocka.h>
 
 #include <arch/bootinfo.h>
 #include <arch/console.h>
 #include <arch/layout.h>
 #include <arch/mmu.h>
+#include <mm/kalloc.h>
+#include <mm/page.h>
 
 uint64_t host_direct_map_offset;
 uint64_t sim_sfence_all_count, sim_sfence_page_count;
@@ -43,6 +48,21 @@ void sim_ram_fini(void)
 {
     free(sim_buf);
     sim_buf = NULL;
+}
+
+uint64_t sim_mm_start(uint64_t ram_bytes)
+{
+    sim_ram_init(ram_bytes);
+    kinit();
+    return page_free_count();
+}
+
+void sim_mm_finish(uint64_t baseline_pages)
+{
+    kalloc_drain();
+    assert_int_equal(page_free_count(), baseline_pages);
+    assert_int_equal(page_check(), 0);
+    sim_ram_fini();
 }
 
 void *sim_pa(uint64_t pa)

@@ -18,6 +18,13 @@
 void     sim_ram_init(uint64_t ram_bytes);
 /* Release the simulated RAM. */
 void     sim_ram_fini(void);
+/* A fresh simulated RAM of ram_bytes with libmm initialised over it (kinit);
+ * returns the free-frame count, the baseline for sim_mm_finish. */
+uint64_t sim_mm_start(uint64_t ram_bytes);
+/* End of a test that used sim_mm_start: give back kalloc's cached slabs, fail
+ * the test unless the free-frame count is back at baseline (a leak) and the
+ * allocator is consistent, then release the RAM. */
+void     sim_mm_finish(uint64_t baseline_pages);
 /* Host address of the simulated physical address pa. */
 void    *sim_pa(uint64_t pa);
 
