@@ -17,12 +17,12 @@ KALLOC_SIZES = [16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 16384]
 NOT_YET = 'needs mmap/fault/fork work (issue 4)'
 
 
-def _boot(elf=None, fw=None, mem='128M', timeout=120):
-    cmd = qemu.command(elf=elf, mem=mem, icount=True) if elf else \
-        qemu.command(elf=fw, mem=mem, icount=True)
+def _boot(elf, mem='128M', timeout=120):
+    """Boot a benchmark image under -icount; returns its BENCH figures and wall time."""
+    cmd = qemu.command(elf=elf, mem=mem, icount=True)
     status, out, secs = qemu.run(cmd, elf=elf, timeout=timeout, echo=False)
     if status != 0:
-        raise RuntimeError('benchmark %s exited %d:\n%s' % (elf or fw, status, out[-3000:]))
+        raise RuntimeError('benchmark %s exited %d:\n%s' % (elf, status, out[-3000:]))
     return {k: int(v) for k, v in BENCH_RE.findall(out)}, secs
 
 
@@ -40,12 +40,12 @@ def _wall(cmd, runs=RUN_TIMES):
 def measure(images, empty_payload):
     """Run every benchmark; returns (figures dict, wall-clock dict)."""
     f, wall = {}, {}
-    first, wall['alloc'] = _boot(elf=images['alloc'])
-    second, _ = _boot(elf=images['alloc'])
+    first, wall['alloc'] = _boot(images['alloc'])
+    second, _ = _boot(images['alloc'])
     f.update(first)
     f['repeatable'] = int(first == second)
     for mem in RAM_SIZES:
-        got, wall['boot_' + mem] = _boot(elf=images['boot'], mem=mem)
+        got, wall['boot_' + mem] = _boot(images['boot'], mem=mem)
         f['mm_init_' + mem] = got['mm_init']
         f['firmware_boot_' + mem] = got['firmware_boot']
     f['hello_bin_bytes'] = os.path.getsize(images['hello_bin'])

@@ -59,19 +59,19 @@ def _fw_action(target, source, env):
     return 0
 
 
-def app(cross, spec, libs, name=None, extra_sources=()):
+def app(cross, spec, libs):
     """Build the app whose sources are found by resolve(spec).  Returns a dict
     with the 'elf', 'bin', 'map' and 'fw' nodes and the app's 'name' and 'dir'."""
     from capsule.toolchain import hosted_env
     srcdir = resolve(cross, spec)
     if srcdir in _built:
         return _built[srcdir]
-    name = name or os.path.basename(srcdir)
+    name = os.path.basename(srcdir)
     out = out_dir(cross, srcdir)
     env = hosted_env(cross)
     env.Append(CPPPATH=[srcdir])
     objs = []
-    for src in _sources(srcdir) + list(extra_sources):
+    for src in _sources(srcdir):
         base = os.path.splitext(os.path.basename(src))[0]
         objs += env.Object(os.path.join(out, 'obj', base + '.o'), src)
     name_c = env.Textfile(os.path.join(out, 'obj', 'capsule_app_name.c'),

@@ -7,7 +7,6 @@ import glob
 import hashlib
 import os
 import subprocess
-import sys
 import threading
 import time
 

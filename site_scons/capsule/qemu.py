@@ -82,8 +82,7 @@ def run(cmd, elf=None, timeout=60, echo=True, stdin=None):
         status = proc.wait()
     finally:
         timer.cancel()
-    timed_out = not timer.is_alive() and status < 0
-    if timed_out or status < 0:
+    if status < 0:      # killed by the timer
         msg = 'capsule: guest did not finish within %s s; stopped\n' % timeout
         lines.append(msg)
         if echo:

@@ -2,6 +2,7 @@
 status (the app's) through: SCons itself would turn any failure into 2."""
 import atexit
 import os
+import subprocess
 import sys
 
 from SCons.Script import Action, AlwaysBuild
@@ -46,7 +47,7 @@ def _debug_action(image):
         cmd = _boot_command(env, image, gdb=True)
         print('capsule: QEMU is halted with a gdb server on :1234; in another terminal:')
         print('  gdb-multiarch %s -ex "target remote :1234"' % image['elf'])
-        os.system(' '.join("'%s'" % c for c in cmd))
+        subprocess.call(cmd)
         return 0
     return action
 

@@ -1,5 +1,4 @@
 """The cross toolchain and its flags, shared by every RISC-V object Capsule builds."""
-import os
 import shutil
 
 from SCons.Script import Exit
