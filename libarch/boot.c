@@ -52,7 +52,6 @@ static uint64_t app_space_init(void)
     uint64_t sp = pt ? uvm_boot_image(pt) : 0;
     if (!sp)
         panic("boot: out of memory while mapping the app image");
-    uvm_set_current(pt);
     arch_write_satp(MAKE_SATP(virt_to_phys((uint64_t)pt)));
     arch_sfence_vma_all();
     return sp;

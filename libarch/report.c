@@ -43,7 +43,13 @@ void print_backtrace(uint64_t pc, uint64_t ra, uint64_t fp)
 {
     kprintf("capsule: backtrace:\n");
     kprintf("    #0 0x%016lx\n", pc);
-    for (int depth = 1; depth < BACKTRACE_MAX_FRAMES && fp_readable(fp); depth++) {
+    int depth = 1;
+    if (!is_text(pc) && is_text(ra)) {
+        /* a call or jump to a bad address: ra names the caller, whose frame is fp */
+        kprintf("    #1 0x%016lx\n", ra - 4);
+        depth = 2;
+    }
+    for (; depth < BACKTRACE_MAX_FRAMES && fp_readable(fp); depth++) {
         const uint64_t *frame = (const uint64_t *)fp;
         uint64_t saved_ra = frame[-FRAME_RA_SLOT], saved_fp = frame[-FRAME_FP_SLOT];
         if (depth == 1 && !is_text(saved_ra) && is_text(ra)) {

@@ -7,7 +7,9 @@
 #include <arch/exit.h>
 #include <arch/layout.h>
 #include <arch/trap.h>
+#include <arch/usercopy.h>
 
+#include <mm/errno.h>
 #include <mm/fault.h>
 
 #include "arch_internal.h"
@@ -28,12 +30,30 @@ void trap_init(void)
     csr_write(sscratch, (uint64_t)trap_stack_top);
 }
 
-/* Page faults: ask libmm; report what it could not resolve. */
+/* { first pc, end pc, fixup } entries, ending with zeros (usercopy.S). */
+extern const uint64_t usercopy_fixups[];
+
+uint64_t arch_fault_fixup(uint64_t pc)
+{
+    for (const uint64_t *f = usercopy_fixups; f[0]; f += 3)
+        if (pc >= f[0] && pc < f[1])
+            return f[2];
+    return 0;
+}
+
+/* Page faults: ask libmm; a fault-safe copy that faulted returns -1 through
+ * its fixup; anything else unresolved is reported and ends the app. */
 static void page_fault(struct trapframe *tf, unsigned access, const char *what)
 {
     struct fault_info info = { 0 };
-    if (tf->regs[0] != 0 && mm_fault(tf->stval, access, &info) == 0)
+    int err = tf->regs[0] != 0 ? mm_fault(tf->stval, access, &info) : -MM_EFAULT;
+    if (err == 0)
         return;
+    uint64_t fixup = tf->regs[0] != 0 ? arch_fault_fixup(tf->sepc) : 0;
+    if (fixup) {
+        tf->sepc = fixup;
+        return;
+    }
     if (tf->regs[0] == 0)
         info.kind = "fault inside the trap handler";
     else if (!info.kind)
@@ -44,7 +64,7 @@ static void page_fault(struct trapframe *tf, unsigned access, const char *what)
                 info.region_start, info.region_end, info.region_perms);
     else
         kprintf("capsule:   no mapping (VMA) contains this address\n");
-    report_trap(tf, what, EXIT_STATUS_SIGSEGV);
+    report_trap(tf, what, err == -MM_ENOMEM ? EXIT_STATUS_SIGKILL : EXIT_STATUS_SIGSEGV);
 }
 
 static void exception(struct trapframe *tf)

@@ -421,6 +421,21 @@ uint32 page_refcount(const void *va)
     return m->refs_extra + 1;
 }
 
+/* Contract in mm/page.h. */
+void page_split(void *va, unsigned order)
+{
+    uint64 a = (uint64)va;
+    struct page_meta *m = page_meta_lookup(a);
+
+    if (!m || (a & PAGE_MASK) || order > PAGE_MAX_ORDER || m->tag != page_tag(a, PK_ALLOC, order))
+        panic("page_split: %p (order %u): %s", va, order, describe_frame(a, order));
+    for (uint64 i = 0; i < (U64(1) << order); i++, a += PAGE_SIZE) {
+        m = page_meta_lookup(a);
+        m->tag = page_tag(a, PK_ALLOC, 0);
+        m->refs_extra = 0;
+    }
+}
+
 /* ---- kalloc's runs ------------------------------------------------------ */
 
 /* Largest order whose block fits in npages, and the smallest that holds it. */

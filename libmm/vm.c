@@ -335,6 +335,14 @@ static int split_range_ends(pagetable_t pt, uint64 va, uint64 sz, struct tlb_bat
     return err;
 }
 
+/* Whether the frames behind a superpage leaf are separate order-0 pages
+ * (page_split), so any part of it can be freed page by page. */
+static bool leaf_is_split(pte_t pte, int level)
+{
+    unsigned order;
+    return level > 0 && page_head_kind(phys_to_virt(PTE2PA(pte)), &order) == PK_ALLOC && order == 0;
+}
+
 /* do_free is allowed on [va, va + sz): every leaf meeting it lies wholly
  * inside and is at most 2 MiB (see the freeing rule at the top). */
 static bool range_is_freeable(pagetable_t pt, uint64 va, uint64 sz)
@@ -346,7 +354,7 @@ static bool range_is_freeable(pagetable_t pt, uint64 va, uint64 sz)
 
         if (*p & PTE_V) {
             bool whole = span == LEVEL_SIZE(level) && span <= left;
-            if (!whole || LEVEL_ORDER(level) > PAGE_MAX_ORDER)
+            if (LEVEL_ORDER(level) > PAGE_MAX_ORDER || (!whole && !leaf_is_split(*p, level)))
                 return false;
         }
         span = min_u64(span, left);
@@ -361,10 +369,14 @@ static void release_leaf(pte_t pte, int level)
 {
     void *frame = (void *)phys_to_virt(PTE2PA(pte));
 
-    if (level == 0)
+    if (level == 0) {
         page_put(frame);
-    else
+    } else if (leaf_is_split(pte, level)) {
+        for (uint64 off = 0; off < LEVEL_SIZE(level); off += PAGE_SIZE)
+            page_put((char *)frame + off);
+    } else {
         page_free(frame, LEVEL_ORDER(level));
+    }
 }
 
 /* Table t, at level on va's path, has just lost its last valid entry: unlink
@@ -569,6 +581,29 @@ int mappages(pagetable_t pgtbl, uint64 va, uint64 pa, uint64 sz, uint64 flags)
     return err;
 }
 
+/* Contract in vm_internal.h. */
+int vm_map_page(pagetable_t pt, uint64 va, uint64 pa, uint64 flags)
+{
+    int level;
+    pte_t *p = walk_to(pt, va, 0, true, &level);
+
+    if (!p)
+        return -MM_ENOMEM;
+    if (*p & PTE_V)
+        return -MM_EEXIST;
+    *p = make_leaf(pa, flags, va);
+    count_added(p, 0);
+    arch_sfence_vma_page(va);   /* the spec lets a TLB cache invalid entries */
+    return 0;
+}
+
+/* Contract in vm_internal.h. */
+void vm_replace_leaf(pte_t *p, uint64 va, uint64 pa, uint64 flags)
+{
+    *p = make_leaf(pa, flags, va);
+    arch_sfence_vma_page(va);
+}
+
 /* ---- changing permissions ---------------------------------------------- */
 
 /* Give every leaf in [va, va + sz) the permission bits in flags. */
@@ -581,7 +616,8 @@ static void protect_leaves(pagetable_t pt, uint64 va, uint64 sz, uint64 flags,
         uint64 span = min_u64(level_span(va, level), left);
 
         if (*p & PTE_V) {
-            pte_t pte = make_leaf(PTE2PA(*p), flags | (*p & VM_RSW_BITS), va);
+            uint64 f = (*p & PTE_COW) ? flags & ~PTE_W : flags;   /* copy-on-write stays read-only */
+            pte_t pte = make_leaf(PTE2PA(*p), f | (*p & VM_RSW_BITS), va);
             if (pte != *p) {
                 *p = pte;
                 batch_note(b, va);

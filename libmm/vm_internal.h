@@ -34,6 +34,17 @@ static inline uint64 sv39_canonical(uint64 va)
     return (va & SV39_LOW_END) ? (va | SV39_HIGH_START) : (va & (SV39_LOW_END - 1));
 }
 
+/* A leaf that must not become writable by an mprotect: it maps a frame
+ * shared copy-on-write (or the zero page); a write fault copies it. */
+#define PTE_COW         PTE_SW0
+
+/* Map the 4 KiB page va -> pa with flags (validated by the caller) in pt,
+ * creating tables; the fast path of page faults.  0, -MM_ENOMEM, or
+ * -MM_EEXIST when something maps va already.  Fences the page. */
+int  vm_map_page(pagetable_t pt, uint64 va, uint64 pa, uint64 flags);
+/* Point the valid level-0 leaf p (mapping va) at pa with flags; fences va. */
+void vm_replace_leaf(pte_t *p, uint64 va, uint64 pa, uint64 flags);
+
 /* Flush this hart's whole TLB and count it in vm_tlb_flush_count(). */
 void vm_flush_all(void);
 

@@ -8,6 +8,7 @@
 #define EXIT_STATUS_SIGABRT     134
 #define EXIT_STATUS_SIGBUS      135
 #define EXIT_STATUS_SIGSEGV     139
+#define EXIT_STATUS_SIGKILL     137     /* out of memory in a fault, as Linux's OOM kill */
 
 /* Stop the machine with status (0..255; other values are truncated to 8 bits
  * as POSIX exit does).  Uses the sifive,test device from the device tree;

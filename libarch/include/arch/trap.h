@@ -36,11 +36,6 @@ struct trapframe {
 void trap_init(void);
 /* Called by trapvec.S with the saved frame; returns to resume at tf->sepc. */
 void trap_dispatch(struct trapframe *tf);
-
-/* A fault-recovery entry: a fault at pc jumps to fixup instead (fault-safe copies). */
-struct fault_fixup {
-    uint64_t pc, fixup;
-};
 #endif
 
 #endif

@@ -13,6 +13,7 @@
 #define MM_EFAULT       14
 #define MM_EBUSY        16
 #define MM_EEXIST       17
+#define MM_ENODEV       19
 #define MM_EINVAL       22
 #define MM_ENOSPC       28
 #define MM_ERANGE       34

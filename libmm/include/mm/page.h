@@ -34,6 +34,10 @@ void   page_free(void *va, unsigned order);
 void   page_get(void *va);
 uint32 page_put(void *va);
 uint32 page_refcount(const void *va);
+/* Turn an allocated block of 2^order pages into 2^order allocated order-0
+ * pages, each with one reference (then freed one by one with page_put).  A
+ * block that is not allocated with that order is reported and stops. */
+void   page_split(void *va, unsigned order);
 
 /* Bytes of free RAM (all orders and caches). */
 uint64 get_free_mem(void);

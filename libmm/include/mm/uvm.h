@@ -1,5 +1,6 @@
-/* The app's address space (the low half): its image, heap and main stack.
- * Boot builds the first one; see arch/layout.h for where things sit. */
+/* The app's address space (the low half): its image, heap, stacks and
+ * mappings, the seeds' uvm* calls and the copies between the libOS and the
+ * app.  Boot builds the first one; see arch/layout.h for where things sit. */
 #ifndef MM_UVM_H
 #define MM_UVM_H
 
@@ -7,37 +8,64 @@
 #include <arch/layout.h>
 
 #define APP_STACK_TOP       (USER_END - PAGE_SIZE)          /* the top page stays unmapped */
-#define APP_STACK_BYTES     (256UL * 1024)                  /* mapped at start */
+#define APP_STACK_BYTES     (8UL * 1024 * 1024)             /* the main stack, demand-paged */
 #define APP_STACK_GUARD     (APP_STACK_TOP - APP_STACK_BYTES - PAGE_SIZE)
+#define MAP_STACK_BYTES     (256UL * 1024)                  /* map_stack's size */
 
 /* A new root table: empty low half, the kernel's shared high half.  The
  * trapframe argument is kept for the seeds' signature and must be 0 (Capsule
  * runs the app in S-mode and has no per-process trapframe page).  NULL when
  * out of memory. */
 pagetable_t uvmmake(uint64 trapframe);
+/* uvmmake, then sz bytes of init_code on fresh pages at APP_BASE, R+X.
+ * NULL when out of memory (nothing is left allocated). */
+pagetable_t uvminit(uint64 trapframe, const char *init_code, int sz);
 
 /* Map pages for [PGROUNDUP(oldsz), PGROUNDUP(newsz)) (addresses in the low
- * half) with perm (PTE_RW or PTE_RONLY), zero-filled.  Returns newsz, oldsz
- * when newsz <= oldsz, or 0 when out of memory or the range is invalid (what
- * was mapped by this call is released). */
+ * half) with perm (PTE_RW or PTE_RONLY), zero-filled; in the running address
+ * space as one VMA ("uvmalloc"), whose range must be free.  Returns newsz,
+ * oldsz when newsz <= oldsz, or 0 when out of memory or the range is invalid
+ * (what was mapped by this call is released). */
 uint64 uvmalloc(pagetable_t pt, uint64 oldsz, uint64 newsz, int perm);
-/* Unmap and free the pages in [PGROUNDUP(newsz), PGROUNDUP(oldsz)); returns newsz. */
+/* Unmap and free the pages in [PGROUNDUP(newsz), PGROUNDUP(oldsz)) (and
+ * their VMAs in the running space); returns newsz. */
 uint64 uvmdealloc(pagetable_t pt, uint64 oldsz, uint64 newsz);
+/* Unmap [0, sz) of a table that is not running, freeing the frames, then
+ * free its tables (free_pgtbl).  The running space is refused (printed). */
+void   uvmfree(pagetable_t pt, uint64 sz);
 
-/* Map the app image linked into this binary into pt: text RX and rodata R in
- * place, data and bss on fresh private pages; then the main stack with its
- * guard page.  Returns the initial stack pointer, or 0 when out of memory. */
+/* A stack of MAP_STACK_BYTES ending at stack_va (page-aligned) with an
+ * inaccessible guard page below, demand-paged (its top populated).  Errors
+ * are printed; mm_map_stack returns them (-MM_EINVAL for a bad range,
+ * -MM_EEXIST when something is mapped there, -MM_ENOMEM). */
+void   map_stack(pagetable_t pgtbl, uint64 stack_va);
+int    mm_map_stack(pagetable_t pgtbl, uint64 top, uint64 bytes);
+
+/* Map the app image linked into this binary into pt and make it the running
+ * address space: text RX and rodata R in place, data copied to private
+ * pages, bss demand-zero, the main stack with its guard page.  Returns the
+ * initial stack pointer, or 0 when out of memory. */
 uint64 uvm_boot_image(pagetable_t pt);
 
-/* The first address space, made by boot (NULL before). */
+/* The running address space's table (NULL before boot made it). */
 pagetable_t uvm_current(void);
-void        uvm_set_current(pagetable_t pt);
 
-/* The heap (brk) bounds of the current address space. */
+/* The heap (brk) bounds of the running address space. */
 uint64 uvm_heap_start(void);
-/* Move the break to new_brk (page-granular mapping, byte-granular break).
- * Returns the new break, or a negative MM_ error (-MM_ENOMEM) and leaves it. */
+/* Move the break to new_brk (the heap VMA covers whole pages, demand-paged).
+ * Returns the new break, or -MM_ENOMEM and leaves it (below the start, or
+ * the pages it needs are taken by another mapping). */
 int64_t uvm_set_brk(uint64 new_brk);
 uint64  uvm_brk(void);
+
+/* Copies between the libOS and the app's memory.  An address outside the
+ * app's half, unmapped, or without the needed permission gives -1 and no
+ * fault: for the running space a fault-safe copy (recovered by the trap
+ * handler), for another table a copy through its leaves.  copyout returns 0;
+ * copyin the bytes copied; copyinstr the string's length without the NUL
+ * (-1 when there is no NUL within max). */
+int    copyout(pagetable_t pgtbl, uint64 dstva, void *src, size_t len);
+int    copyin(pagetable_t pagetable, char *dst, uint64 srcva, size_t len);
+size_t copyinstr(pagetable_t pagetable, char *dst, uint64 srcva, size_t max);
 
 #endif

@@ -1,0 +1,65 @@
+/* Fault-safe copies between the libOS and the app's memory.  Each routine's
+ * loads and stores lie between a begin and an end label; the fixup table
+ * below maps that range to a recovery label that returns -1.  trap.c asks
+ * arch_fault_fixup() for a fault that libmm could not resolve. */
+
+    .section .text.usercopy, "ax"
+    .balign 4
+
+/* int arch_copy_fault_safe(void *dst, const void *src, size_t n) */
+    .globl arch_copy_fault_safe
+arch_copy_fault_safe:
+copy_begin:
+    or      t0, a0, a1
+    andi    t0, t0, 7
+    bnez    t0, 2f                  /* not both 8-byte aligned: bytes */
+    li      t1, 8
+1:  bltu    a2, t1, 2f
+    ld      t2, 0(a1)
+    sd      t2, 0(a0)
+    addi    a0, a0, 8
+    addi    a1, a1, 8
+    addi    a2, a2, -8
+    j       1b
+2:  beqz    a2, 3f
+    lbu     t2, 0(a1)
+    sb      t2, 0(a0)
+    addi    a0, a0, 1
+    addi    a1, a1, 1
+    addi    a2, a2, -1
+    j       2b
+3:  li      a0, 0
+    ret
+copy_end:
+copy_fixup:
+    li      a0, -1
+    ret
+
+/* long arch_strncpy_fault_safe(char *dst, const char *src, size_t max) */
+    .globl arch_strncpy_fault_safe
+arch_strncpy_fault_safe:
+str_begin:
+    li      t0, 0                   /* bytes copied */
+1:  beq     t0, a2, str_fixup       /* no NUL within max */
+    lbu     t2, 0(a1)
+    sb      t2, 0(a0)
+    beqz    t2, 2f
+    addi    a0, a0, 1
+    addi    a1, a1, 1
+    addi    t0, t0, 1
+    j       1b
+2:  mv      a0, t0
+    ret
+str_end:
+str_fixup:
+    li      a0, -1
+    ret
+
+/* { first pc, end pc, fixup } per routine, then a zero entry. */
+    .section .rodata.usercopy, "a"
+    .balign 8
+    .globl usercopy_fixups
+usercopy_fixups:
+    .dword  copy_begin, copy_end, copy_fixup
+    .dword  str_begin, str_end, str_fixup
+    .dword  0, 0, 0

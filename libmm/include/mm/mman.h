@@ -1,0 +1,83 @@
+/* Memory-mapping calls on the current address space, with Linux's flag
+ * values and error rules (DESIGN.md's errno table).  They return negative
+ * MM_ errors; libc_glue's <sys/mman.h> wraps them into POSIX calls. */
+#ifndef MM_MMAN_H
+#define MM_MMAN_H
+
+#include <mm/types.h>
+
+#define MM_PROT_NONE        0x0
+#define MM_PROT_READ        0x1
+#define MM_PROT_WRITE       0x2
+#define MM_PROT_EXEC        0x4
+#define MM_PROT_SEM         0x8
+#define MM_PROT_GROWSDOWN   0x01000000
+#define MM_PROT_GROWSUP     0x02000000
+
+#define MM_MAP_SHARED           0x01
+#define MM_MAP_PRIVATE          0x02
+#define MM_MAP_SHARED_VALIDATE  0x03
+#define MM_MAP_TYPE             0x0f
+#define MM_MAP_FIXED            0x10
+#define MM_MAP_ANONYMOUS        0x20
+#define MM_MAP_GROWSDOWN        0x0100
+#define MM_MAP_DENYWRITE        0x0800
+#define MM_MAP_EXECUTABLE       0x1000
+#define MM_MAP_LOCKED           0x2000
+#define MM_MAP_NORESERVE        0x4000
+#define MM_MAP_POPULATE         0x8000
+#define MM_MAP_NONBLOCK         0x10000
+#define MM_MAP_STACK            0x20000
+#define MM_MAP_HUGETLB          0x40000
+#define MM_MAP_SYNC             0x80000
+#define MM_MAP_FIXED_NOREPLACE  0x100000
+#define MM_MAP_UNINITIALIZED    0x4000000
+
+#define MM_MADV_NORMAL      0
+#define MM_MADV_RANDOM      1
+#define MM_MADV_SEQUENTIAL  2
+#define MM_MADV_WILLNEED    3
+#define MM_MADV_DONTNEED    4
+#define MM_MADV_FREE        8
+
+#define MM_MS_ASYNC         1
+#define MM_MS_INVALIDATE    2
+#define MM_MS_SYNC          4
+
+#define MM_MREMAP_MAYMOVE   1
+#define MM_MREMAP_FIXED     2
+#define MM_MREMAP_DONTUNMAP 4
+
+/* mmap: anonymous memory only (a file mapping gives -MM_EBADF: there are no
+ * files).  Returns the address, or a negative MM_ error. */
+int64_t mm_mmap(uint64 addr, uint64 len, int prot, int flags, int fd, int64_t offset);
+/* munmap: 0, or -MM_EINVAL (unaligned addr, len 0, outside the app's half). */
+int     mm_munmap(uint64 addr, uint64 len);
+/* mprotect: 0; -MM_EINVAL (unaligned addr, unknown prot bits), -MM_ENOMEM
+ * (wrap, or a page in the range is not mapped: the pages before the hole
+ * have changed, as on Linux), -MM_EACCES (write and execute together: no
+ * mapping is ever both). */
+int     mm_mprotect(uint64 addr, uint64 len, int prot);
+/* madvise: MADV_NORMAL/RANDOM/SEQUENTIAL (no-ops), WILLNEED (populate),
+ * DONTNEED and FREE (drop the pages: they read zero next time). */
+int     mm_madvise(uint64 addr, uint64 len, int advice);
+/* msync: anonymous memory has nothing to write back: checks only. */
+int     mm_msync(uint64 addr, uint64 len, int flags);
+/* mremap: shrink or grow in place, MREMAP_MAYMOVE, MREMAP_FIXED.  Returns
+ * the new address or a negative MM_ error. */
+int64_t mm_mremap(uint64 old_addr, uint64 old_len, uint64 new_len, int flags, uint64 new_addr);
+
+/* The seeds' name for munmap: 0 or -1. */
+int     do_munmap(void *addr, size_t length);
+
+/* Statistics of the current address space (tests, benchmarks, examples). */
+struct mm_stats {
+    uint64 nr_vmas;
+    uint64 faults;          /* page faults resolved */
+    uint64 zero_maps;       /* faults that mapped the shared zero page */
+};
+void    mm_get_stats(struct mm_stats *st);
+/* Print the VMAs of the current address space, one per line. */
+void    mm_print_vmas(void);
+
+#endif

@@ -1,0 +1,117 @@
+/* Not public: address spaces and their VMAs, shared by vma.c (the tree,
+ * split and merge), mmap.c (the system calls), fault.c (faults) and uvm.c
+ * (building the app's space, brk, the seeds' calls).  Host tests include it. */
+#ifndef MM_MM_INTERNAL_H
+#define MM_MM_INTERNAL_H
+
+#include <stdbool.h>
+
+#include <arch/mmu.h>
+#include <mm/mman.h>
+#include <mm/types.h>
+
+/* VMA kinds and properties (vma.flags). */
+#define VMA_SHARED      (1u << 0)   /* MAP_SHARED: no zero page, shared after fork */
+#define VMA_IMAGE       (1u << 1)   /* frames belong to the image: never freed */
+#define VMA_STACK       (1u << 2)   /* a stack (main or MAP_STACK): no 2 MiB leaves */
+#define VMA_GUARD       (1u << 3)   /* a stack's guard page: never accessible */
+#define VMA_HEAP        (1u << 4)   /* the brk heap */
+#define VMA_NAMED       (VMA_IMAGE | VMA_STACK | VMA_GUARD | VMA_HEAP)
+
+/* One mapped range [start, end) with one protection.  Kept in an AVL tree by
+ * start, augmented with the largest free gap in each subtree, and in an
+ * address-ordered list. */
+struct vma {
+    uint64      start, end;
+    uint32      prot;           /* MM_PROT_* */
+    uint32      flags;          /* VMA_* */
+    const char *name;           /* for reports: "app text", "heap", "mmap", ... */
+    struct vma *left, *right;   /* tree */
+    struct vma *prev, *next;    /* list, by address */
+    uint64      gap;            /* free bytes between prev (or the floor) and start */
+    uint64      max_gap;        /* largest gap in this subtree */
+    int         height;
+};
+
+/* An address space: the low half of one page table.  Single hart, and the
+ * libOS runs with interrupts off, so no lock: the app calls in directly. */
+struct mm {
+    pagetable_t pt;
+    struct vma *root;           /* VMA tree */
+    struct vma *first;          /* lowest VMA */
+    uint64      nr_vmas;
+    struct vma *cache;          /* last VMA a fault or lookup found */
+    uint64      heap_start, brk;
+    struct vma *heap;           /* the brk VMA, NULL while the heap is empty */
+    uint64      mmap_base;      /* mmap placement searches down from here */
+    struct umalloc *umalloc;    /* the app's malloc (in the app's memory) */
+    uint64      faults;         /* faults resolved */
+    uint64      zero_maps;      /* of which mapped the zero page */
+};
+
+#define VMA_FLOOR       NULL_GUARD_END      /* nothing is ever mapped below */
+#define VMA_MAX_COUNT   65530               /* Linux's default vm.max_map_count */
+
+/* ---- vma.c: the tree ---- */
+/* The VMA containing addr, or NULL. */
+struct vma *vma_find(struct mm *mm, uint64 addr);
+/* The lowest VMA that ends above addr, or NULL. */
+struct vma *vma_first_after(struct mm *mm, uint64 addr);
+/* Whether [start, end) meets no VMA. */
+bool        vma_range_free(struct mm *mm, uint64 start, uint64 end);
+/* Insert v (its range must be free).  Never fails: v is caller-allocated. */
+void        vma_insert(struct mm *mm, struct vma *v);
+/* Remove v from the tree and list (the caller frees it). */
+void        vma_remove(struct mm *mm, struct vma *v);
+/* Change v's end (the range it grows into must be free). */
+void        vma_set_end(struct mm *mm, struct vma *v, uint64 end);
+/* Split v at addr (v->start < addr < v->end): v keeps [start, addr), spare
+ * becomes [addr, end) with v's attributes and is returned. */
+struct vma *vma_split(struct mm *mm, struct vma *v, uint64 addr, struct vma *spare);
+/* Merge v with its neighbours when they touch it and have the same
+ * protection and flags; the absorbed VMAs are freed.  Returns the survivor. */
+struct vma *vma_merge(struct mm *mm, struct vma *v);
+/* Highest page-aligned address a with [a, a + len) free and
+ * VMA_FLOOR <= a, a + len <= limit; 0 when there is none. */
+uint64      vma_find_gap(struct mm *mm, uint64 len, uint64 limit);
+/* A new VMA (kalloc'd), not yet inserted; NULL when out of memory. */
+struct vma *vma_new(uint64 start, uint64 end, uint32 prot, uint32 flags, const char *name);
+void        vma_free(struct vma *v);
+/* Check the tree's order, balance, gaps and list; 0 or -MM_EINVAL. */
+int         vma_check(struct mm *mm);
+
+/* ---- mmap.c ---- */
+/* Leaf PTE permission bits for a protection (PROT_NONE: R|U, which S-mode
+ * cannot use while sstatus.SUM is 0 — the contents stay, nothing is
+ * accessible). */
+uint64      prot_to_pte(uint32 prot);
+/* Map a new VMA of [start, end) in mm (range must be free). */
+int         mm_map_range(struct mm *mm, uint64 start, uint64 end, uint32 prot, uint32 flags,
+                         const char *name, struct vma **out);
+/* Remove every mapping in [start, end) (page-aligned), releasing pages.
+ * 0 or -MM_ENOMEM (a split needed memory; then nothing changed). */
+int         mm_unmap_range(struct mm *mm, uint64 start, uint64 end);
+/* Populate [start, end) of v: fresh zeroed pages (2 MiB leaves where v allows
+ * and the block is aligned and wholly inside) or the zero page for read-only
+ * private mappings.  Stops quietly when memory runs out. */
+void        mm_populate(struct mm *mm, struct vma *v, uint64 start, uint64 end);
+
+/* ---- fault.c ---- */
+/* The one shared zero page (a reference is taken per mapping of it). */
+void       *mm_zero_page(void);
+/* Resolve a fault in mm at addr for access (FAULT_*); 0, -MM_EFAULT (an
+ * invalid access) or -MM_ENOMEM (no page). */
+int         mm_handle_fault(struct mm *mm, uint64 addr, unsigned access);
+/* Make the page at va (page-aligned, inside v, access allowed) present for
+ * a read or a write; 0 or -MM_ENOMEM. */
+int         mm_fault_in(struct mm *mm, struct vma *v, uint64 va, bool write);
+
+/* ---- uvm.c ---- */
+struct mm  *mm_current(void);
+void        mm_set_current(struct mm *mm);
+/* A new, empty address space around a fresh page table; NULL when out of memory. */
+struct mm  *mm_create(void);
+/* Unmap everything, free the page table and mm. */
+void        mm_destroy(struct mm *mm);
+
+#endif

@@ -1,0 +1,519 @@
+/* The memory-mapping calls (mmap, munmap, mprotect, madvise, msync, mremap)
+ * on the current address space, checked in Linux's order so that every error
+ * is the one Linux gives (DESIGN.md's errno table). */
+#include <arch/console.h>
+#include <arch/layout.h>
+
+#include <mm/errno.h>
+#include <mm/mman.h>
+#include <mm/page.h>
+#include <mm/vm.h>
+
+#include "mm_internal.h"
+#include "vm_internal.h"
+
+#define PROT_KNOWN      (MM_PROT_READ | MM_PROT_WRITE | MM_PROT_EXEC | MM_PROT_SEM)
+#define PROT_RWX        (MM_PROT_READ | MM_PROT_WRITE | MM_PROT_EXEC)
+/* Flags MAP_SHARED_VALIDATE accepts for a file (Linux's list less MAP_SYNC,
+ * which needs a DAX file); for anonymous memory it is EINVAL. */
+#define MAP_VALIDATED   (MM_MAP_TYPE | MM_MAP_FIXED | MM_MAP_ANONYMOUS | MM_MAP_DENYWRITE |      \
+                         MM_MAP_EXECUTABLE | MM_MAP_UNINITIALIZED | MM_MAP_GROWSDOWN |           \
+                         MM_MAP_LOCKED | MM_MAP_NORESERVE | MM_MAP_POPULATE | MM_MAP_NONBLOCK |  \
+                         MM_MAP_STACK | MM_MAP_HUGETLB | MM_MAP_FIXED_NOREPLACE)
+#define CONSOLE_FDS     3       /* fds 0..2 exist (the console); no others do */
+
+uint64 prot_to_pte(uint32 prot)
+{
+    if (!(prot & PROT_RWX))
+        return PTE_R | PTE_U;
+    return PTE_R | ((prot & MM_PROT_WRITE) ? PTE_W : 0) | ((prot & MM_PROT_EXEC) ? PTE_X : 0);
+}
+
+static bool page_aligned(uint64 a)
+{
+    return (a & PAGE_MASK) == 0;
+}
+
+/* Page-rounded len, or 0 when rounding overflows. */
+static uint64 page_len(uint64 len)
+{
+    return len > ~U64(0) - PAGE_MASK ? 0 : PGROUNDUP(len);
+}
+
+/* ---- mapping and unmapping VMAs ---------------------------------------- */
+
+int mm_map_range(struct mm *mm, uint64 start, uint64 end, uint32 prot, uint32 flags,
+                 const char *name, struct vma **out)
+{
+    if (mm->nr_vmas >= VMA_MAX_COUNT)
+        return -MM_ENOMEM;
+    struct vma *v = vma_new(start, end, prot, flags, name);
+    if (!v)
+        return -MM_ENOMEM;
+    vma_insert(mm, v);
+    v = vma_merge(mm, v);
+    if (out)
+        *out = v;
+    return 0;
+}
+
+/* Release the pages of [start, end) inside v. */
+static int release_pages(struct mm *mm, struct vma *v, uint64 start, uint64 end)
+{
+    return vm_unmap(mm->pt, start, (end - start) >> PAGE_SHIFT, !(v->flags & VMA_IMAGE));
+}
+
+/* Cut the VMAs so that none straddles start or end; needs up to two spare
+ * nodes, taken from *spare.  0 or -MM_ENOMEM (nothing changed). */
+static int split_around(struct mm *mm, uint64 start, uint64 end)
+{
+    struct vma *a = vma_find(mm, start), *b = vma_find(mm, end);
+    bool cut_a = a && a->start < start, cut_b = b && b->start < end && end != 0;
+    struct vma *s1 = cut_a ? vma_new(0, 0, 0, 0, NULL) : NULL;
+    struct vma *s2 = cut_b ? vma_new(0, 0, 0, 0, NULL) : NULL;
+
+    if ((cut_a && !s1) || (cut_b && !s2) || mm->nr_vmas + cut_a + cut_b > VMA_MAX_COUNT + 1) {
+        vma_free(s1);
+        vma_free(s2);
+        return -MM_ENOMEM;
+    }
+    if (cut_a)
+        vma_split(mm, a, start, s1);
+    b = cut_b ? vma_find(mm, end) : NULL;
+    if (cut_b)
+        vma_split(mm, b, end, s2);
+    return 0;
+}
+
+/* Contract in mm_internal.h.  The page tables go first: an unmap that cannot
+ * split a superpage fails before any VMA changes. */
+static int unmap_vmas(struct mm *mm, uint64 start, uint64 end, bool release)
+{
+    struct vma *v = vma_first_after(mm, start);
+    if (!v || v->start >= end)
+        return 0;
+    for (struct vma *w = v; release && w && w->start < end; w = w->next) {
+        uint64 a = w->start > start ? w->start : start, b = w->end < end ? w->end : end;
+        int err = release_pages(mm, w, a, b);
+        if (err)
+            return err;
+    }
+    int err = split_around(mm, start, end);
+    if (err)
+        return err;
+    for (v = vma_first_after(mm, start); v && v->start < end;) {
+        struct vma *next = v->next;
+        vma_remove(mm, v);
+        vma_free(v);
+        v = next;
+    }
+    return 0;
+}
+
+int mm_unmap_range(struct mm *mm, uint64 start, uint64 end)
+{
+    return unmap_vmas(mm, start, end, true);
+}
+
+/* Populate one 2 MiB block at va with a split order-9 block; false when it
+ * cannot (no block free, or something is mapped there already). */
+static bool populate_huge(struct mm *mm, struct vma *v, uint64 va)
+{
+    void *block = page_alloc(9);
+    if (!block)
+        return false;
+    for (uint64 off = 0; off < MEGAPAGE_SIZE; off += PAGE_SIZE)
+        page_zero((char *)block + off);
+    if (mappages(mm->pt, va, virt_to_phys((uint64)block), MEGAPAGE_SIZE, prot_to_pte(v->prot)) != 0) {
+        page_free(block, 9);
+        return false;
+    }
+    page_split(block, 9);   /* any part can be unmapped and freed later */
+    return true;
+}
+
+void mm_populate(struct mm *mm, struct vma *v, uint64 start, uint64 end)
+{
+    bool write = v->prot & MM_PROT_WRITE, huge_ok = !(v->flags & (VMA_STACK | VMA_IMAGE));
+
+    if (v->prot == MM_PROT_NONE || (v->flags & VMA_GUARD))
+        return;
+    for (uint64 va = start; va < end;) {
+        if (huge_ok && (va & (MEGAPAGE_SIZE - 1)) == 0 && end - va >= MEGAPAGE_SIZE &&
+            write && populate_huge(mm, v, va)) {
+            va += MEGAPAGE_SIZE;
+            continue;
+        }
+        if (mm_fault_in(mm, v, va, write) != 0)
+            return;
+        va += PAGE_SIZE;
+    }
+}
+
+/* ---- mmap ---------------------------------------------------------------- */
+
+/* Where a mapping of len bytes goes; an address or a negative MM_ error. */
+static int64_t place(struct mm *mm, uint64 addr, uint64 len, int flags)
+{
+    if (flags & MM_MAP_FIXED) {
+        if (!page_aligned(addr))
+            return -MM_EINVAL;
+        if (len > USER_END || addr > USER_END - len)
+            return -MM_ENOMEM;
+        if (addr < VMA_FLOOR)
+            return -MM_EPERM;           /* Linux's mmap_min_addr */
+        return (int64_t)addr;
+    }
+    if (len > USER_END - VMA_FLOOR)
+        return -MM_ENOMEM;
+    if (addr) {
+        uint64 hint = PGROUNDDOWN(addr);        /* Linux takes the hint's page */
+        if (hint >= VMA_FLOOR && hint <= USER_END - len && vma_range_free(mm, hint, hint + len))
+            return (int64_t)hint;
+    }
+    uint64 a = vma_find_gap(mm, len, mm->mmap_base);
+    if (!a)
+        a = vma_find_gap(mm, len, USER_END);
+    return a ? (int64_t)a : -MM_ENOMEM;
+}
+
+/* A file mapping: the only files are the console's fds, which cannot be
+ * mapped; the checks before that are Linux's, in its order. */
+static int64_t file_mapping(uint64 len, int flags, int fd, int64_t offset)
+{
+    if (fd < 0 || fd >= CONSOLE_FDS)
+        return -MM_EBADF;
+    if (len == 0)
+        return -MM_EINVAL;
+    if (offset < 0 || (uint64)offset > (uint64)INT64_MAX - page_len(len))
+        return -MM_EOVERFLOW;
+    switch (flags & MM_MAP_TYPE) {
+    case MM_MAP_SHARED_VALIDATE:
+        if (flags & ~MAP_VALIDATED)
+            return -MM_EOPNOTSUPP;
+        break;
+    case MM_MAP_SHARED:
+    case MM_MAP_PRIVATE:
+        break;
+    default:
+        return -MM_EINVAL;
+    }
+    return -MM_ENODEV;
+}
+
+static const char *mmap_name(int flags)
+{
+    if (flags & MM_MAP_STACK)
+        return "mmap stack";
+    return (flags & MM_MAP_TYPE) == MM_MAP_PRIVATE ? "mmap" : "mmap shared";
+}
+
+int64_t mm_mmap(uint64 addr, uint64 len, int prot, int flags, int fd, int64_t offset)
+{
+    struct mm *mm = mm_current();
+
+    if (offset & PAGE_MASK)
+        return -MM_EINVAL;
+    if (!(flags & MM_MAP_ANONYMOUS))
+        return file_mapping(len, flags, fd, offset);
+    if (len == 0)
+        return -MM_EINVAL;
+    if (flags & MM_MAP_FIXED_NOREPLACE)
+        flags |= MM_MAP_FIXED;
+    len = page_len(len);
+    if (len == 0 || !mm)
+        return -MM_ENOMEM;
+    int64_t at = place(mm, addr, len, flags);
+    if (at < 0)
+        return at;
+    addr = (uint64)at;
+    if ((flags & MM_MAP_FIXED_NOREPLACE) && !vma_range_free(mm, addr, addr + len))
+        return -MM_EEXIST;
+    switch (flags & MM_MAP_TYPE) {     /* anonymous: MAP_SHARED_VALIDATE is EINVAL, as on Linux */
+    case MM_MAP_SHARED:
+        if (flags & MM_MAP_GROWSDOWN)
+            return -MM_EINVAL;
+        break;
+    case MM_MAP_PRIVATE:
+        break;
+    default:
+        return -MM_EINVAL;
+    }
+    if ((prot & MM_PROT_WRITE) && (prot & MM_PROT_EXEC))
+        return -MM_EACCES;              /* no mapping is ever writable and executable */
+    if ((flags & MM_MAP_FIXED) && mm_unmap_range(mm, addr, addr + len) != 0)
+        return -MM_ENOMEM;
+    uint32 vflags = ((flags & MM_MAP_TYPE) != MM_MAP_PRIVATE ? VMA_SHARED : 0) |
+                    ((flags & MM_MAP_STACK) ? VMA_STACK : 0);
+    struct vma *v;
+    int err = mm_map_range(mm, addr, addr + len, (uint32)prot & PROT_RWX, vflags, mmap_name(flags), &v);
+    if (err)
+        return err;
+    if (flags & MM_MAP_POPULATE)
+        mm_populate(mm, v, addr, addr + len);
+    return (int64_t)addr;
+}
+
+/* ---- munmap ------------------------------------------------------------ */
+
+int mm_munmap(uint64 addr, uint64 len)
+{
+    struct mm *mm = mm_current();
+
+    if (!page_aligned(addr) || addr > USER_END || len > USER_END - addr)
+        return -MM_EINVAL;
+    len = page_len(len);
+    if (len == 0)
+        return -MM_EINVAL;
+    return mm ? mm_unmap_range(mm, addr, addr + len) : 0;
+}
+
+int do_munmap(void *addr, size_t length)
+{
+    return mm_munmap((uint64)addr, length) == 0 ? 0 : -1;
+}
+
+/* ---- mprotect ------------------------------------------------------------ */
+
+/* Give [start, end) of v (which it must cover) the protection prot. */
+static int protect_piece(struct mm *mm, struct vma *v, uint64 start, uint64 end, uint32 prot)
+{
+    if (v->prot == prot)
+        return 0;
+    int err = split_around(mm, start, end);
+    if (err)
+        return err;
+    v = vma_find(mm, start);
+    err = vm_protect(mm->pt, start, end - start, prot_to_pte(prot));
+    if (err)
+        return err;
+    v->prot = prot;
+    vma_merge(mm, v);
+    return 0;
+}
+
+int mm_mprotect(uint64 addr, uint64 len, int prot)
+{
+    struct mm *mm = mm_current();
+    int grows = prot & (MM_PROT_GROWSDOWN | MM_PROT_GROWSUP);
+
+    if (grows)
+        return -MM_EINVAL;
+    if (!page_aligned(addr))
+        return -MM_EINVAL;
+    if (len == 0)
+        return 0;
+    len = page_len(len);
+    uint64 end = addr + len;
+    if (end <= addr)
+        return -MM_ENOMEM;
+    if (prot & ~PROT_KNOWN)
+        return -MM_EINVAL;
+    if ((prot & MM_PROT_WRITE) && (prot & MM_PROT_EXEC))
+        return -MM_EACCES;
+    for (uint64 a = addr; a < end;) {
+        struct vma *v = mm ? vma_find(mm, a) : NULL;
+        if (!v || (v->flags & VMA_GUARD))
+            return -MM_ENOMEM;
+        uint64 b = v->end < end ? v->end : end;
+        int err = protect_piece(mm, v, a, b, (uint32)prot & PROT_RWX);
+        if (err)
+            return err;
+        a = b;
+    }
+    return 0;
+}
+
+/* ---- madvise, msync ------------------------------------------------------ */
+
+static bool advice_known(int advice)
+{
+    switch (advice) {
+    case MM_MADV_NORMAL: case MM_MADV_RANDOM: case MM_MADV_SEQUENTIAL: case MM_MADV_WILLNEED:
+    case MM_MADV_DONTNEED: case MM_MADV_FREE:
+    case 10: case 11: case 14: case 15: case 16: case 17: case 18: case 19: case 20: case 21:
+        return true;    /* DONTFORK .. PAGEOUT: accepted, nothing to do */
+    default:
+        return false;
+    }
+}
+
+static void advise_piece(struct mm *mm, struct vma *v, uint64 a, uint64 b, int advice)
+{
+    if (advice == MM_MADV_WILLNEED)
+        mm_populate(mm, v, a, b);
+    else if ((advice == MM_MADV_DONTNEED || advice == MM_MADV_FREE) && !(v->flags & VMA_IMAGE))
+        release_pages(mm, v, a, b);
+}
+
+/* Apply fn's advice to each VMA piece of [start, end); -MM_ENOMEM when a
+ * page of the range is not mapped (the rest is still done, as on Linux). */
+static int for_each_piece(struct mm *mm, uint64 start, uint64 end, int advice)
+{
+    int err = 0;
+    uint64 a = start;
+    for (struct vma *v = mm ? vma_first_after(mm, start) : NULL; v && v->start < end; v = v->next) {
+        if (v->start > a)
+            err = -MM_ENOMEM;
+        uint64 lo = v->start > a ? v->start : a, hi = v->end < end ? v->end : end;
+        if (advice >= 0)
+            advise_piece(mm, v, lo, hi, advice);
+        a = hi;
+    }
+    return a < end ? -MM_ENOMEM : err;
+}
+
+int mm_madvise(uint64 addr, uint64 len, int advice)
+{
+    if (!advice_known(advice) || !page_aligned(addr))
+        return -MM_EINVAL;
+    uint64 plen = page_len(len);
+    if (len && !plen)
+        return -MM_EINVAL;
+    if (addr + plen < addr)
+        return -MM_EINVAL;
+    if (plen == 0)
+        return 0;
+    return for_each_piece(mm_current(), addr, addr + plen, advice);
+}
+
+int mm_msync(uint64 addr, uint64 len, int flags)
+{
+    if (flags & ~(MM_MS_ASYNC | MM_MS_INVALIDATE | MM_MS_SYNC))
+        return -MM_EINVAL;
+    if (!page_aligned(addr))
+        return -MM_EINVAL;
+    if ((flags & MM_MS_ASYNC) && (flags & MM_MS_SYNC))
+        return -MM_EINVAL;
+    len = PGROUNDUP(len);
+    if (addr + len < addr)
+        return -MM_ENOMEM;
+    if (len == 0)
+        return 0;
+    return for_each_piece(mm_current(), addr, addr + len, -1);
+}
+
+/* ---- mremap ---------------------------------------------------------- */
+
+/* Move the pages of [from, from + len) to [to, to + len) (to is free and has
+ * its VMA).  On failure the destination's pages are taken back. */
+static int move_pages(struct mm *mm, uint64 from, uint64 to, uint64 len)
+{
+    for (uint64 off = 0; off < len; off += PAGE_SIZE) {
+        pte_t *p = walk(mm->pt, from + off, 0);
+        if (!p)
+            continue;
+        uint64 flags = PTE_FLAGS(*p) & (VM_PERM_BITS | VM_RSW_BITS);
+        if (mappages(mm->pt, to + off, walkaddr(mm->pt, from + off), PAGE_SIZE, flags) != 0) {
+            vm_unmap(mm->pt, to, off >> PAGE_SHIFT, 0);
+            return -MM_ENOMEM;
+        }
+    }
+    return vm_unmap(mm->pt, from, len >> PAGE_SHIFT, 0);
+}
+
+/* Move [addr, addr + old_len) of v to new_addr with new_len. */
+static int64_t move_vma(struct mm *mm, struct vma *v, uint64 addr, uint64 old_len,
+                        uint64 new_addr, uint64 new_len)
+{
+    struct vma *nv;
+    uint32 prot = v->prot, flags = v->flags & ~(VMA_HEAP | VMA_GUARD);
+    const char *name = v->name;
+    int err = mm_map_range(mm, new_addr, new_addr + new_len, prot, flags, name, &nv);
+    if (err)
+        return err;
+    uint64 moved = old_len < new_len ? old_len : new_len;
+    err = move_pages(mm, addr, new_addr, moved);
+    if (err) {
+        unmap_vmas(mm, new_addr, new_addr + new_len, true);
+        return err;
+    }
+    unmap_vmas(mm, addr, addr + old_len, true);   /* moved pages are no longer there */
+    return (int64_t)new_addr;
+}
+
+/* The VMA that old range [addr, addr + old_len) must lie in; NULL: EFAULT. */
+static struct vma *resizable(struct mm *mm, uint64 addr, uint64 old_len)
+{
+    struct vma *v = mm ? vma_find(mm, addr) : NULL;
+    if (!v || (v->flags & (VMA_GUARD | VMA_IMAGE)) || old_len > v->end - addr)
+        return NULL;
+    return v;
+}
+
+static int64_t mremap_to(struct mm *mm, uint64 addr, uint64 old_len, uint64 new_len, uint64 new_addr)
+{
+    if (!page_aligned(new_addr))
+        return -MM_EINVAL;
+    if (new_len > USER_END || new_addr > USER_END - new_len || new_addr < VMA_FLOOR)
+        return -MM_EINVAL;
+    if (addr + old_len > new_addr && new_addr + new_len > addr)
+        return -MM_EINVAL;
+    if (!resizable(mm, addr, old_len))
+        return -MM_EFAULT;
+    if (mm_unmap_range(mm, new_addr, new_addr + new_len) != 0)
+        return -MM_ENOMEM;
+    if (old_len > new_len) {
+        if (mm_unmap_range(mm, addr + new_len, addr + old_len) != 0)
+            return -MM_ENOMEM;
+        old_len = new_len;
+    }
+    return move_vma(mm, vma_find(mm, addr), addr, old_len, new_addr, new_len);
+}
+
+int64_t mm_mremap(uint64 addr, uint64 old_len, uint64 new_len, int flags, uint64 new_addr)
+{
+    struct mm *mm = mm_current();
+
+    if (flags & ~(MM_MREMAP_MAYMOVE | MM_MREMAP_FIXED | MM_MREMAP_DONTUNMAP))
+        return -MM_EINVAL;
+    if ((flags & MM_MREMAP_FIXED) && !(flags & MM_MREMAP_MAYMOVE))
+        return -MM_EINVAL;
+    if (flags & MM_MREMAP_DONTUNMAP)
+        return -MM_EINVAL;      /* not supported */
+    if (!page_aligned(addr))
+        return -MM_EINVAL;
+    old_len = page_len(old_len);
+    new_len = page_len(new_len);
+    if (new_len == 0)
+        return -MM_EINVAL;
+    if (flags & MM_MREMAP_FIXED)
+        return mremap_to(mm, addr, old_len, new_len, new_addr);
+    struct vma *v = resizable(mm, addr, old_len);
+    if (!v || old_len == 0)
+        return v ? -MM_EINVAL : -MM_EFAULT;
+    if (old_len >= new_len) {
+        int err = mm_unmap_range(mm, addr + new_len, addr + old_len);
+        return err ? err : (int64_t)addr;
+    }
+    uint64 grow_end = addr + new_len;
+    if (addr + old_len == v->end && grow_end <= USER_END && grow_end > addr &&
+        vma_range_free(mm, v->end, grow_end)) {
+        vma_set_end(mm, v, grow_end);
+        return (int64_t)addr;
+    }
+    if (!(flags & MM_MREMAP_MAYMOVE))
+        return -MM_ENOMEM;
+    int64_t to = place(mm, 0, new_len, 0);
+    return to < 0 ? to : move_vma(mm, v, addr, old_len, (uint64)to, new_len);
+}
+
+/* ---- statistics ------------------------------------------------------ */
+
+void mm_get_stats(struct mm_stats *st)
+{
+    struct mm *mm = mm_current();
+    st->nr_vmas = mm ? mm->nr_vmas : 0;
+    st->faults = mm ? mm->faults : 0;
+    st->zero_maps = mm ? mm->zero_maps : 0;
+}
+
+void mm_print_vmas(void)
+{
+    struct mm *mm = mm_current();
+    for (struct vma *v = mm ? mm->first : NULL; v; v = v->next) {
+        static const char *const perms[8] = { "---", "r--", "-w-", "rw-", "--x", "r-x", "-wx", "rwx" };
+        kprintf("  %016lx-%016lx %s %s%s %lu KiB\n", v->start, v->end, perms[v->prot & 7],
+                v->name, (v->flags & VMA_SHARED) ? " (shared)" : "", (v->end - v->start) >> 10);
+    }
+}
