@@ -11,7 +11,7 @@ FW_JUMP = '/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin'
 FW_PAYLOAD_OFFSET = 2 * 1024 * 1024     # fw_jump's FW_JUMP_ADDR is RAM base + 2 MiB
 
 
-_built = {}     # source directory -> the nodes app() declared for it
+_built = {}     # (source directory, malloc variant) -> the nodes app() declared
 
 
 def resolve(env, spec):
@@ -59,15 +59,21 @@ def _fw_action(target, source, env):
     return 0
 
 
-def app(cross, spec, libs):
-    """Build the app whose sources are found by resolve(spec).  Returns a dict
-    with the 'elf', 'bin', 'map' and 'fw' nodes and the app's 'name' and 'dir'."""
+def app(cross, spec, libs, malloc=None):
+    """Build the app whose sources are found by resolve(spec), with the
+    build's malloc option or the one given ('libmm' or 'newlib'; another than
+    the option's builds into <dir>-malloc-<variant>).  Returns a dict with the
+    'elf', 'bin', 'map' and 'fw' nodes and the app's 'name' and 'dir'."""
     from capsule.toolchain import hosted_env
     srcdir = resolve(cross, spec)
-    if srcdir in _built:
-        return _built[srcdir]
+    malloc = malloc or cross['malloc']
+    key = (srcdir, malloc)
+    if key in _built:
+        return _built[key]
     name = os.path.basename(srcdir)
     out = out_dir(cross, srcdir)
+    if malloc != cross['malloc']:
+        out += '-malloc-' + malloc
     env = hosted_env(cross)
     env.Append(CPPPATH=[srcdir])
     objs = []
@@ -78,17 +84,20 @@ def app(cross, spec, libs):
                           ['/* generated: argv[0] */', 'const char capsule_app_name[] = "%s";' % name])
     objs += env.Object(os.path.join(out, 'obj', 'capsule_app_name.o'), name_c)
     env.Depends(objs, env['NEWLIB']['libc'])
-    _built[srcdir] = link(env, name, out, objs, libs)
-    return _built[srcdir]
+    _built[key] = link(env, name, out, objs, libs, malloc)
+    return _built[key]
 
 
-def link(env, name, out, objs, libs):
-    """Link objs with the libOS libraries into out/name.{elf,map,bin} and name-fw.bin."""
+def link(env, name, out, objs, libs, malloc=None):
+    """Link objs with the libOS libraries into out/name.{elf,map,bin} and
+    name-fw.bin; malloc ('libmm' or 'newlib') overrides the build option."""
     script = env.File('#libarch/capsule.ld')
     newlib = env['NEWLIB']
     elf = os.path.join(out, name + '.elf')
     mapf = os.path.join(out, name + '.map')
-    lib_nodes = [libs['libarch'], libs['libmm'], libs['libc_glue']]
+    glue, malloc_objs = libs['libc_glue']
+    objs = objs + malloc_objs[malloc or env['malloc']]
+    lib_nodes = [libs['libarch'], libs['libmm'], glue]
     cmd = ('$LINK -nostdlib -nostartfiles -static -T ${SOURCES[0]} -Wl,--gc-sections '
            '-Wl,-Map=${TARGETS[1]} -Wl,--no-warn-rwx-segments -o ${TARGETS[0]} '
            + ' '.join('${SOURCES[%d]}' % (i + 1) for i in range(len(objs)))

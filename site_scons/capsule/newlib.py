@@ -18,7 +18,7 @@ TARBALL_GLOB = '/usr/src/newlib/newlib-*.tar.*'
 CFLAGS = ('-O2 -g -march=rv64gc -mabi=lp64d -mcmodel=medany -fno-omit-frame-pointer '
           '-ffunction-sections -fdata-sections')
 CONFIGURE = ['--target=' + TARGET, '--disable-multilib', '--disable-newlib-supplied-syscalls',
-             '--enable-newlib-io-long-long', '--disable-nls']
+             '--enable-newlib-io-long-long', '--enable-newlib-io-c99-formats', '--disable-nls']
 PROGRESS_SECONDS = 5
 
 

@@ -1,0 +1,104 @@
+/* newlib's malloc family routed to libmm's umalloc, which works on the
+ * running address space's own memory (its heap and mmap area).  Linked
+ * unless the build says malloc=newlib.  Failures set errno to ENOMEM
+ * (through the reentrancy structure for the _r entry points). */
+#include <errno.h>
+#include <malloc.h>
+#include <reent.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include <mm/umalloc.h>
+
+/* errno is the calling thread's reentrancy structure's (newlib's errno
+ * macro); the _r entry points are given theirs. */
+static void *nomem(struct _reent *r)
+{
+    (r ? r : _REENT)->_errno = ENOMEM;
+    return NULL;
+}
+
+static inline void *checked(void *p, struct _reent *r)
+{
+    return p ? p : nomem(r);
+}
+
+static struct umalloc *heap(void)
+{
+    return umalloc_current();
+}
+
+void *_malloc_r(struct _reent *r, size_t n)
+{
+    struct umalloc *h = heap();
+    return h ? checked(umalloc(h, n), r) : nomem(r);
+}
+
+void _free_r(struct _reent *r, void *p)
+{
+    (void)r;
+    if (p)
+        ufree(heap(), p);
+}
+
+void *_calloc_r(struct _reent *r, size_t nr, size_t size)
+{
+    struct umalloc *h = heap();
+    return h ? checked(ucalloc(h, nr, size), r) : nomem(r);
+}
+
+void *_realloc_r(struct _reent *r, void *p, size_t n)
+{
+    struct umalloc *h = heap();
+    if (!h)
+        return nomem(r);
+    void *q = urealloc(h, p, n);
+    return q || (p && n == 0) ? q : nomem(r);
+}
+
+void *_memalign_r(struct _reent *r, size_t align, size_t n)
+{
+    struct umalloc *h = heap();
+    if (align == 0 || (align & (align - 1))) {
+        (r ? r : _REENT)->_errno = EINVAL;
+        return NULL;
+    }
+    return h ? checked(umemalign(h, align, n), r) : nomem(r);
+}
+
+size_t _malloc_usable_size_r(struct _reent *r, void *p)
+{
+    (void)r;
+    return p ? uusable_size(heap(), p) : 0;
+}
+
+void *malloc(size_t n)                  { return _malloc_r(NULL, n); }
+void  free(void *p)                     { _free_r(NULL, p); }
+void *calloc(size_t nr, size_t size)    { return _calloc_r(NULL, nr, size); }
+void *realloc(void *p, size_t n)        { return _realloc_r(NULL, p, n); }
+void *memalign(size_t align, size_t n)  { return _memalign_r(NULL, align, n); }
+void *valloc(size_t n)                  { return _memalign_r(NULL, 4096, n); }
+size_t malloc_usable_size(void *p)      { return _malloc_usable_size_r(NULL, p); }
+
+/* C11: align must be a power of two; the size need not be a multiple. */
+void *aligned_alloc(size_t align, size_t n)
+{
+    if (align == 0 || (align & (align - 1))) {
+        errno = EINVAL;
+        return NULL;
+    }
+    return _memalign_r(NULL, align, n);
+}
+
+/* POSIX: EINVAL (and *memptr untouched) unless align is a power of two and
+ * a multiple of sizeof(void *). */
+int posix_memalign(void **memptr, size_t align, size_t n)
+{
+    if (align < sizeof(void *) || (align & (align - 1)))
+        return EINVAL;
+    void *p = umemalign(heap(), align, n);
+    if (!p)
+        return ENOMEM;
+    *memptr = p;
+    return 0;
+}

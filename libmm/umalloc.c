@@ -1,0 +1,1051 @@
+/* umalloc: the application's malloc, a two-level segregated-fit allocator
+ * (TLSF style) whose every byte of state lives in the memory it manages.
+ *
+ * Chunks carry dlmalloc-style boundary tags; addresses and sizes are
+ * multiples of 16:
+ *
+ *      | prev_foot | head | payload ...........................|
+ *      c           c+8    c+16 = p                            c+size (+8)
+ *
+ *   head = size | FREE | PREV_FREE (| MAPPED).  prev_foot is the size of the
+ *   chunk before c, kept only while that chunk is free; while it is in use
+ *   the word is the tail of its payload.  So a block costs one 8-byte word
+ *   and its usable size is size - 8.  A free chunk keeps its list links at
+ *   c+16 and c+24: the smallest chunk is 32 bytes (24 usable).  No two free
+ *   chunks are ever neighbours (free coalesces at once, in O(1)).
+ *
+ * Free lists, one per size class (TLSF's two levels):
+ *   chunks below 512 bytes:  one exact class per 16 bytes (level 0);
+ *   2^k .. 2^(k+1) - 1:      level k - 8, split into 32 equal classes.
+ *   A bitmap per level and one of levels find the first non-empty class at
+ *   or above a size in a few instructions (no list is ever searched).
+ *
+ * The heap is one or more pools of space from src->grow (a program break:
+ * usually one pool that grows in place):
+ *
+ *   first pool:  | struct umalloc (ends with its pool record) | chunks ... | top       |
+ *   later pools: | pool record (16)                           | chunks ... | top       |
+ *   older pools: | pool record | chunks ...      | last chunk | sentinel (16) |
+ *
+ * The top is the free tail of the newest pool.  It is on no list: malloc
+ * carves from it only when no listed chunk fits, free merges into it (and
+ * gives the source back most of it when it grows past trim_threshold), and
+ * the heap grows by extending it.  A pool that stops being the newest (the
+ * source returned space elsewhere) ends with a sentinel: a chunk of size 0,
+ * always in use.
+ *
+ * Requests of map_threshold bytes or more are mapped apart (when the source
+ * can) with a map_link record before the chunk; the threshold rises when
+ * such a block is freed or grown, so a program that keeps cycling large
+ * blocks soon gets them from the heap instead (as glibc does).
+ *
+ * Locking: none.  One allocator belongs to one address space; its callers
+ * (libc_glue) run on one hart with no concurrent use. */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <arch/console.h>
+#include <arch/mmu.h>
+#include <mm/errno.h>
+#include <mm/umalloc.h>
+
+#include "page_internal.h"
+
+#define ALIGN_BYTES         16UL
+#define ALIGN_MASK          (ALIGN_BYTES - 1)
+#define HEAD_BYTES          16UL        /* prev_foot and head: payload offset in a chunk */
+#define OVERHEAD_BYTES      8UL         /* what an in-use chunk costs: its head */
+#define MIN_CHUNK_BYTES     32UL        /* head words and two list links */
+
+#define FREE_BIT            1UL
+#define PREV_FREE_BIT       2UL
+#define MAPPED_BIT          4UL
+#define RESERVED_BIT        8UL         /* never set: a head with it is corrupt */
+#define FLAG_MASK           15UL
+
+#define SL_SHIFT            5
+#define SL_COUNT            (1U << SL_SHIFT)            /* classes per level */
+#define SMALL_LIMIT_BYTES   (SL_COUNT * ALIGN_BYTES)    /* 512: below, exact classes */
+#define FL_BASE_SHIFT       9                           /* log2(SMALL_LIMIT_BYTES) */
+#define FL_COUNT            32                          /* level 31: 2^39 .. 2^40 - 1 */
+#define NR_LISTS            (FL_COUNT * SL_COUNT)
+#define HEAP_MAX_BYTES      (1UL << 39)     /* so no chunk reaches 2^40 */
+#define REQUEST_MAX_BYTES   (1UL << 39)     /* larger requests get NULL at once */
+/* Largest request whose chunk is in an exact class (chunk 496 bytes). */
+#define SMALL_REQUEST_MAX   (SMALL_LIMIT_BYTES - ALIGN_BYTES - OVERHEAD_BYTES)
+
+#define GROW_MIN_BYTES      (32UL << 10)    /* grow the heap by at least this ... */
+#define GROW_HEAP_SHIFT     5               /* ... and at least heap_bytes / 32 */
+#define MAP_MIN_BYTES       (256UL << 10)   /* first map_threshold */
+#define MAP_MAX_THRESHOLD   (32UL << 20)    /* map_threshold rises no further */
+#define TRIM_MIN_BYTES      (256UL << 10)   /* first trim_threshold */
+#define TRIM_KEEP_BYTES     (128UL << 10)   /* top left after a trim */
+#define LOG2_TAB_SHIFT      9
+#define LOG2_TAB_SIZE       (1U << LOG2_TAB_SHIFT)  /* log2 by table below 512 << 9 = 256 KiB */
+#define POISON_WORD         0xdeadbeefdeadbeefUL
+
+struct chunk {
+    size_t         prev_foot;   /* size of the previous chunk, while it is free */
+    size_t         head;        /* size | flags */
+    struct chunk  *next;        /* free chunks on a list only */
+    struct chunk **pprev;       /* the list head or the previous chunk's next */
+};
+
+/* At the start of each pool (the first pool's sits at the end of the
+ * allocator's state); its chunks follow. */
+struct pool {
+    struct pool *older;         /* the pool made before this one */
+    uint64       end;           /* where the source's space ends */
+};
+
+/* At the start of a mapped region; its chunk follows (later when aligned). */
+struct map_link {
+    struct map_link  *next;
+    struct map_link **pprev;
+    struct chunk     *chunk;
+    size_t            bytes;    /* the whole region */
+};
+#define MAP_HDR_BYTES       (sizeof(struct map_link) + HEAD_BYTES)
+
+struct umalloc {
+    /* read by every ufree */
+    uint64         lo;              /* every pool lies in [lo, lo + span) */
+    uint64         span;
+    struct chunk  *top;
+    uint32         fl_map;          /* bit fl: sl_map[fl] != 0 */
+    uint32         sl_map[FL_COUNT];/* bit sl: the list of class fl * 32 + sl is not empty */
+    size_t         map_threshold;   /* chunks this big are mapped apart */
+    size_t         trim_threshold;  /* a top this big is given back, down to TRIM_KEEP_BYTES */
+    struct pool   *last;            /* the newest pool: the top's */
+    struct map_link *mapped;        /* every mapped block */
+    size_t         heap_bytes;
+    size_t         mapped_bytes;
+    size_t         peak_bytes;
+    struct umalloc_source src;
+    struct chunk  *heads[NR_LISTS]; /* one free list per class, newest first */
+    struct pool    pool0;           /* the first pool's record: its chunks follow */
+};
+_Static_assert(sizeof(struct umalloc) % ALIGN_BYTES == 0, "the first chunk is aligned");
+_Static_assert(sizeof(struct pool) == HEAD_BYTES, "a pool record is one chunk header");
+_Static_assert(MAP_HDR_BYTES % ALIGN_BYTES == 0, "mapped payloads are aligned");
+
+/* floor(log2(i)) for 1 <= i < LOG2_TAB_SIZE. */
+static const uint8_t log2_tab[LOG2_TAB_SIZE] = {
+    [1] = 0, [2 ... 3] = 1, [4 ... 7] = 2, [8 ... 15] = 3, [16 ... 31] = 4,
+    [32 ... 63] = 5, [64 ... 127] = 6, [128 ... 255] = 7, [256 ... 511] = 8,
+};
+
+/* Bit index of a 32-bit power of two (de Bruijn; RV64GC has no ctz). */
+static const uint8_t debruijn_tab[32] = {
+    0, 1, 28, 2, 29, 14, 24, 3, 30, 22, 20, 15, 25, 17, 4, 8,
+    31, 27, 13, 23, 21, 19, 16, 7, 26, 12, 18, 6, 11, 5, 10, 9,
+};
+
+/* ---- chunks and classes ------------------------------------------------- */
+
+static inline struct chunk *chunk_plus(struct chunk *c, size_t off)
+{
+    return (struct chunk *)((char *)c + off);
+}
+
+static inline struct chunk *chunk_minus(struct chunk *c, size_t off)
+{
+    return (struct chunk *)((char *)c - off);
+}
+
+static inline struct chunk *chunk_of(const void *p)
+{
+    return (struct chunk *)((uint64)p - HEAD_BYTES);
+}
+
+static inline void *payload(struct chunk *c)
+{
+    return (char *)c + HEAD_BYTES;
+}
+
+static inline size_t chunk_size(const struct chunk *c)
+{
+    return c->head & ~FLAG_MASK;
+}
+
+static inline uint64 align_up(uint64 x, uint64 align)
+{
+    return (x + align - 1) & ~(align - 1);
+}
+
+/* The chunk size for a request of n <= REQUEST_MAX_BYTES bytes. */
+static inline size_t request_chunk(size_t n)
+{
+    size_t size = (n + OVERHEAD_BYTES + ALIGN_MASK) & ~ALIGN_MASK;
+
+    return size < MIN_CHUNK_BYTES ? MIN_CHUNK_BYTES : size;
+}
+
+static inline size_t lowest_bit(uint32 x)
+{
+    return debruijn_tab[(uint32)((x & -x) * 0x077cb531U) >> 27];
+}
+
+/* floor(log2(size)) for SMALL_LIMIT_BYTES <= size < 2^40: one table look-up,
+ * after at most three shifts for sizes of 256 KiB and more. */
+static inline size_t size_log2(size_t size)
+{
+    uint64 q = size >> FL_BASE_SHIFT;
+    size_t k = FL_BASE_SHIFT;
+
+    if (__builtin_expect(q >= LOG2_TAB_SIZE, 0)) {
+        q >>= LOG2_TAB_SHIFT;
+        k += LOG2_TAB_SHIFT;
+        if (q >= LOG2_TAB_SIZE) {
+            q >>= LOG2_TAB_SHIFT;
+            k += LOG2_TAB_SHIFT;
+            if (q >= LOG2_TAB_SIZE) {
+                q >>= LOG2_TAB_SHIFT;
+                k += LOG2_TAB_SHIFT;
+            }
+        }
+    }
+    return k + log2_tab[q];
+}
+
+/* The class (list index) holding free chunks of this size. */
+static inline size_t size_class(size_t size)
+{
+    if (size < SMALL_LIMIT_BYTES)
+        return size / ALIGN_BYTES;
+    size_t k = size_log2(size);
+    return ((k - (FL_BASE_SHIFT - 1)) << SL_SHIFT) | ((size >> (k - SL_SHIFT)) & (SL_COUNT - 1));
+}
+
+/* ---- free lists --------------------------------------------------------- */
+
+static inline void list_emptied(struct umalloc *h, size_t i)
+{
+    uint32 m = h->sl_map[i >> SL_SHIFT] & ~(1U << (i & (SL_COUNT - 1)));
+
+    h->sl_map[i >> SL_SHIFT] = m;
+    if (!m)
+        h->fl_map &= ~(1U << (i >> SL_SHIFT));
+}
+
+static inline void list_insert(struct umalloc *h, struct chunk *c, size_t size)
+{
+    size_t i = size_class(size);
+    struct chunk **slot = &h->heads[i];
+    struct chunk *first = *slot;
+
+    c->next = first;
+    c->pprev = slot;
+    *slot = c;
+    if (first) {
+        first->pprev = &c->next;
+    } else {
+        h->sl_map[i >> SL_SHIFT] |= 1U << (i & (SL_COUNT - 1));
+        h->fl_map |= 1U << (i >> SL_SHIFT);
+    }
+}
+
+/* Take c off whatever list it is on.  The class need not be computed: a
+ * chunk whose pprev is a list head and that has no successor was alone. */
+static inline void list_unlink(struct umalloc *h, struct chunk *c)
+{
+    struct chunk *next = c->next;
+    struct chunk **pprev = c->pprev;
+
+    *pprev = next;
+    if (next)
+        next->pprev = pprev;
+    else if ((uint64)pprev - (uint64)h->heads < sizeof h->heads)
+        list_emptied(h, (size_t)(pprev - h->heads));
+}
+
+/* Take c, the first chunk of list i. */
+static inline void list_pop(struct umalloc *h, struct chunk *c, size_t i)
+{
+    struct chunk *next = c->next;
+
+    h->heads[i] = next;
+    if (next)
+        next->pprev = &h->heads[i];
+    else
+        list_emptied(h, i);
+}
+
+/* A listed free chunk of at least size bytes, taken off its list, or NULL.
+ * Good fit: the first chunk of the first non-empty class whose every chunk
+ * fits, or the head of size's own class when it happens to fit. */
+static struct chunk *list_take(struct umalloc *h, size_t size)
+{
+    size_t i;
+    struct chunk *c;
+
+    if (size < SMALL_LIMIT_BYTES) {
+        i = size / ALIGN_BYTES;
+    } else {
+        i = size_class(size);
+        c = h->heads[i];
+        if (c && chunk_size(c) >= size) {
+            list_pop(h, c, i);
+            return c;
+        }
+        i++;
+    }
+    size_t fl = i >> SL_SHIFT;
+    if (fl >= FL_COUNT)
+        return NULL;
+    uint32 m = h->sl_map[fl] & (~0U << (i & (SL_COUNT - 1)));
+    if (!m) {
+        uint32 fm = h->fl_map & (~1U << fl);
+        if (!fm)
+            return NULL;
+        fl = lowest_bit(fm);
+        m = h->sl_map[fl];
+    }
+    i = (fl << SL_SHIFT) | lowest_bit(m);
+    c = h->heads[i];
+    list_pop(h, c, i);
+    return c;
+}
+
+/* ---- the heap: pools, top, growing and trimming ------------------------- */
+
+static inline struct chunk *pool_first(struct pool *pl)
+{
+    return (struct chunk *)(pl + 1);
+}
+
+static inline uint64 pool_end(const struct pool *pl)
+{
+    return pl->end & ~ALIGN_MASK;
+}
+
+static void account(struct umalloc *h)
+{
+    size_t total = h->heap_bytes + h->mapped_bytes;
+
+    if (total > h->peak_bytes)
+        h->peak_bytes = total;
+}
+
+/* The newest pool gets no more space: its top becomes a listed free chunk
+ * (if it is big enough to be one) before a sentinel. */
+static void pool_seal(struct umalloc *h)
+{
+    struct chunk *t = h->top;
+    size_t tsize = chunk_size(t);
+
+    if (tsize >= MIN_CHUNK_BYTES + HEAD_BYTES) {
+        size_t fsize = tsize - HEAD_BYTES;
+        struct chunk *s = chunk_plus(t, fsize);
+        s->prev_foot = fsize;
+        s->head = PREV_FREE_BIT;
+        t->head = fsize | FREE_BIT;
+        list_insert(h, t, fsize);
+    } else {
+        t->head = 0;
+    }
+}
+
+static void span_include(struct umalloc *h, uint64 start, uint64 end)
+{
+    uint64 hi = h->lo + h->span;
+
+    if (start < h->lo)
+        h->lo = start;
+    if (end > hi)
+        hi = end;
+    h->span = hi - h->lo;
+}
+
+/* Space of bytes at r from the source: extend the newest pool when r is
+ * where it ends, else start a new pool there. */
+static void heap_add(struct umalloc *h, uint64 r, size_t bytes)
+{
+    struct pool *pl = h->last;
+
+    h->heap_bytes += bytes;
+    account(h);
+    if (r == pl->end) {
+        pl->end += bytes;
+        h->top->head = (pool_end(pl) - (uint64)h->top) | FREE_BIT;
+        span_include(h, r, pool_end(pl));
+        return;
+    }
+    pool_seal(h);
+    pl = (struct pool *)align_up(r, ALIGN_BYTES);
+    pl->older = h->last;
+    pl->end = r + bytes;
+    h->last = pl;
+    h->top = pool_first(pl);
+    h->top->head = (pool_end(pl) - (uint64)h->top) | FREE_BIT;
+    span_include(h, (uint64)pl, pool_end(pl));
+}
+
+/* Grow the heap by at least min_bytes; false when the source has none. */
+static bool heap_grow(struct umalloc *h, size_t min_bytes)
+{
+    size_t room = HEAP_MAX_BYTES - h->heap_bytes;
+    size_t bytes = min_bytes;
+
+    if (min_bytes > room)
+        return false;
+    if (bytes < GROW_MIN_BYTES)
+        bytes = GROW_MIN_BYTES;
+    if (bytes < h->heap_bytes >> GROW_HEAP_SHIFT)
+        bytes = h->heap_bytes >> GROW_HEAP_SHIFT;
+    if (bytes > room)
+        bytes = min_bytes;
+    bytes = align_up(bytes, PAGE_SIZE);
+    void *r = h->src.grow(h->src.ctx, bytes);
+    if (!r && bytes > align_up(min_bytes, PAGE_SIZE)) {
+        bytes = align_up(min_bytes, PAGE_SIZE);     /* the generous step failed: just enough */
+        r = h->src.grow(h->src.ctx, bytes);
+    }
+    if (!r)
+        return false;
+    heap_add(h, (uint64)r, bytes);
+    return true;
+}
+
+/* Make the top at least need bytes; false when the source has no more. */
+static bool top_reserve(struct umalloc *h, size_t need)
+{
+    while (chunk_size(h->top) < need) {
+        /* room for a new pool's record and alignment, should r not be contiguous */
+        if (!heap_grow(h, need - chunk_size(h->top) + 2 * HEAD_BYTES))
+            return false;
+    }
+    return true;
+}
+
+/* A chunk of size bytes carved from the top (grown as needed), or NULL. */
+static void *top_take(struct umalloc *h, size_t size)
+{
+    if (!top_reserve(h, size + HEAD_BYTES))     /* the top keeps room for its head */
+        return NULL;
+    struct chunk *t = h->top;
+    size_t tsize = chunk_size(t);
+    struct chunk *nt = chunk_plus(t, size);
+
+    t->head = size;
+    nt->head = (tsize - size) | FREE_BIT;
+    h->top = nt;
+    return payload(t);
+}
+
+/* Give the source back all of the top above TRIM_KEEP_BYTES, in pages. */
+static __attribute__((noinline)) void heap_trim(struct umalloc *h)
+{
+    struct pool *pl = h->last;
+    uint64 keep_end = (uint64)h->top + TRIM_KEEP_BYTES;
+
+    if (!h->src.shrink || pl->end <= keep_end)
+        return;
+    size_t bytes = (pl->end - keep_end) & ~PAGE_MASK;
+    if (!bytes)
+        return;
+    uint64 old_end = pool_end(pl);
+    h->src.shrink(h->src.ctx, bytes);
+    pl->end -= bytes;
+    h->heap_bytes -= bytes;
+    h->top->head = (pool_end(pl) - (uint64)h->top) | FREE_BIT;
+    if (old_end == h->lo + h->span)
+        h->span = pool_end(pl) - h->lo;
+}
+
+/* ---- using and releasing heap chunks ------------------------------------ */
+
+/* Hand out size bytes of the free chunk c (off every list), splitting off
+ * and listing the rest when it can be a chunk. */
+static inline void *chunk_use(struct umalloc *h, struct chunk *c, size_t size)
+{
+    size_t csize = chunk_size(c);
+    struct chunk *next = chunk_plus(c, csize);
+
+    if (csize - size >= MIN_CHUNK_BYTES) {
+        struct chunk *r = chunk_plus(c, size);
+        size_t rsize = csize - size;
+        r->head = rsize | FREE_BIT;
+        next->prev_foot = rsize;
+        list_insert(h, r, rsize);
+        c->head = size;
+    } else {
+        c->head = csize;
+        next->head &= ~PREV_FREE_BIT;
+    }
+    return payload(c);
+}
+
+/* A heap chunk of size bytes (from the lists, else the top), or NULL. */
+static void *heap_alloc(struct umalloc *h, size_t size)
+{
+    struct chunk *c = list_take(h, size);
+
+    return c ? chunk_use(h, c, size) : top_take(h, size);
+}
+
+/* Make the in-use chunk c of size bytes (head: its head word) free: merge it
+ * with a free neighbour on either side or into the top, then list it. */
+static inline __attribute__((always_inline)) void chunk_release(struct umalloc *h, struct chunk *c,
+                                                                size_t size, size_t head)
+{
+    if (head & PREV_FREE_BIT) {
+        size_t psize = c->prev_foot;
+        c->head = head | FREE_BIT;          /* a second free of c is still seen */
+        c = chunk_minus(c, psize);
+        list_unlink(h, c);
+        size += psize;
+    }
+    struct chunk *next = chunk_plus(c, size);
+    size_t nhead = next->head;
+    if (nhead & FREE_BIT) {
+        size += nhead & ~FLAG_MASK;
+        if (next == h->top) {
+            c->head = size | FREE_BIT;
+            h->top = c;
+            if (size > h->trim_threshold)
+                heap_trim(h);
+            return;
+        }
+        list_unlink(h, next);
+        next = chunk_plus(c, size);
+    } else {
+        next->head = nhead | PREV_FREE_BIT;
+    }
+    c->head = size | FREE_BIT;
+    next->prev_foot = size;
+    list_insert(h, c, size);
+}
+
+/* Cut the in-use chunk c of csize bytes down to size, freeing the tail. */
+static void chunk_shrink(struct umalloc *h, struct chunk *c, size_t csize, size_t size)
+{
+    if (csize - size < MIN_CHUNK_BYTES)
+        return;
+    struct chunk *r = chunk_plus(c, size);
+    c->head = size | (c->head & PREV_FREE_BIT);
+    r->head = csize - size;
+    chunk_release(h, r, csize - size, r->head);
+}
+
+/* ---- mapped blocks ------------------------------------------------------ */
+
+static void *map_alloc(struct umalloc *h, size_t n, size_t align)
+{
+    size_t bytes = align_up(MAP_HDR_BYTES + (align > ALIGN_BYTES ? align : 0) + n, PAGE_SIZE);
+    void *r = h->src.map(h->src.ctx, bytes);
+
+    if (!r)
+        return NULL;
+    struct map_link *l = r;
+    uint64 p = align_up((uint64)r + MAP_HDR_BYTES, align);
+    struct chunk *c = chunk_of((void *)p);
+    c->prev_foot = (uint64)c - (uint64)r;
+    c->head = bytes | MAPPED_BIT;
+    l->chunk = c;
+    l->bytes = bytes;
+    l->next = h->mapped;
+    l->pprev = &h->mapped;
+    if (l->next)
+        l->next->pprev = &l->next;
+    h->mapped = l;
+    h->mapped_bytes += bytes;
+    account(h);
+    return (void *)p;
+}
+
+/* The record of c when c is a live mapped chunk of this allocator, else NULL. */
+static struct map_link *map_link_of(struct umalloc *h, struct chunk *c)
+{
+    size_t off = c->prev_foot, bytes = chunk_size(c);
+    uint64 region = (uint64)c - off;
+
+    if ((c->head & FLAG_MASK) != MAPPED_BIT || off < sizeof(struct map_link) || (off & ALIGN_MASK)
+        || (region & PAGE_MASK) || off >= bytes)
+        return NULL;
+    struct map_link *l = (struct map_link *)region;
+    if (l->chunk != c || l->bytes != bytes || !l->pprev || *l->pprev != l)
+        return NULL;
+    (void)h;
+    return l;
+}
+
+static inline size_t map_usable(struct chunk *c)
+{
+    return chunk_size(c) - c->prev_foot - HEAD_BYTES;
+}
+
+/* Blocks this big (and smaller ones) are worth keeping in the heap from now on. */
+static void map_threshold_raise(struct umalloc *h, size_t bytes)
+{
+    if (bytes > h->map_threshold && bytes <= MAP_MAX_THRESHOLD) {
+        h->map_threshold = bytes;
+        h->trim_threshold = 2 * bytes;
+    }
+}
+
+static void map_free(struct umalloc *h, struct map_link *l)
+{
+    struct chunk *c = l->chunk;
+    size_t bytes = l->bytes;
+
+    c->head |= FREE_BIT;            /* if the source keeps it readable, a second free is seen */
+    *l->pprev = l->next;
+    if (l->next)
+        l->next->pprev = l->pprev;
+    l->pprev = NULL;
+    h->mapped_bytes -= bytes;
+    map_threshold_raise(h, bytes);
+    h->src.unmap(h->src.ctx, l, bytes);
+}
+
+/* ---- checking pointers -------------------------------------------------- */
+
+/* Whether a is the payload of an in-use heap chunk, as far as its head and
+ * its neighbour's head tell: aligned, inside the heap, a sane size, and the
+ * next chunk agrees that a's chunk is not free. */
+static inline bool heap_chunk_ok(const struct umalloc *h, uint64 a)
+{
+    uint64 off = a - HEAD_BYTES - h->lo;
+
+    if (off >= h->span || (a & ALIGN_MASK))
+        return false;
+    const struct chunk *c = (const struct chunk *)(a - HEAD_BYTES);
+    size_t head = c->head, size = head & ~FLAG_MASK;
+    if ((head & (FREE_BIT | MAPPED_BIT | RESERVED_BIT))
+        || size - MIN_CHUNK_BYTES >= h->span - MIN_CHUNK_BYTES
+        || off + size + HEAD_BYTES > h->span)
+        return false;
+    return !(((const struct chunk *)((uint64)c + size))->head & PREV_FREE_BIT);
+}
+
+/* p is not a live block: say what is wrong with it and stop. */
+static __attribute__((noreturn, noinline, cold)) void bad_pointer(struct umalloc *h, const char *who,
+                                                                  const void *p)
+{
+    uint64 a = (uint64)p;
+
+    if (a & ALIGN_MASK)
+        panic("%s: invalid pointer %p (not 16-byte aligned)", who, p);
+    const struct chunk *c = chunk_of(p);
+    if (a - HEAD_BYTES - h->lo < h->span) {
+        if (c->head & FREE_BIT)
+            panic("%s: %p is already free (a double free, or a use after free)", who, p);
+        panic("%s: invalid pointer %p (not the start of a block, or its header is corrupt)", who, p);
+    }
+    if ((c->head & (MAPPED_BIT | FREE_BIT)) == (MAPPED_BIT | FREE_BIT))
+        panic("%s: %p is already free (a double free of a large block)", who, p);
+    panic("%s: invalid pointer %p (not from this heap)", who, p);
+}
+
+/* The chunk of the live block p (not NULL), or a report that stops. */
+static struct chunk *live_chunk(struct umalloc *h, const char *who, const void *p)
+{
+    struct chunk *c = chunk_of(p);
+
+    if (heap_chunk_ok(h, (uint64)p))
+        return c;
+    if (!((uint64)p & ALIGN_MASK) && map_link_of(h, c))
+        return c;
+    bad_pointer(h, who, p);
+}
+
+/* ---- copying and filling ------------------------------------------------ */
+
+/* Copy bytes (a multiple of 8) from src to dst, word by word, ascending (so
+ * dst may overlap src when it is below it).  Never calls memcpy. */
+static void copy_words(void *dst, const void *src, size_t bytes)
+{
+    uint64 *d = dst;
+    const uint64 *s = src;
+    uint64 *end = d + bytes / sizeof(uint64);
+
+    for (; end - d >= 4; d += 4, s += 4) {
+        __asm__("" : "+r"(d));      /* keeps the compiler from calling memcpy */
+        uint64 w0 = s[0], w1 = s[1], w2 = s[2], w3 = s[3];
+        d[0] = w0; d[1] = w1; d[2] = w2; d[3] = w3;
+    }
+    for (; d < end; d++, s++) {
+        __asm__("" : "+r"(d));
+        *d = *s;
+    }
+}
+
+static inline size_t round_words(size_t bytes)
+{
+    return (bytes + sizeof(uint64) - 1) & ~(sizeof(uint64) - 1);
+}
+
+/* ---- the API ------------------------------------------------------------ */
+
+struct umalloc *umalloc_create(const struct umalloc_source *src)
+{
+    if (!src || !src->grow)
+        return NULL;
+    size_t bytes = align_up(sizeof(struct umalloc) + ALIGN_BYTES + GROW_MIN_BYTES, PAGE_SIZE);
+    void *r = src->grow(src->ctx, bytes);
+    if (!r)
+        return NULL;
+    /* Fresh memory is zero: every list, bitmap and count starts empty. */
+    struct umalloc *h = (struct umalloc *)align_up((uint64)r, ALIGN_BYTES);
+    h->src = *src;
+    h->map_threshold = MAP_MIN_BYTES;
+    h->trim_threshold = TRIM_MIN_BYTES;
+    h->last = &h->pool0;
+    h->pool0.older = NULL;
+    h->pool0.end = (uint64)r + bytes;
+    h->top = pool_first(&h->pool0);
+    h->top->head = (pool_end(&h->pool0) - (uint64)h->top) | FREE_BIT;
+    h->lo = (uint64)h->top;
+    h->span = pool_end(&h->pool0) - h->lo;
+    h->heap_bytes = bytes;
+    account(h);
+    return h;
+}
+
+static __attribute__((noinline)) void *umalloc_slow(struct umalloc *h, size_t n)
+{
+    if (n > REQUEST_MAX_BYTES)
+        return NULL;
+    size_t size = request_chunk(n);
+    bool mappable = h->src.map && size >= h->map_threshold;
+    if (mappable) {
+        void *p = map_alloc(h, n, ALIGN_BYTES);
+        if (p)
+            return p;
+    }
+    void *p = heap_alloc(h, size);
+    if (!p && !mappable && h->src.map && size >= PAGE_SIZE)
+        p = map_alloc(h, n, ALIGN_BYTES);       /* the heap cannot grow: try apart */
+    return p;
+}
+
+/* Fast path: a small request whose exact class has a chunk. */
+MM_FAST_PATH void *umalloc(struct umalloc *h, size_t n)
+{
+    if (n <= SMALL_REQUEST_MAX) {
+        size_t i = (n + OVERHEAD_BYTES + ALIGN_MASK) / ALIGN_BYTES;
+        i += i < MIN_CHUNK_BYTES / ALIGN_BYTES;
+        struct chunk *c = h->heads[i];
+        if (c) {
+            size_t size = i * ALIGN_BYTES;
+            struct chunk *next = c->next;
+            h->heads[i] = next;
+            if (next)
+                next->pprev = &h->heads[i];
+            else
+                list_emptied(h, i);
+            c->head = size;
+            next = chunk_plus(c, size);
+            next->head &= ~PREV_FREE_BIT;
+            return payload(c);
+        }
+    }
+    return umalloc_slow(h, n);
+}
+
+static __attribute__((noinline)) void ufree_other(struct umalloc *h, void *p)
+{
+    if (!p)
+        return;
+    if (!((uint64)p & ALIGN_MASK)) {
+        struct map_link *l = map_link_of(h, chunk_of(p));
+        if (l) {
+            map_free(h, l);
+            return;
+        }
+    }
+    bad_pointer(h, "ufree", p);
+}
+
+MM_FAST_PATH void ufree(struct umalloc *h, void *p)
+{
+    if (!heap_chunk_ok(h, (uint64)p)) {
+        ufree_other(h, p);
+        return;
+    }
+    struct chunk *c = chunk_of(p);
+    size_t head = c->head;
+#ifdef MM_DEBUG
+    /* Poison what the block held (its list links and the next chunk's
+     * prev_foot are written below anyway). */
+    mm_fill((char *)c + MIN_CHUNK_BYTES, (head & ~FLAG_MASK) - MIN_CHUNK_BYTES, POISON_WORD);
+#endif
+    chunk_release(h, c, head & ~FLAG_MASK, head);
+}
+
+void *ucalloc(struct umalloc *h, size_t nr, size_t size)
+{
+    size_t bytes;
+
+    if (__builtin_mul_overflow(nr, size, &bytes))
+        return NULL;
+    void *p = umalloc(h, bytes);
+    if (p && !(chunk_of(p)->head & MAPPED_BIT))     /* mapped memory is fresh: zero */
+        mm_fill(p, round_words(bytes), 0);
+    return p;
+}
+
+/* Grow the in-use heap chunk c of csize bytes to size in place: into the
+ * top, a free next chunk, or a free previous chunk (moving the contents
+ * down).  Returns the grown chunk, or NULL when its neighbours are too small. */
+static struct chunk *chunk_grow(struct umalloc *h, struct chunk *c, size_t csize, size_t size)
+{
+    struct chunk *next = chunk_plus(c, csize);
+    size_t pflag = c->head & PREV_FREE_BIT;
+
+    if (next == h->top) {
+        if (!top_reserve(h, size - csize + HEAD_BYTES) || next != h->top)
+            return NULL;
+        size_t total = csize + chunk_size(next);
+        c->head = size | pflag;
+        h->top = chunk_plus(c, size);
+        h->top->head = (total - size) | FREE_BIT;
+        return c;
+    }
+    size_t nsize = next->head & FREE_BIT ? chunk_size(next) : 0;
+    if (csize + nsize >= size) {
+        list_unlink(h, next);
+        c->head = (csize + nsize) | pflag;
+        chunk_plus(c, csize + nsize)->head &= ~PREV_FREE_BIT;
+        chunk_shrink(h, c, csize + nsize, size);
+        return c;
+    }
+    size_t psize = c->prev_foot;
+    if (!pflag || csize + nsize + psize < size)
+        return NULL;
+    struct chunk *prev = chunk_minus(c, psize);
+    size_t total = csize + nsize + psize;
+    list_unlink(h, prev);
+    if (nsize)
+        list_unlink(h, next);
+    copy_words(payload(prev), payload(c), csize - OVERHEAD_BYTES);
+    prev->head = total;                     /* prev's own previous chunk is in use */
+    chunk_plus(prev, total)->head &= ~PREV_FREE_BIT;
+    chunk_shrink(h, prev, total, size);
+    return prev;
+}
+
+/* Move the block p (usable bytes of it) to a new block of n bytes. */
+static void *block_move(struct umalloc *h, void *p, size_t usable, size_t n)
+{
+    void *q = umalloc(h, n);
+
+    if (!q)
+        return NULL;
+    size_t bytes = round_words(n);
+    copy_words(q, p, bytes < usable ? bytes : usable);
+    ufree(h, p);
+    return q;
+}
+
+void *urealloc(struct umalloc *h, void *p, size_t n)
+{
+    if (!p)
+        return umalloc(h, n);
+    struct chunk *c = live_chunk(h, "urealloc", p);
+    if (n == 0) {
+        ufree(h, p);
+        return umalloc(h, 0);
+    }
+    if (n > REQUEST_MAX_BYTES)
+        return NULL;
+    if (c->head & MAPPED_BIT) {
+        size_t usable = map_usable(c);
+        if (n <= usable && n > usable / 2)
+            return p;
+        if (n > usable)         /* a growing large block: later ones may stay in the heap */
+            map_threshold_raise(h, align_up(n + MAP_HDR_BYTES, PAGE_SIZE));
+        return block_move(h, p, usable, n);
+    }
+    size_t size = request_chunk(n), csize = chunk_size(c);
+    if (size <= csize) {
+        chunk_shrink(h, c, csize, size);
+        return p;
+    }
+    struct chunk *g = chunk_grow(h, c, csize, size);
+    if (g)
+        return payload(g);
+    return block_move(h, p, csize - OVERHEAD_BYTES, n);
+}
+
+void *umemalign(struct umalloc *h, size_t align, size_t n)
+{
+    if (!align || (align & (align - 1)))
+        return NULL;
+    if (align <= ALIGN_BYTES)
+        return umalloc(h, n);
+    if (n > REQUEST_MAX_BYTES || align > REQUEST_MAX_BYTES)
+        return NULL;
+    size_t size = request_chunk(n);
+    if (h->src.map && size + align >= h->map_threshold) {
+        void *p = map_alloc(h, n, align);
+        if (p)
+            return p;
+    }
+    /* Room to move to an aligned address leaving a whole chunk before it. */
+    void *raw = heap_alloc(h, size + align + MIN_CHUNK_BYTES);
+    if (!raw)
+        return NULL;
+    struct chunk *c = chunk_of(raw);
+    size_t csize = chunk_size(c);
+    uint64 a = align_up((uint64)raw, align);
+    if (a != (uint64)raw) {
+        if (a - (uint64)raw < MIN_CHUNK_BYTES)
+            a += align;
+        size_t lead = a - (uint64)raw;
+        struct chunk *ac = chunk_of((void *)a);
+        ac->head = csize - lead;
+        c->head = lead;                     /* c's previous chunk is in use */
+        chunk_release(h, c, lead, lead);
+        c = ac;
+        csize -= lead;
+    }
+    chunk_shrink(h, c, csize, size);
+    return payload(c);
+}
+
+size_t uusable_size(struct umalloc *h, const void *p)
+{
+    if (!p)
+        return 0;
+    struct chunk *c = live_chunk(h, "uusable_size", p);
+    return c->head & MAPPED_BIT ? map_usable(c) : chunk_size(c) - OVERHEAD_BYTES;
+}
+
+/* ---- statistics and checking -------------------------------------------- */
+
+/* Usable bytes of the in-use chunks of pl. */
+static size_t pool_in_use(struct umalloc *h, struct pool *pl)
+{
+    size_t bytes = 0;
+
+    for (struct chunk *c = pool_first(pl); c != h->top && chunk_size(c); c = chunk_plus(c, chunk_size(c)))
+        if (!(c->head & FREE_BIT))
+            bytes += chunk_size(c) - OVERHEAD_BYTES;
+    return bytes;
+}
+
+void umalloc_stats(struct umalloc *h, struct umalloc_stats *st)
+{
+    size_t in_use = 0;
+
+    for (struct pool *pl = h->last; pl; pl = pl->older)
+        in_use += pool_in_use(h, pl);
+    for (struct map_link *l = h->mapped; l; l = l->next)
+        in_use += map_usable(l->chunk);
+    st->in_use = in_use;
+    st->heap_bytes = h->heap_bytes;
+    st->mapped_bytes = h->mapped_bytes;
+    st->peak_bytes = h->peak_bytes;
+}
+
+#define CHECK(cond, ...) do {                                   \
+        if (!(cond)) {                                          \
+            kprintf("umalloc_check: " __VA_ARGS__);             \
+            kprintf("\n");                                      \
+            return -MM_EINVAL;                                  \
+        }                                                       \
+    } while (0)
+
+/* Walk the chunks of pl; count its free (listed) chunks into *nfree. */
+static int check_pool(struct umalloc *h, struct pool *pl, size_t *nfree)
+{
+    uint64 end = pool_end(pl);
+    struct chunk *c = pool_first(pl);
+    size_t prev_size = 0;
+    bool prev_free = false;
+
+    CHECK((uint64)c >= h->lo && end <= h->lo + h->span, "pool %p outside [lo, lo + span)", (void *)pl);
+    for (;;) {
+        CHECK((uint64)c + HEAD_BYTES <= end, "chunk %p runs past its pool's end", (void *)c);
+        size_t head = c->head, size = head & ~FLAG_MASK;
+        CHECK(!(head & (MAPPED_BIT | RESERVED_BIT)), "chunk %p: bad flags %lx", (void *)c, head);
+        CHECK(!!(head & PREV_FREE_BIT) == prev_free, "chunk %p: PREV_FREE is wrong", (void *)c);
+        if (prev_free)
+            CHECK(c->prev_foot == prev_size, "chunk %p: prev_foot %lu, the free chunk before has %lu",
+                  (void *)c, c->prev_foot, prev_size);
+        if (c == h->top) {
+            CHECK(pl == h->last, "the top %p is not in the newest pool", (void *)c);
+            CHECK(head & FREE_BIT, "the top %p is not free", (void *)c);
+            CHECK(size >= HEAD_BYTES && (uint64)c + size == end, "the top %p does not end its pool", (void *)c);
+            return 0;
+        }
+        if (size == 0) {
+            CHECK(pl != h->last, "the newest pool has a sentinel at %p", (void *)c);
+            CHECK(!(head & FREE_BIT), "sentinel %p is free", (void *)c);
+            CHECK((uint64)c + 2 * HEAD_BYTES >= end, "sentinel %p is not at the pool's end", (void *)c);
+            return 0;
+        }
+        CHECK(size >= MIN_CHUNK_BYTES && (uint64)c + size + HEAD_BYTES <= end,
+              "chunk %p: size %lu does not fit its pool", (void *)c, size);
+        if (head & FREE_BIT) {
+            CHECK(!prev_free, "free chunks %p and the one before it are neighbours", (void *)c);
+            CHECK(h->heads[size_class(size)] && h->sl_map[size_class(size) >> SL_SHIFT],
+                  "free chunk %p: its class list is empty", (void *)c);
+            ++*nfree;
+        }
+        prev_free = head & FREE_BIT;
+        prev_size = size;
+        c = chunk_plus(c, size);
+    }
+}
+
+static int check_lists(struct umalloc *h, size_t nfree)
+{
+    size_t listed = 0;
+
+    for (unsigned fl = 0; fl < FL_COUNT; fl++) {
+        CHECK(!!(h->fl_map & (1U << fl)) == !!h->sl_map[fl], "level %u: fl_map bit is wrong", fl);
+        for (unsigned sl = 0; sl < SL_COUNT; sl++) {
+            unsigned i = fl << SL_SHIFT | sl;
+            struct chunk **pprev = &h->heads[i];
+            CHECK(!!(h->sl_map[fl] & (1U << sl)) == !!h->heads[i], "class %u: sl_map bit is wrong", i);
+            for (struct chunk *c = h->heads[i]; c; c = c->next) {
+                CHECK(++listed <= nfree, "class %u: more listed chunks than free chunks", i);
+                CHECK((uint64)c - h->lo < h->span && !((uint64)c & ALIGN_MASK),
+                      "class %u: listed chunk %p outside the heap", i, (void *)c);
+                CHECK(c->pprev == pprev, "class %u: chunk %p has a wrong back link", i, (void *)c);
+                CHECK(c->head & FREE_BIT, "class %u: listed chunk %p is not free", i, (void *)c);
+                CHECK(size_class(chunk_size(c)) == i, "class %u: chunk %p of %lu bytes is in the wrong class",
+                      i, (void *)c, chunk_size(c));
+                CHECK(c != h->top, "the top %p is listed", (void *)c);
+                pprev = &c->next;
+            }
+        }
+    }
+    CHECK(listed == nfree, "%lu chunks listed, %lu free chunks in the pools", listed, nfree);
+    return 0;
+}
+
+static int check_mapped(struct umalloc *h)
+{
+    size_t bytes = 0;
+    struct map_link **pprev = &h->mapped;
+
+    for (struct map_link *l = h->mapped; l; l = l->next) {
+        CHECK(l->pprev == pprev, "mapped block %p has a wrong back link", (void *)l);
+        CHECK(map_link_of(h, l->chunk) == l, "mapped block %p: its header is corrupt", (void *)l);
+        bytes += l->bytes;
+        CHECK(bytes <= h->mapped_bytes, "more mapped blocks than mapped_bytes");
+        pprev = &l->next;
+    }
+    CHECK(bytes == h->mapped_bytes, "mapped blocks hold %lu bytes, mapped_bytes says %lu", bytes,
+          h->mapped_bytes);
+    return 0;
+}
+
+int umalloc_check(struct umalloc *h)
+{
+    size_t nfree = 0;
+    int err;
+
+    CHECK(h->heap_bytes + h->mapped_bytes <= h->peak_bytes, "peak_bytes below the current total");
+    for (struct pool *pl = h->last; pl; pl = pl->older)
+        if ((err = check_pool(h, pl, &nfree)) != 0)
+            return err;
+    if ((err = check_lists(h, nfree)) != 0)
+        return err;
+    return check_mapped(h);
+}
