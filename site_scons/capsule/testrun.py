@@ -1,5 +1,7 @@
 """Runs Capsule's tests: host unit-test programs (cmocka) and guest cases
 (images under QEMU), then prints one line 'N passed, N failed'."""
+import difflib
+import glob
 import os
 import re
 import shutil
@@ -63,6 +65,63 @@ def _out_of_tree(case, root, mode):
     return (elf if proc.returncode == 0 else None), proc.stdout + proc.stderr
 
 
+def _marked_lines(text, name):
+    """The lines strictly between '<name>: begin' and '<name>: end' (CRs
+    removed), or None when either marker is missing."""
+    lines = text.replace('\r', '').split('\n')
+    begin, end = '%s: begin' % name, '%s: end' % name
+    if begin not in lines:
+        return None
+    first = lines.index(begin) + 1
+    if end not in lines[first:]:
+        return None
+    return lines[first:lines.index(end, first)]
+
+
+def _host_reference(case, root, timeout):
+    """Build the app's sources with the host gcc into build/host/differential/
+    <name> and run it with stdin from /dev/null; returns (its marked lines or
+    None, a log of what went wrong)."""
+    src = os.path.join(root, case['app'])
+    name = os.path.basename(os.path.normpath(src))
+    exe = os.path.join(root, 'build', 'host', 'differential', name)
+    os.makedirs(os.path.dirname(exe), exist_ok=True)
+    cmd = ['gcc', '-O1', '-Wall', '-Wextra', '-o', exe] + sorted(glob.glob(os.path.join(src, '*.c')))
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=HOST_TIMEOUT)
+    if proc.returncode != 0:
+        return None, 'host gcc failed:\n' + proc.stdout + proc.stderr
+    try:
+        proc = subprocess.run([exe], stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                              errors='replace', timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return None, 'host reference %s did not finish within %s s' % (exe, timeout)
+    lines = _marked_lines(proc.stdout, name)
+    if proc.returncode != 0 or lines is None:
+        return None, 'host reference %s exited %d%s:\n%s%s' % (
+            exe, proc.returncode, '' if lines is not None else ' without its begin/end lines',
+            proc.stdout, proc.stderr)
+    return lines, ''
+
+
+DIFF_DETAIL_LINES = 60
+
+
+def _differential(case, reference, out):
+    """Compare the guest's marked lines with the host reference; returns the
+    reasons for failure (with a unified diff, Linux's lines as '-')."""
+    name = os.path.basename(os.path.normpath(case['app']))
+    guest = _marked_lines(out, name)
+    if guest is None:
+        return ["guest output lacks the '%s: begin' / '%s: end' lines" % (name, name)]
+    if guest == reference:
+        return []
+    diff = list(difflib.unified_diff(reference, guest, 'linux (host gcc)', 'capsule', lineterm=''))
+    changed = sum(1 for d in diff[2:] if d[:1] in '+-')
+    shown = diff if len(diff) <= DIFF_DETAIL_LINES else \
+        diff[:DIFF_DETAIL_LINES] + ['... %d more diff lines' % (len(diff) - DIFF_DETAIL_LINES)]
+    return ['output differs from Linux (%d changed lines):\n      %s' % (changed, '\n      '.join(shown))]
+
+
 def check_output(case, status, out):
     """Return a list of reasons the case failed (empty when it passed)."""
     why = []
@@ -88,6 +147,12 @@ def run_guest(cases, images, root, mode, tally, timeout):
                 sys.stdout.write(log)
                 tally.add(case['name'], False, 'out-of-tree build failed')
                 continue
+        if case.get('special') == 'differential':
+            reference, log = _host_reference(case, root, timeout)
+            if reference is None:
+                sys.stdout.write(log)
+                tally.add(case['name'], False, log.split('\n', 1)[0])
+                continue
         if case.get('boot') == 'fw':
             cmd = qemu.command(fw=fw, mem=case.get('mem', '128M'))
         else:
@@ -95,6 +160,8 @@ def run_guest(cases, images, root, mode, tally, timeout):
         status, out, secs = qemu.run(cmd, elf=elf, timeout=timeout, echo=False)
         sys.stdout.write(out)
         why = check_output(case, status, out)
+        if case.get('special') == 'differential':
+            why += _differential(case, reference, out)
         print('-- %s (%.1f s): %s' % ('ok' if not why else 'FAILED', secs, '; '.join(why) or 'status %d' % status))
         tally.add(case['name'], not why, '; '.join(why))
 

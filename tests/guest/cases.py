@@ -2,7 +2,10 @@
 output and exit status.  Fields: name; app (a directory built as an app);
 args; boot ('elf' or 'fw'); mem; status (expected exit status); expect
 (regexes that must all appear); reject (regexes that must not appear);
-special ('out_of_tree': copy the app outside the repo and build it there)."""
+special ('out_of_tree': copy the app outside the repo and build it there;
+'differential': also build the app with the host gcc, run it on Linux with
+stdin from /dev/null, and require the guest's console lines between
+'<dir name>: begin' and '<dir name>: end' to equal the host's)."""
 
 CASES = [
     dict(name='hello prints and exits 0', app='apps/hello',
@@ -42,4 +45,43 @@ CASES += [
          reject=[r'text was writable']),
     dict(name='the direct map is not executable', app='tests/guest/exec_directmap',
          status=139, expect=[r'instruction page fault at 0xffffffc0'], reject=[r'is executable']),
+]
+
+CASES += [
+    dict(name='differential: mmap family, malloc family and bad pointers print what Linux prints',
+         app='tests/guest/posix_mman', special='differential',
+         status=0, expect=[r'posix_mman: end', r'aligned_alloc\(3, 128\): NULL EINVAL']),
+]
+
+# Invalid accesses end the app with a report naming the fault, the address,
+# the VMA and a symbolized backtrace (tests/guest/mman_faults).
+def _fault(arg, kind, where, status=139, extra=()):
+    return dict(name='fault report: %s' % arg, app='tests/guest/mman_faults', args=arg,
+                status=status, expect=[kind, where, r'#\d 0x[0-9a-f]+\s+main at .*main\.c:\d+'] + list(extra),
+                reject=[r'still alive'])
+
+
+CASES += [
+    _fault('write_ro', r'store page fault at 0x[0-9a-f]+: write to read-only memory',
+           r'in mmap \[0x[0-9a-f]+-0x[0-9a-f]+\) r--', extra=[r'read back 42']),
+    _fault('prot_none', r'load page fault at 0x[0-9a-f]+: access to PROT_NONE memory',
+           r'in mmap \[0x[0-9a-f]+-0x[0-9a-f]+\) ---'),
+    _fault('exec_data', r'instruction page fault at 0x[0-9a-f]+: execute of non-executable memory',
+           r'in mmap \[0x[0-9a-f]+-0x[0-9a-f]+\) rw-'),
+    _fault('unmapped', r'load page fault at 0x[0-9a-f]+: access to unmapped memory',
+           r'no mapping \(VMA\) contains this address'),
+    _fault('guard', r'load page fault at 0x0*3fff7fe000: stack overflow \(guard page\)',
+           r'in stack guard \[0x3fff7fe000-0x3fff7ff000\) ---'),
+    dict(name='fault report: stack overflow is named', app='tests/guest/mman_faults', args='overflow',
+         status=139, expect=[r'store page fault at 0x0*3fff7fe[0-9a-f]{3}: stack overflow \(guard page\)',
+                             r'in stack guard', r'#\d 0x[0-9a-f]+\s+deep at .*main\.c:\d+'],
+         reject=[r'still alive']),
+    dict(name='out of memory in a fault ends the app with 137', app='tests/guest/mman_faults', args='oom',
+         status=137, expect=[r'out of memory \(no page for a fault\)', r'in mmap'],
+         reject=[r'still alive']),
+]
+
+CASES += [
+    dict(name='mmap layer on QEMU: console-fd errno rows, EFAULT, copies, zero page, 2 MiB, VMAs, no leak',
+         app='tests/guest/mman_api', status=0, expect=[r'mman_api: 0 failure\(s\)'], reject=[r'FAIL ']),
 ]

@@ -1,0 +1,70 @@
+/* Invalid accesses that must end the app with a report and status 139 (137
+ * for running out of memory in a fault), one per argument:
+ *   write_ro   a write to PROT_READ memory        prot_none  a read of PROT_NONE memory
+ *   exec_data  a jump into read-write memory      unmapped   a read after munmap
+ *   overflow   unbounded recursion into the main stack's guard page
+ *   guard      a read of the guard page itself    oom        touching more than RAM */
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include <mm/uvm.h>
+
+#define PG 4096
+
+static char *map(int prot)
+{
+    char *p = mmap(NULL, 4 * PG, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) {
+        printf("mmap failed\n");
+        return NULL;
+    }
+    return p;
+}
+
+static int deep(int n)
+{
+    volatile char frame[1024];
+    frame[0] = (char)n;
+    return deep(n + 1) + frame[0];
+}
+
+static void touch_all(char *p, size_t len)
+{
+    for (size_t off = 0; off < len; off += PG)
+        p[off] = 1;
+}
+
+int main(int argc, char **argv)
+{
+    const char *what = argc > 1 ? argv[1] : "";
+    char *p;
+    setvbuf(stdout, NULL, _IONBF, 0);
+    printf("mman_faults: %s\n", what);
+    if (!strcmp(what, "write_ro") && (p = map(PROT_READ | PROT_WRITE))) {
+        p[0] = 42;
+        mprotect(p, 4 * PG, PROT_READ);
+        printf("read back %d\n", p[0]);
+        p[PG] = 1;
+    } else if (!strcmp(what, "prot_none") && (p = map(PROT_READ | PROT_WRITE))) {
+        mprotect(p + PG, PG, PROT_NONE);
+        printf("read %d\n", ((volatile char *)p)[PG]);
+    } else if (!strcmp(what, "exec_data") && (p = map(PROT_READ | PROT_WRITE))) {
+        ((void (*)(void))(void *)p)();
+    } else if (!strcmp(what, "unmapped") && (p = map(PROT_READ | PROT_WRITE))) {
+        munmap(p, 4 * PG);
+        printf("read %d\n", ((volatile char *)p)[0]);
+    } else if (!strcmp(what, "overflow")) {
+        printf("%d\n", deep(0));
+    } else if (!strcmp(what, "guard")) {
+        volatile char *guard = (volatile char *)APP_STACK_GUARD;
+        printf("read %d\n", guard[0]);
+    } else if (!strcmp(what, "oom")) {
+        size_t len = 1UL << 30;
+        p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (p != MAP_FAILED)
+            touch_all(p, len);
+    }
+    printf("still alive\n");
+    return 0;
+}
