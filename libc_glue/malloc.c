@@ -96,7 +96,8 @@ int posix_memalign(void **memptr, size_t align, size_t n)
 {
     if (align < sizeof(void *) || (align & (align - 1)))
         return EINVAL;
-    void *p = umemalign(heap(), align, n);
+    struct umalloc *h = heap();
+    void *p = h ? umemalign(h, align, n) : NULL;
     if (!p)
         return ENOMEM;
     *memptr = p;

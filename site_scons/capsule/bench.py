@@ -4,6 +4,7 @@ reference from the same run and its target from DESIGN.md, with a status.
 Results go to build/bench/results.{md,csv}, plots to build/bench/*.png, and
 docs/benchmarks.md is regenerated."""
 import csv
+import math
 import os
 import re
 import time
@@ -14,7 +15,9 @@ BENCH_RE = re.compile(r'^BENCH (\S+) (\d+)\s*$', re.M)
 RAM_SIZES = ['128M', '1G', '4G']
 RUN_TIMES = 5           # whole-process runs averaged for wall time
 KALLOC_SIZES = [16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 16384]
-NOT_YET = 'needs mmap/fault/fork work (issue 4)'
+NOT_YET = 'needs fork (a later issue)'
+MMAP_VMAS = [10, 100, 1000, 10000]
+MALLOC_WORKLOADS = ['churn', 'many_small', 'realloc_growth', 'producer_consumer']
 
 
 def _boot(elf, mem='128M', timeout=120):
@@ -40,10 +43,13 @@ def _wall(cmd, runs=RUN_TIMES):
 def measure(images, empty_payload):
     """Run every benchmark; returns (figures dict, wall-clock dict)."""
     f, wall = {}, {}
-    first, wall['alloc'] = _boot(images['alloc'])
-    second, _ = _boot(images['alloc'])
-    f.update(first)
-    f['repeatable'] = int(first == second)
+    repeatable = True
+    for name, prefix in (('alloc', ''), ('vm', ''), ('malloc_libmm', 'libmm_'), ('malloc_newlib', 'newlib_')):
+        first, wall[name] = _boot(images[name])
+        second, _ = _boot(images[name])
+        repeatable &= first == second
+        f.update({prefix + k: v for k, v in first.items()})
+    f['repeatable'] = int(repeatable)
     for mem in RAM_SIZES:
         got, wall['boot_' + mem] = _boot(images['boot'], mem=mem)
         f['mm_init_' + mem] = got['mm_init']
@@ -78,10 +84,49 @@ def rows(f, wall):
               'empty payload', '%.3f' % wall['empty_run'], '<= 1.2x (%.2fx)' % ratio, ratio <= 1.2))
     r.append(('instruction counts identical in two runs', 'yes' if f['repeatable'] else 'NO', '-', '',
               'yes', bool(f['repeatable'])))
-    for name in ('malloc workloads libmm vs newlib', 'demand-zero fault', 'copy-on-write fault',
-                 'fork per PTE / per 2 MiB leaf', 'mmap+munmap 64 KiB at 10/1k/10k VMAs',
-                 'sfence.vma per munmap'):
-        r.append((name, 'not measured', '-', '', NOT_YET, None))
+    r += _vm_rows(f) + _malloc_rows(f)
+    r.append(('fork per PTE / per 2 MiB leaf', 'not measured', '-', '', NOT_YET, None))
+    return r
+
+
+def _vm_rows(f):
+    ref = f['trap_roundtrip'] + f['page_zero_4k']
+    ref_name = 'trap round trip %d + 4 KiB zero %d' % (f['trap_roundtrip'], f['page_zero_4k'])
+    r = [
+        ('demand-zero fault (write to an untouched page)', f['fault_demand_zero'], ref_name, ref,
+         '<= 900', f['fault_demand_zero'] <= 900),
+        ('read fault mapping the shared zero page', f['fault_zero_page_read'], 'trap round trip',
+         f['trap_roundtrip'], '-', None),
+        ('copy-on-write fault of the zero page (first write after a read)',
+         f['fault_zero_page_first_write'], ref_name, ref, '<= 1550', f['fault_zero_page_first_write'] <= 1550),
+        ('copy-on-write fault copying a shared page', 'not measured', '-', '', 'needs fork (later issue)', None),
+    ]
+    base = f['mmap_munmap_64k_at_10']
+    for n in MMAP_VMAS:
+        v = f['mmap_munmap_64k_at_%d' % n]
+        if n == 10:
+            r.append(('mmap+munmap 64 KiB, %d VMAs' % n, v, '-', '', '<= 400', v <= 400))
+        else:
+            per = (v - base) / math.log2(n / 10)
+            r.append(('mmap+munmap 64 KiB, %d VMAs' % n, v, '10 VMAs', base,
+                      '<= +40 per doubling (%+.0f)' % per, per <= 40))
+    for k in (1, 16, 512):
+        v = f['sfence_per_munmap_%d' % k]
+        r.append(('sfence.vma per munmap of %d touched pages' % k, v, '-', '', '<= 1', v <= 1))
+    return r
+
+
+def _malloc_rows(f):
+    r = []
+    for w in MALLOC_WORKLOADS:
+        mine, theirs = f['libmm_malloc_%s_instr' % w], f['newlib_malloc_%s_instr' % w]
+        ratio = theirs / mine
+        r.append(('malloc %s: instructions, malloc=libmm' % w, mine, 'malloc=newlib', theirs,
+                  '>= 1.5x fewer (%.2fx)' % ratio, ratio >= 1.5))
+        mine, theirs = f['libmm_malloc_%s_peak_kib' % w], f['newlib_malloc_%s_peak_kib' % w]
+        ratio = mine / theirs if theirs else float('inf')
+        r.append(('malloc %s: peak memory KiB, malloc=libmm' % w, mine, 'malloc=newlib', theirs,
+                  '<= 1.1x (%.2fx)' % ratio, ratio <= 1.1))
     return r
 
 
@@ -115,7 +160,8 @@ def write(rows_, wall, outdir, docs_path):
 
 
 def plot(f, outdir):
-    """PNG plots of the scaling curves: kalloc by size, libmm init by RAM size."""
+    """PNG plots of the scaling curves: kalloc by size, libmm init by RAM size,
+    mmap+munmap by VMA count."""
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
@@ -140,4 +186,19 @@ def plot(f, outdir):
     ax.legend()
     fig.tight_layout()
     fig.savefig(os.path.join(outdir, 'mm_init_by_ram.png'), dpi=100)
+    plt.close(fig)
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.plot(MMAP_VMAS, [f['mmap_munmap_64k_at_%d' % n] for n in MMAP_VMAS], marker='o',
+            label='mmap+munmap 64 KiB')
+    base = f['mmap_munmap_64k_at_10']
+    ax.plot(MMAP_VMAS, [400 + 40 * math.log2(n / 10) for n in MMAP_VMAS], color='gray',
+            linestyle='--', label='target (400 at 10, +40 per doubling)')
+    ax.set_xscale('log')
+    ax.set_xlabel('VMAs in the address space')
+    ax.set_ylabel('instructions per pair')
+    ax.set_ylim(bottom=0, top=max(base, f['mmap_munmap_64k_at_10000']) * 1.2)
+    ax.set_title('mmap+munmap cost by VMA count (qemu -icount)')
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(os.path.join(outdir, 'mmap_by_vmas.png'), dpi=100)
     plt.close(fig)

@@ -48,10 +48,13 @@
 #define MM_MREMAP_FIXED     2
 #define MM_MREMAP_DONTUNMAP 4
 
-/* mmap: anonymous memory only (a file mapping gives -MM_EBADF: there are no
- * files).  Returns the address, or a negative MM_ error. */
+/* mmap: anonymous memory only.  A file mapping gives -MM_EBADF for an fd
+ * that does not exist and -MM_ENODEV for the console's fds 0..2 (after
+ * Linux's EINVAL/EOVERFLOW/EOPNOTSUPP checks).  Returns the address, or a
+ * negative MM_ error. */
 int64_t mm_mmap(uint64 addr, uint64 len, int prot, int flags, int fd, int64_t offset);
-/* munmap: 0, or -MM_EINVAL (unaligned addr, len 0, outside the app's half). */
+/* munmap: 0; -MM_EINVAL (unaligned addr, len 0, outside the app's half);
+ * -MM_ENOMEM when splitting a VMA or a superpage needs memory there is not. */
 int     mm_munmap(uint64 addr, uint64 len);
 /* mprotect: 0; -MM_EINVAL (unaligned addr, unknown prot bits), -MM_ENOMEM
  * (wrap, or a page in the range is not mapped: the pages before the hole

@@ -1,0 +1,168 @@
+/* malloc workloads, run under qemu -icount shift=0 by `scons bench`, linked
+ * twice: with malloc=libmm and with malloc=newlib.  Each workload runs twice
+ * on the same deterministic sequence: once timed (instructions for the whole
+ * workload), once sampling the frames in use after every operation (peak
+ * memory: heap pages touched plus page tables, whatever the allocator took).
+ * Prints "BENCH malloc_<workload>_instr N" and "..._peak_kib N". */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <arch/csr.h>
+#include <mm/kalloc.h>
+#include <mm/page.h>
+
+#define SLOTS       1000
+#define CHURN_OPS   20000
+#define SMALL_OBJS  20000
+#define GROW_BUFS   64
+#define QUEUE_LEN   500
+#define QUEUE_MSGS  20000
+
+static void *slot[SMALL_OBJS];
+static uint64 rng_state;
+static uint64 base_free, min_free;
+static int sampling;
+static volatile uint64 sink;
+
+static uint64 rng(void)
+{
+    rng_state = rng_state * 6364136223846793005UL + 1442695040888963407UL;
+    return rng_state >> 33;
+}
+
+/* After each operation in the sampling run: the lowest free-frame count. */
+static inline void sample(void)
+{
+    if (sampling) {
+        uint64 f = page_free_count();
+        if (f < min_free)
+            min_free = f;
+    }
+}
+
+/* Sizes skewed to small: mostly 16..256 B, some up to 4 KiB, rare 32 KiB. */
+static size_t churn_size(void)
+{
+    uint64 r = rng() % 100;
+    if (r < 70)
+        return 16 + rng() % 240;
+    if (r < 97)
+        return 256 + rng() % 3840;
+    return 4096 + rng() % 28672;
+}
+
+static void touch(char *p, size_t n)
+{
+    if (p) {
+        p[0] = 1;
+        p[n - 1] = 2;
+        sink += (uint64)p;
+    }
+}
+
+static void churn(void)
+{
+    for (int i = 0; i < SLOTS; i++) {
+        size_t n = churn_size();
+        touch(slot[i] = malloc(n), n);
+        sample();
+    }
+    for (int op = 0; op < CHURN_OPS; op++) {
+        int i = (int)(rng() % SLOTS);
+        free(slot[i]);
+        size_t n = churn_size();
+        touch(slot[i] = malloc(n), n);
+        sample();
+    }
+    for (int i = 0; i < SLOTS; i++)
+        free(slot[i]);
+}
+
+static void many_small(void)
+{
+    for (int i = 0; i < SMALL_OBJS; i++) {
+        size_t n = 16 + rng() % 113;
+        touch(slot[i] = malloc(n), n);
+        sample();
+    }
+    for (int i = 0; i < SMALL_OBJS; i++)
+        free(slot[i]);
+}
+
+static void realloc_growth(void)
+{
+    size_t size[GROW_BUFS] = { 0 };
+    for (int step = 0; step < 24; step++) {
+        for (int i = 0; i < GROW_BUFS; i++) {
+            size_t n = size[i] ? size[i] + size[i] / 2 : 16;
+            char *p = realloc(slot[i], n);
+            if (p) {
+                slot[i] = p;
+                size[i] = n;
+                touch(p, n);
+            }
+            sample();
+        }
+        if (size[0] > 64 * 1024)
+            break;
+    }
+    for (int i = 0; i < GROW_BUFS; i++) {
+        free(slot[i]);
+        slot[i] = NULL;
+    }
+}
+
+static void producer_consumer(void)
+{
+    int head = 0, tail = 0;
+    for (int m = 0; m < QUEUE_MSGS; m++) {
+        size_t n = 32 + rng() % 993;
+        touch(slot[head] = malloc(n), n);
+        head = (head + 1) % QUEUE_LEN;
+        if (m >= QUEUE_LEN - 1) {
+            free(slot[tail]);
+            tail = (tail + 1) % QUEUE_LEN;
+        }
+        sample();
+    }
+    while (tail != head) {
+        free(slot[tail]);
+        tail = (tail + 1) % QUEUE_LEN;
+    }
+}
+
+static uint64 frames_free(void)
+{
+    kalloc_drain();
+    page_drain_caches();
+    return page_free_count();
+}
+
+static void run(const char *name, void (*workload)(void), uint64 seed)
+{
+    memset(slot, 0, sizeof slot);
+    rng_state = seed;
+    sampling = 0;
+    uint64 t0 = rdinstret();
+    workload();
+    uint64 t1 = rdinstret();
+    memset(slot, 0, sizeof slot);
+    rng_state = seed;
+    sampling = 1;
+    base_free = min_free = frames_free();
+    workload();
+    printf("BENCH malloc_%s_instr %lu\n", name, (unsigned long)(t1 - t0));
+    printf("BENCH malloc_%s_peak_kib %lu\n", name, (unsigned long)((base_free - min_free) * 4));
+}
+
+int main(void)
+{
+    free(malloc(1));    /* the allocator's own set-up is not part of a workload */
+    run("churn", churn, 1);
+    run("many_small", many_small, 2);
+    run("realloc_growth", realloc_growth, 3);
+    run("producer_consumer", producer_consumer, 4);
+    printf("BENCH done %lu\n", (unsigned long)(sink & 1));
+    return 0;
+}
