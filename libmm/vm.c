@@ -258,6 +258,18 @@ static pte_t *find_leaf(pagetable_t pt, uint64 va, int *level)
     return walk_to(pt, va, 0, false, level);
 }
 
+/* find_leaf for va, where prev (at *level) was the entry for the page just
+ * below va: when that was a level-0 entry and va is in the same table, the
+ * next slot, without a walk from the root.  Loops over ranges use it; a table
+ * an unmap empties is only freed after the loop, so its slots stay readable
+ * (and invalid) until then. */
+static inline pte_t *next_leaf(pagetable_t pt, uint64 va, pte_t *prev, int *level)
+{
+    if (prev && *level == 0 && PX(0, va) != 0)
+        return prev + 1;
+    return find_leaf(pt, va, level);
+}
+
 /* Contract in mm/vm.h.  When a superpage leaf maps va, walk returns that leaf
  * even with alloc set: the caller must check PTE_V before writing the slot.
  * With alloc, an invalid slot returned is counted as used, so the caller may
@@ -347,9 +359,10 @@ static bool leaf_is_split(pte_t pte, int level)
  * inside and is at most 2 MiB (see the freeing rule at the top). */
 static bool range_is_freeable(pagetable_t pt, uint64 va, uint64 sz)
 {
+    int level = -1;
+    pte_t *p = NULL;
     for (uint64 left = sz; left;) {
-        int level;
-        pte_t *p = find_leaf(pt, va, &level);
+        p = next_leaf(pt, va, p, &level);
         uint64 span = level_span(va, level);
 
         if (*p & PTE_V) {
@@ -425,9 +438,10 @@ static void prune_path(pagetable_t root, uint64 va, struct tlb_batch *b)
 static void unmap_leaves(pagetable_t pt, uint64 va, uint64 sz, bool do_free,
                          struct tlb_batch *b)
 {
+    int level = -1;
+    pte_t *p = NULL;
     for (uint64 left = sz; left;) {
-        int level;
-        pte_t *p = find_leaf(pt, va, &level);
+        p = next_leaf(pt, va, p, &level);
         uint64 span = min_u64(level_span(va, level), left);
 
         if (*p & PTE_V) {
@@ -488,9 +502,10 @@ void uvmunmap(pagetable_t pagetable, uint64 va, uint64 npages, int do_free)
 /* True when some leaf maps a page of [va, va + sz).  Never allocates. */
 static bool range_is_mapped(pagetable_t pt, uint64 va, uint64 sz)
 {
+    int level = -1;
+    pte_t *p = NULL;
     for (uint64 left = sz; left;) {
-        int level;
-        pte_t *p = find_leaf(pt, va, &level);
+        p = next_leaf(pt, va, p, &level);
         uint64 span = min_u64(level_span(va, level), left);
 
         if (*p & PTE_V)
@@ -610,9 +625,10 @@ void vm_replace_leaf(pte_t *p, uint64 va, uint64 pa, uint64 flags)
 static void protect_leaves(pagetable_t pt, uint64 va, uint64 sz, uint64 flags,
                            struct tlb_batch *b)
 {
+    int level = -1;
+    pte_t *p = NULL;
     for (uint64 left = sz; left;) {
-        int level;
-        pte_t *p = find_leaf(pt, va, &level);
+        p = next_leaf(pt, va, p, &level);
         uint64 span = min_u64(level_span(va, level), left);
 
         if (*p & PTE_V) {
