@@ -86,6 +86,29 @@ int mm_fault_in(struct mm *mm, struct vma *v, uint64 va, bool write)
     return err;
 }
 
+/* A write fault at va has just made the last page of its 2 MiB block
+ * present: when v may use 2 MiB leaves for the whole block, copy the 512
+ * pages into one 2 MiB block and map that instead (fewer TLB entries for
+ * memory that is fully used).  Quietly does nothing when it cannot. */
+static void collapse_if_full(struct mm *mm, struct vma *v, uint64 va)
+{
+    uint64 base = va & ~(MEGAPAGE_SIZE - 1);
+    if ((v->flags & (VMA_STACK | VMA_IMAGE | VMA_SHARED | VMA_GUARD)) || !(v->prot & MM_PROT_WRITE) ||
+        base < v->start || v->end - base < MEGAPAGE_SIZE || !vm_block_is_full(mm->pt, base))
+        return;
+    char *block = page_alloc(9);
+    if (!block)
+        return;
+    for (uint64 off = 0; off < MEGAPAGE_SIZE; off += PAGE_SIZE)
+        page_copy(block + off, (void *)phys_to_virt(walkaddr(mm->pt, base + off)));
+    if (vm_collapse_block(mm->pt, base, virt_to_phys((uint64)block), prot_to_pte(v->prot)) != 0) {
+        page_free(block, 9);
+        return;
+    }
+    page_split(block, 9);       /* any part can be unmapped and freed later */
+    mm->collapses++;
+}
+
 int mm_handle_fault(struct mm *mm, uint64 addr, unsigned access)
 {
     struct vma *v = vma_find(mm, addr);
@@ -96,8 +119,11 @@ int mm_handle_fault(struct mm *mm, uint64 addr, unsigned access)
     if (p && !((access & FAULT_WRITE) && (*p & PTE_COW)))
         return -MM_EFAULT;
     int err = mm_fault_in(mm, v, PGROUNDDOWN(addr), access & FAULT_WRITE);
-    if (err == 0)
+    if (err == 0) {
         mm->faults++;
+        if (access & FAULT_WRITE)
+            collapse_if_full(mm, v, addr);
+    }
     return err;
 }
 

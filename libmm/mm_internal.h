@@ -47,6 +47,7 @@ struct mm {
     struct umalloc *umalloc;    /* the app's malloc (in the app's memory) */
     uint64      faults;         /* faults resolved */
     uint64      zero_maps;      /* of which mapped the zero page */
+    uint64      collapses;      /* fully touched 2 MiB blocks made one leaf */
 };
 
 #define VMA_FLOOR       NULL_GUARD_END      /* nothing is ever mapped below */

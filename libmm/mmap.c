@@ -506,6 +506,7 @@ void mm_get_stats(struct mm_stats *st)
     st->nr_vmas = mm ? mm->nr_vmas : 0;
     st->faults = mm ? mm->faults : 0;
     st->zero_maps = mm ? mm->zero_maps : 0;
+    st->collapses = mm ? mm->collapses : 0;
 }
 
 void mm_print_vmas(void)

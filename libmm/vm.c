@@ -619,6 +619,35 @@ void vm_replace_leaf(pte_t *p, uint64 va, uint64 pa, uint64 flags)
     arch_sfence_vma_page(va);
 }
 
+/* Contract in vm_internal.h. */
+bool vm_block_is_full(pagetable_t pt, uint64 base)
+{
+    int level;
+    pte_t *p = walk_to(pt, base, 1, false, &level);
+
+    return level == 1 && pte_is_table(*p) && *table_count(pte_table(*p)) == PTES_PER_TABLE;
+}
+
+/* Contract in vm_internal.h. */
+int vm_collapse_block(pagetable_t pt, uint64 base, uint64 pa, uint64 flags)
+{
+    int level;
+    pte_t *p = walk_to(pt, base, 1, false, &level);
+
+    if (level != 1 || !pte_is_table(*p) || *table_count(pte_table(*p)) != PTES_PER_TABLE)
+        return -MM_EINVAL;
+    pagetable_t t = pte_table(*p);
+    for (unsigned i = 0; i < PTES_PER_TABLE; i++)
+        if (!(t[i] & PTE_V) || (t[i] & PTE_COW) || PTE_FLAGS(t[i] & VM_PERM_BITS) != flags)
+            return -MM_EINVAL;
+    *p = make_leaf(pa, flags, base);
+    vm_flush_all();
+    for (unsigned i = 0; i < PTES_PER_TABLE; i++)
+        page_put((void *)phys_to_virt(PTE2PA(t[i])));
+    page_free(t, 0);
+    return 0;
+}
+
 /* ---- changing permissions ---------------------------------------------- */
 
 /* Give every leaf in [va, va + sz) the permission bits in flags. */

@@ -45,6 +45,16 @@ int  vm_map_page(pagetable_t pt, uint64 va, uint64 pa, uint64 flags);
 /* Point the valid level-0 leaf p (mapping va) at pa with flags; fences va. */
 void vm_replace_leaf(pte_t *p, uint64 va, uint64 pa, uint64 flags);
 
+/* Whether the 2 MiB block at base (aligned) is mapped by a full level-0
+ * table (512 valid entries). */
+bool vm_block_is_full(pagetable_t pt, uint64 base);
+/* Replace the full level-0 table of the block at base by one 2 MiB leaf to
+ * pa with flags: every old entry must be a plain (not copy-on-write) leaf
+ * with exactly flags (R/W/X/U/G bits), else -MM_EINVAL and nothing changes.
+ * The caller has copied the contents to pa.  The old frames are released
+ * with page_put and the table freed, after one TLB flush. */
+int  vm_collapse_block(pagetable_t pt, uint64 base, uint64 pa, uint64 flags);
+
 /* Flush this hart's whole TLB and count it in vm_tlb_flush_count(). */
 void vm_flush_all(void);
 

@@ -78,6 +78,7 @@ struct mm_stats {
     uint64 nr_vmas;
     uint64 faults;          /* page faults resolved */
     uint64 zero_maps;       /* faults that mapped the shared zero page */
+    uint64 collapses;       /* fully touched 2 MiB blocks turned into one 2 MiB leaf */
 };
 void    mm_get_stats(struct mm_stats *st);
 /* Print the VMAs of the current address space, one per line. */

@@ -110,6 +110,26 @@ static void populate_uses_2mib_leaves(void)
     CHECK(munmap(m, 6UL << 20) == 0);
 }
 
+static void fully_touched_block_becomes_2mib_leaf(void)
+{
+    struct mm_stats before, after;
+    char *m = mmap(NULL, 4UL << 20, RW, ANON, -1, 0);
+    uint64 a = ((uint64)m + (2UL << 20) - 1) & ~((2UL << 20) - 1);
+    mm_get_stats(&before);
+    for (uint64 off = 0; off < (2UL << 20); off += PG)
+        ((volatile char *)a)[off + 7] = (char)(off >> 12);
+    mm_get_stats(&after);
+    CHECK(after.collapses == before.collapses + 1);
+    CHECK(walk(uvm_current(), a, 0) == walk(uvm_current(), a + (1UL << 20), 0));
+    int same = 1;
+    for (uint64 off = 0; off < (2UL << 20); off += PG)
+        same &= ((volatile char *)a)[off + 7] == (char)(off >> 12);
+    CHECK(same);
+    CHECK(munmap((void *)(a + 3 * PG), PG) == 0);       /* part of the leaf goes */
+    CHECK(((volatile char *)a)[4 * PG + 7] == 4);
+    CHECK(munmap(m, 4UL << 20) == 0);
+}
+
 static void many_vmas(void)
 {
     struct mm_stats st0, st;
@@ -171,7 +191,8 @@ int main(void)
     uint64 baseline = free_frames();
     static void (*const suites[])(void) = {
         errno_rows_with_console_fds, bad_buffers_give_efault, fault_safe_copies,
-        demand_paging_and_zero_page, populate_uses_2mib_leaves, many_vmas, seed_calls,
+        demand_paging_and_zero_page, populate_uses_2mib_leaves, fully_touched_block_becomes_2mib_leaf,
+        many_vmas, seed_calls,
     };
     for (unsigned i = 0; i < sizeof suites / sizeof suites[0]; i++) {
         uint64 before = free_frames();
