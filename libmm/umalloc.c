@@ -7,18 +7,39 @@
  *      | prev_foot | head | payload ...........................|
  *      c           c+8    c+16 = p                            c+size (+8)
  *
- *   head = size | FREE | PREV_FREE (| MAPPED).  prev_foot is the size of the
- *   chunk before c, kept only while that chunk is free; while it is in use
- *   the word is the tail of its payload.  So a block costs one 8-byte word
- *   and its usable size is size - 8.  A free chunk keeps its list links at
+ *   head = size | FREE | PREV_FREE | MAPPED | CACHED.  prev_foot is the size
+ *   of the chunk before c, kept only while that chunk is free; while it is
+ *   in use the word is the tail of its payload.  So a block costs one 8-byte
+ *   word and its usable size is size - 8.  A free chunk keeps list links at
  *   c+16 and c+24: the smallest chunk is 32 bytes (24 usable).  No two free
- *   chunks are ever neighbours (free coalesces at once, in O(1)).
+ *   chunks are ever neighbours: free merges at once, in O(1).
  *
  * Free lists, one per size class (TLSF's two levels):
  *   chunks below 512 bytes:  one exact class per 16 bytes (level 0);
  *   2^k .. 2^(k+1) - 1:      level k - 8, split into 32 equal classes.
  *   A bitmap per level and one of levels find the first non-empty class at
- *   or above a size in a few instructions (no list is ever searched).
+ *   or above a size in a few instructions; no list is ever searched.
+ *
+ * Three free chunks are on no list, because they are where most requests
+ * are served without any list work:
+ *   the top:     the free tail of the newest pool; the heap grows by
+ *                extending it and shrinks by giving back most of it once it
+ *                passes trim_threshold.
+ *   the victim:  (dv, "designated victim" in dlmalloc) the rest of the last
+ *                chunk split for a request.  Requests that fit are carved
+ *                from its front and freed neighbours merge into it, so a
+ *                queue of blocks (allocated in order, freed in order) cycles
+ *                through it without touching a list.
+ *   parked:      a freed small chunk (below 512 bytes) whose neighbours are
+ *                in use (or the top) is parked in cache[] of its exact class,
+ *                at most CACHE_CLASS_BYTES per class, still "in use" to its
+ *                neighbours but flagged CACHED.  The next request of the
+ *                class takes it back: malloc and free are then a few loads
+ *                and stores.  Parked chunks are merged for real before the
+ *                heap grows, so they never raise the peak.
+ * So malloc looks at: the parked chunks of the class, the exact class list
+ * (small sizes), the victim, the lists (good fit), the top, and last grows
+ * the heap.
  *
  * The heap is one or more pools of space from src->grow (a program break:
  * usually one pool that grows in place):
@@ -27,17 +48,26 @@
  *   later pools: | pool record (16)                           | chunks ... | top       |
  *   older pools: | pool record | chunks ...      | last chunk | sentinel (16) |
  *
- * The top is the free tail of the newest pool.  It is on no list: malloc
- * carves from it only when no listed chunk fits, free merges into it (and
- * gives the source back most of it when it grows past trim_threshold), and
- * the heap grows by extending it.  A pool that stops being the newest (the
- * source returned space elsewhere) ends with a sentinel: a chunk of size 0,
- * always in use.
+ * A pool that stops being the newest (the source returned space elsewhere)
+ * gets its top listed and ends with a sentinel: a chunk of size 0, in use.
+ * The heap grows by at least 1/32 of its size (few grow calls, little
+ * slack); after it had to grow back what it gave away, it keeps more
+ * before giving back the next time.  The newest pool is known to be zero
+ * above `fresh`, so ucalloc does not clear (nor touch) such memory.
  *
  * Requests of map_threshold bytes or more are mapped apart (when the source
- * can) with a map_link record before the chunk; the threshold rises when
+ * can) with a map_link record before the chunk.  The threshold rises when
  * such a block is freed or grown, so a program that keeps cycling large
  * blocks soon gets them from the heap instead (as glibc does).
+ *
+ * realloc grows in place into the top or a free neighbour (moving the
+ * contents down into a free previous chunk if need be); a block that must
+ * be copied to grow gets room to grow further (see growth_room), and small
+ * shrinks keep that room.
+ *
+ * Every free checks that the pointer is an in-use chunk of this heap (see
+ * heap_chunk_ok) and reports what it is not; debug builds (MM_DEBUG) poison
+ * freed blocks.
  *
  * Locking: none.  One allocator belongs to one address space; its callers
  * (libc_glue) run on one hart with no concurrent use. */
@@ -61,7 +91,7 @@
 #define FREE_BIT            1UL
 #define PREV_FREE_BIT       2UL
 #define MAPPED_BIT          4UL
-#define RESERVED_BIT        8UL         /* never set: a head with it is corrupt */
+#define CACHED_BIT          8UL         /* a freed small chunk parked in the cache */
 #define FLAG_MASK           15UL
 
 #define SL_SHIFT            5
@@ -75,12 +105,14 @@
 /* Largest request whose chunk is in an exact class (chunk 496 bytes). */
 #define SMALL_REQUEST_MAX   (SMALL_LIMIT_BYTES - ALIGN_BYTES - OVERHEAD_BYTES)
 
-#define GROW_MIN_BYTES      (32UL << 10)    /* grow the heap by at least this ... */
-#define GROW_HEAP_SHIFT     5               /* ... and at least heap_bytes / 32 */
+#define GROW_HEAP_SHIFT     5               /* grow the heap by at least heap_bytes / 32 */
 #define MAP_MIN_BYTES       (256UL << 10)   /* first map_threshold */
 #define MAP_MAX_THRESHOLD   (32UL << 20)    /* map_threshold rises no further */
 #define TRIM_MIN_BYTES      (256UL << 10)   /* first trim_threshold */
 #define TRIM_KEEP_BYTES     (128UL << 10)   /* top left after a trim */
+#define TRIM_MAX_THRESHOLD  (64UL << 20)    /* trim_threshold rises no further */
+#define CACHE_CLASS_BYTES   4096UL          /* freed small chunks parked per class, at most */
+#define REALLOC_SLACK_SHIFT 3               /* a moved, growing block gets at least 1/8 more */
 #define LOG2_TAB_SHIFT      9
 #define LOG2_TAB_SIZE       (1U << LOG2_TAB_SHIFT)  /* log2 by table below 512 << 9 = 256 KiB */
 #define POISON_WORD         0xdeadbeefdeadbeefUL
@@ -110,23 +142,29 @@ struct map_link {
 
 struct umalloc {
     /* read by every ufree */
-    uint64         lo;              /* every pool lies in [lo, lo + span) */
-    uint64         span;
+    uint64         plo;             /* every pool lies in [plo - 16, plo + plimit): */
+    uint64         plimit;          /* payloads start at plo or above (see heap_chunk_ok) */
     struct chunk  *top;
-    uint32         fl_map;          /* bit fl: sl_map[fl] != 0 */
-    uint32         sl_map[FL_COUNT];/* bit sl: the list of class fl * 32 + sl is not empty */
-    size_t         map_threshold;   /* chunks this big are mapped apart */
+    struct chunk  *dv;              /* the victim: a free chunk on no list, or NULL */
+    uint64         fl_map;          /* bit fl: sl_map[fl] != 0 */
+    uint64         sl_map[FL_COUNT];/* bit sl: the list of class fl * 32 + sl is not empty */
+    struct chunk  *cache[SL_COUNT]; /* parked chunks by exact class (see ufree) */
+    size_t         map_threshold;   /* requests this big are mapped apart */
     size_t         trim_threshold;  /* a top this big is given back, down to TRIM_KEEP_BYTES */
+    size_t         trimmed_bytes;   /* given back since the heap last grew */
     struct pool   *last;            /* the newest pool: the top's */
+    uint64         fresh;           /* the newest pool is untouched (zero) from here on */
     struct map_link *mapped;        /* every mapped block */
     size_t         heap_bytes;
     size_t         mapped_bytes;
     size_t         peak_bytes;
     struct umalloc_source src;
     struct chunk  *heads[NR_LISTS]; /* one free list per class, newest first */
-    struct pool    pool0;           /* the first pool's record: its chunks follow */
+    _Alignas(16) struct pool pool0; /* the first pool's record: its chunks follow */
 };
-_Static_assert(sizeof(struct umalloc) % ALIGN_BYTES == 0, "the first chunk is aligned");
+_Static_assert(sizeof(struct umalloc) % ALIGN_BYTES == 0
+               && offsetof(struct umalloc, pool0) + sizeof(struct pool) == sizeof(struct umalloc),
+               "the first chunk follows the state, aligned");
 _Static_assert(sizeof(struct pool) == HEAD_BYTES, "a pool record is one chunk header");
 _Static_assert(MAP_HDR_BYTES % ALIGN_BYTES == 0, "mapped payloads are aligned");
 
@@ -136,11 +174,12 @@ static const uint8_t log2_tab[LOG2_TAB_SIZE] = {
     [32 ... 63] = 5, [64 ... 127] = 6, [128 ... 255] = 7, [256 ... 511] = 8,
 };
 
-/* Bit index of a 32-bit power of two (de Bruijn; RV64GC has no ctz). */
+/* Bit index of a power of two below 2^32 (de Bruijn; RV64GC has no ctz). */
 static const uint8_t debruijn_tab[32] = {
     0, 1, 28, 2, 29, 14, 24, 3, 30, 22, 20, 15, 25, 17, 4, 8,
     31, 27, 13, 23, 21, 19, 16, 7, 26, 12, 18, 6, 11, 5, 10, 9,
 };
+#define DEBRUIJN32      0x077cb531U
 
 /* ---- chunks and classes ------------------------------------------------- */
 
@@ -182,9 +221,10 @@ static inline size_t request_chunk(size_t n)
     return size < MIN_CHUNK_BYTES ? MIN_CHUNK_BYTES : size;
 }
 
-static inline size_t lowest_bit(uint32 x)
+/* Index of the lowest set bit of x (0 < x < 2^32). */
+static inline size_t lowest_bit(uint64 x)
 {
-    return debruijn_tab[(uint32)((x & -x) * 0x077cb531U) >> 27];
+    return debruijn_tab[(uint32)((uint32)(x & -x) * DEBRUIJN32) >> 27];
 }
 
 /* floor(log2(size)) for SMALL_LIMIT_BYTES <= size < 2^40: one table look-up,
@@ -222,11 +262,11 @@ static inline size_t size_class(size_t size)
 
 static inline void list_emptied(struct umalloc *h, size_t i)
 {
-    uint32 m = h->sl_map[i >> SL_SHIFT] & ~(1U << (i & (SL_COUNT - 1)));
+    uint64 m = h->sl_map[i >> SL_SHIFT] & ~(1UL << (i & (SL_COUNT - 1)));
 
     h->sl_map[i >> SL_SHIFT] = m;
     if (!m)
-        h->fl_map &= ~(1U << (i >> SL_SHIFT));
+        h->fl_map &= ~(1UL << (i >> SL_SHIFT));
 }
 
 static inline void list_insert(struct umalloc *h, struct chunk *c, size_t size)
@@ -241,8 +281,8 @@ static inline void list_insert(struct umalloc *h, struct chunk *c, size_t size)
     if (first) {
         first->pprev = &c->next;
     } else {
-        h->sl_map[i >> SL_SHIFT] |= 1U << (i & (SL_COUNT - 1));
-        h->fl_map |= 1U << (i >> SL_SHIFT);
+        h->sl_map[i >> SL_SHIFT] |= 1UL << (i & (SL_COUNT - 1));
+        h->fl_map |= 1UL << (i >> SL_SHIFT);
     }
 }
 
@@ -275,7 +315,7 @@ static inline void list_pop(struct umalloc *h, struct chunk *c, size_t i)
 /* A listed free chunk of at least size bytes, taken off its list, or NULL.
  * Good fit: the first chunk of the first non-empty class whose every chunk
  * fits, or the head of size's own class when it happens to fit. */
-static struct chunk *list_take(struct umalloc *h, size_t size)
+static inline __attribute__((always_inline)) struct chunk *list_take(struct umalloc *h, size_t size)
 {
     size_t i;
     struct chunk *c;
@@ -294,9 +334,9 @@ static struct chunk *list_take(struct umalloc *h, size_t size)
     size_t fl = i >> SL_SHIFT;
     if (fl >= FL_COUNT)
         return NULL;
-    uint32 m = h->sl_map[fl] & (~0U << (i & (SL_COUNT - 1)));
+    uint64 m = h->sl_map[fl] & (~0UL << (i & (SL_COUNT - 1)));
     if (!m) {
-        uint32 fm = h->fl_map & (~1U << fl);
+        uint64 fm = h->fl_map & (~1UL << fl);
         if (!fm)
             return NULL;
         fl = lowest_bit(fm);
@@ -347,15 +387,28 @@ static void pool_seal(struct umalloc *h)
     }
 }
 
-static void span_include(struct umalloc *h, uint64 start, uint64 end)
+static inline uint64 heap_lo(const struct umalloc *h)
 {
-    uint64 hi = h->lo + h->span;
+    return h->plo - HEAD_BYTES;
+}
 
-    if (start < h->lo)
-        h->lo = start;
-    if (end > hi)
-        hi = end;
-    h->span = hi - h->lo;
+static inline uint64 heap_hi(const struct umalloc *h)
+{
+    return h->plo + h->plimit;
+}
+
+static void bounds_set(struct umalloc *h, uint64 lo, uint64 hi)
+{
+    h->plo = lo + HEAD_BYTES;
+    h->plimit = hi - h->plo;
+}
+
+/* The heap's bounds grow to include [start, end). */
+static void bounds_include(struct umalloc *h, uint64 start, uint64 end)
+{
+    uint64 lo = heap_lo(h), hi = heap_hi(h);
+
+    bounds_set(h, start < lo ? start : lo, end > hi ? end : hi);
 }
 
 /* Space of bytes at r from the source: extend the newest pool when r is
@@ -369,7 +422,7 @@ static void heap_add(struct umalloc *h, uint64 r, size_t bytes)
     if (r == pl->end) {
         pl->end += bytes;
         h->top->head = (pool_end(pl) - (uint64)h->top) | FREE_BIT;
-        span_include(h, r, pool_end(pl));
+        bounds_include(h, r, pool_end(pl));
         return;
     }
     pool_seal(h);
@@ -379,7 +432,8 @@ static void heap_add(struct umalloc *h, uint64 r, size_t bytes)
     h->last = pl;
     h->top = pool_first(pl);
     h->top->head = (pool_end(pl) - (uint64)h->top) | FREE_BIT;
-    span_include(h, (uint64)pl, pool_end(pl));
+    h->fresh = (uint64)h->top + HEAD_BYTES;
+    bounds_include(h, (uint64)pl, pool_end(pl));
 }
 
 /* Grow the heap by at least min_bytes; false when the source has none. */
@@ -390,8 +444,6 @@ static bool heap_grow(struct umalloc *h, size_t min_bytes)
 
     if (min_bytes > room)
         return false;
-    if (bytes < GROW_MIN_BYTES)
-        bytes = GROW_MIN_BYTES;
     if (bytes < h->heap_bytes >> GROW_HEAP_SHIFT)
         bytes = h->heap_bytes >> GROW_HEAP_SHIFT;
     if (bytes > room)
@@ -404,6 +456,13 @@ static bool heap_grow(struct umalloc *h, size_t min_bytes)
     }
     if (!r)
         return false;
+    if (h->trimmed_bytes) {
+        /* The heap grows again after giving memory back: keep more next time. */
+        size_t t = 2 * h->trimmed_bytes;
+        if (t > h->trim_threshold)
+            h->trim_threshold = t < TRIM_MAX_THRESHOLD ? t : TRIM_MAX_THRESHOLD;
+        h->trimmed_bytes = 0;
+    }
     heap_add(h, (uint64)r, bytes);
     return true;
 }
@@ -419,20 +478,30 @@ static bool top_reserve(struct umalloc *h, size_t need)
     return true;
 }
 
-/* A chunk of size bytes carved from the top (grown as needed), or NULL. */
-static void *top_take(struct umalloc *h, size_t size)
+/* The top now starts at t: its head is written, so the fresh part starts
+ * after it at the lowest. */
+static inline void top_moved(struct umalloc *h, struct chunk *t)
 {
-    if (!top_reserve(h, size + HEAD_BYTES))     /* the top keeps room for its head */
-        return NULL;
+    h->top = t;
+    if ((uint64)t + HEAD_BYTES > h->fresh)
+        h->fresh = (uint64)t + HEAD_BYTES;
+}
+
+/* Carve size bytes from the top, which has room for them and its own head. */
+static inline void *top_carve(struct umalloc *h, size_t size)
+{
     struct chunk *t = h->top;
-    size_t tsize = chunk_size(t);
     struct chunk *nt = chunk_plus(t, size);
 
+    nt->head = (chunk_size(t) - size) | FREE_BIT;
     t->head = size;
-    nt->head = (tsize - size) | FREE_BIT;
-    h->top = nt;
+    top_moved(h, nt);
     return payload(t);
 }
+
+static void *map_alloc(struct umalloc *h, size_t n, size_t align);
+
+static void *top_grow_take(struct umalloc *h, size_t size, bool may_map);
 
 /* Give the source back all of the top above TRIM_KEEP_BYTES, in pages. */
 static __attribute__((noinline)) void heap_trim(struct umalloc *h)
@@ -449,16 +518,19 @@ static __attribute__((noinline)) void heap_trim(struct umalloc *h)
     h->src.shrink(h->src.ctx, bytes);
     pl->end -= bytes;
     h->heap_bytes -= bytes;
+    h->trimmed_bytes += bytes;
     h->top->head = (pool_end(pl) - (uint64)h->top) | FREE_BIT;
-    if (old_end == h->lo + h->span)
-        h->span = pool_end(pl) - h->lo;
+    if (h->fresh > pool_end(pl))
+        h->fresh = pool_end(pl);            /* what grows back there is zero */
+    if (old_end == heap_hi(h))
+        bounds_set(h, heap_lo(h), pool_end(pl));
 }
 
 /* ---- using and releasing heap chunks ------------------------------------ */
 
-/* Hand out size bytes of the free chunk c (off every list), splitting off
- * and listing the rest when it can be a chunk. */
-static inline void *chunk_use(struct umalloc *h, struct chunk *c, size_t size)
+/* Hand out size bytes of the free chunk c (off every list).  The rest, when
+ * it can be a chunk, becomes the victim (the old victim is listed). */
+static inline __attribute__((always_inline)) void *chunk_use(struct umalloc *h, struct chunk *c, size_t size)
 {
     size_t csize = chunk_size(c);
     struct chunk *next = chunk_plus(c, csize);
@@ -466,9 +538,12 @@ static inline void *chunk_use(struct umalloc *h, struct chunk *c, size_t size)
     if (csize - size >= MIN_CHUNK_BYTES) {
         struct chunk *r = chunk_plus(c, size);
         size_t rsize = csize - size;
+        struct chunk *old = h->dv;
         r->head = rsize | FREE_BIT;
         next->prev_foot = rsize;
-        list_insert(h, r, rsize);
+        h->dv = r;
+        if (old)
+            list_insert(h, old, chunk_size(old));
         c->head = size;
     } else {
         c->head = csize;
@@ -477,45 +552,148 @@ static inline void *chunk_use(struct umalloc *h, struct chunk *c, size_t size)
     return payload(c);
 }
 
-/* A heap chunk of size bytes (from the lists, else the top), or NULL. */
-static void *heap_alloc(struct umalloc *h, size_t size)
+/* Hand out size bytes from the front of the victim dv of dsize bytes. */
+static inline __attribute__((always_inline)) void *dv_carve(struct umalloc *h, struct chunk *dv,
+                                                            size_t dsize, size_t size)
 {
-    struct chunk *c = list_take(h, size);
-
-    return c ? chunk_use(h, c, size) : top_take(h, size);
+    if (dsize - size >= MIN_CHUNK_BYTES) {
+        struct chunk *r = chunk_plus(dv, size);
+        r->head = (dsize - size) | FREE_BIT;
+        chunk_plus(dv, dsize)->prev_foot = dsize - size;
+        h->dv = r;
+        dv->head = size;
+    } else {
+        chunk_plus(dv, dsize)->head &= ~PREV_FREE_BIT;
+        h->dv = NULL;
+        dv->head = dsize;
+    }
+    return payload(dv);
 }
 
-/* Make the in-use chunk c of size bytes (head: its head word) free: merge it
- * with a free neighbour on either side or into the top, then list it. */
-static inline __attribute__((always_inline)) void chunk_release(struct umalloc *h, struct chunk *c,
-                                                                size_t size, size_t head)
+/* A heap chunk of size bytes without growing the heap, or NULL: from the
+ * victim when it is big enough, else a listed chunk, else the top. */
+static inline __attribute__((always_inline)) void *heap_alloc_fit(struct umalloc *h, size_t size)
 {
+    struct chunk *dv = h->dv;
+
+    if (dv) {
+        size_t dsize = chunk_size(dv);
+        if (dsize >= size)
+            return dv_carve(h, dv, dsize, size);
+    }
+    struct chunk *c = list_take(h, size);
+    if (c)
+        return chunk_use(h, c, size);
+    if (chunk_size(h->top) >= size + HEAD_BYTES)
+        return top_carve(h, size);
+    return NULL;
+}
+
+/* A heap chunk of size bytes, or NULL.  Calls nothing (but a tail call)
+ * unless the heap must grow. */
+static inline __attribute__((always_inline)) void *heap_alloc(struct umalloc *h, size_t size,
+                                                              bool may_map)
+{
+    void *p = heap_alloc_fit(h, size);
+
+    return p ? p : top_grow_take(h, size, may_map);
+}
+
+/* Take the free chunk c, a neighbour of a chunk being merged, off its list
+ * (or out of the victim slot). */
+static inline __attribute__((always_inline)) void free_take(struct umalloc *h, struct chunk *c)
+{
+    if (c == h->dv)
+        h->dv = NULL;
+    else
+        list_unlink(h, c);
+}
+
+/* Make the in-use chunk c of size bytes (head: its head word; nhead: the
+ * next chunk's) free: merge it with a free neighbour on either side; it
+ * joins the top or the victim when it borders them, else it is listed. */
+static inline __attribute__((always_inline)) void chunk_release_to(struct umalloc *h, struct chunk *c,
+                                                                   size_t size, size_t head, size_t nhead)
+{
+    struct chunk *dv = h->dv;
+
     if (head & PREV_FREE_BIT) {
         size_t psize = c->prev_foot;
         c->head = head | FREE_BIT;          /* a second free of c is still seen */
         c = chunk_minus(c, psize);
-        list_unlink(h, c);
+        if (c != dv)
+            list_unlink(h, c);
         size += psize;
     }
     struct chunk *next = chunk_plus(c, size);
-    size_t nhead = next->head;
     if (nhead & FREE_BIT) {
         size += nhead & ~FLAG_MASK;
         if (next == h->top) {
+            if (c == dv)
+                h->dv = NULL;
             c->head = size | FREE_BIT;
             h->top = c;
             if (size > h->trim_threshold)
                 heap_trim(h);
             return;
         }
-        list_unlink(h, next);
+        if (next == dv)
+            dv = c;                         /* c takes the victim's place */
+        else
+            list_unlink(h, next);
         next = chunk_plus(c, size);
     } else {
         next->head = nhead | PREV_FREE_BIT;
     }
     c->head = size | FREE_BIT;
     next->prev_foot = size;
-    list_insert(h, c, size);
+    if (c == dv)
+        h->dv = c;
+    else
+        list_insert(h, c, size);
+}
+
+static inline __attribute__((always_inline)) void chunk_release(struct umalloc *h, struct chunk *c,
+                                                                size_t size, size_t head)
+{
+    chunk_release_to(h, c, size, head, chunk_plus(c, size)->head);
+}
+
+/* Free every parked chunk for real (merging it with its neighbours); false
+ * when there was none. */
+static bool cache_drain(struct umalloc *h)
+{
+    bool any = false;
+
+    for (size_t i = 0; i < SL_COUNT; i++) {
+        struct chunk *c;
+        while ((c = h->cache[i]) != NULL) {
+            size_t head = c->head & ~CACHED_BIT;
+            h->cache[i] = c->next;
+            c->head = head;
+            chunk_release(h, c, head & ~FLAG_MASK, head);
+            any = true;
+        }
+    }
+    return any;
+}
+
+/* Nothing free is big enough for size bytes: merge the parked chunks and
+ * look again, else grow the heap.  When the heap cannot grow, a block of a
+ * page or more may be mapped apart instead (if may_map).  NULL when
+ * nothing works. */
+static __attribute__((noinline)) void *top_grow_take(struct umalloc *h, size_t size, bool may_map)
+{
+    if (cache_drain(h)) {
+        void *p = heap_alloc_fit(h, size);
+        if (p)
+            return p;
+    }
+    if (top_reserve(h, size + HEAD_BYTES))
+        return top_carve(h, size);
+    if (may_map && h->src.map && size >= PAGE_SIZE)
+        return map_alloc(h, size - OVERHEAD_BYTES, ALIGN_BYTES);
+    return NULL;
 }
 
 /* Cut the in-use chunk c of csize bytes down to size, freeing the tail. */
@@ -556,7 +734,7 @@ static void *map_alloc(struct umalloc *h, size_t n, size_t align)
 }
 
 /* The record of c when c is a live mapped chunk of this allocator, else NULL. */
-static struct map_link *map_link_of(struct umalloc *h, struct chunk *c)
+static struct map_link *map_link_of(struct chunk *c)
 {
     size_t off = c->prev_foot, bytes = chunk_size(c);
     uint64 region = (uint64)c - off;
@@ -567,7 +745,6 @@ static struct map_link *map_link_of(struct umalloc *h, struct chunk *c)
     struct map_link *l = (struct map_link *)region;
     if (l->chunk != c || l->bytes != bytes || !l->pprev || *l->pprev != l)
         return NULL;
-    (void)h;
     return l;
 }
 
@@ -581,7 +758,8 @@ static void map_threshold_raise(struct umalloc *h, size_t bytes)
 {
     if (bytes > h->map_threshold && bytes <= MAP_MAX_THRESHOLD) {
         h->map_threshold = bytes;
-        h->trim_threshold = 2 * bytes;
+        if (h->trim_threshold < 2 * bytes)
+            h->trim_threshold = 2 * bytes;
     }
 }
 
@@ -607,15 +785,15 @@ static void map_free(struct umalloc *h, struct map_link *l)
  * next chunk agrees that a's chunk is not free. */
 static inline bool heap_chunk_ok(const struct umalloc *h, uint64 a)
 {
-    uint64 off = a - HEAD_BYTES - h->lo;
+    uint64 off = a - h->plo;
 
-    if (off >= h->span || (a & ALIGN_MASK))
+    if (off >= h->plimit || (a & ALIGN_MASK))
         return false;
     const struct chunk *c = (const struct chunk *)(a - HEAD_BYTES);
     size_t head = c->head, size = head & ~FLAG_MASK;
-    if ((head & (FREE_BIT | MAPPED_BIT | RESERVED_BIT))
-        || size - MIN_CHUNK_BYTES >= h->span - MIN_CHUNK_BYTES
-        || off + size + HEAD_BYTES > h->span)
+    /* size >= MIN_CHUNK_BYTES, and the next chunk's head is below the end */
+    if ((head & (FREE_BIT | MAPPED_BIT | CACHED_BIT))
+        || size - MIN_CHUNK_BYTES >= h->plimit || off + size > h->plimit)
         return false;
     return !(((const struct chunk *)((uint64)c + size))->head & PREV_FREE_BIT);
 }
@@ -629,8 +807,8 @@ static __attribute__((noreturn, noinline, cold)) void bad_pointer(struct umalloc
     if (a & ALIGN_MASK)
         panic("%s: invalid pointer %p (not 16-byte aligned)", who, p);
     const struct chunk *c = chunk_of(p);
-    if (a - HEAD_BYTES - h->lo < h->span) {
-        if (c->head & FREE_BIT)
+    if (a - h->plo < h->plimit) {
+        if (c->head & (FREE_BIT | CACHED_BIT))
             panic("%s: %p is already free (a double free, or a use after free)", who, p);
         panic("%s: invalid pointer %p (not the start of a block, or its header is corrupt)", who, p);
     }
@@ -646,7 +824,7 @@ static struct chunk *live_chunk(struct umalloc *h, const char *who, const void *
 
     if (heap_chunk_ok(h, (uint64)p))
         return c;
-    if (!((uint64)p & ALIGN_MASK) && map_link_of(h, c))
+    if (!((uint64)p & ALIGN_MASK) && map_link_of(c))
         return c;
     bad_pointer(h, who, p);
 }
@@ -661,10 +839,12 @@ static void copy_words(void *dst, const void *src, size_t bytes)
     const uint64 *s = src;
     uint64 *end = d + bytes / sizeof(uint64);
 
-    for (; end - d >= 4; d += 4, s += 4) {
+    for (; end - d >= 8; d += 8, s += 8) {
         __asm__("" : "+r"(d));      /* keeps the compiler from calling memcpy */
         uint64 w0 = s[0], w1 = s[1], w2 = s[2], w3 = s[3];
+        uint64 w4 = s[4], w5 = s[5], w6 = s[6], w7 = s[7];
         d[0] = w0; d[1] = w1; d[2] = w2; d[3] = w3;
+        d[4] = w4; d[5] = w5; d[6] = w6; d[7] = w7;
     }
     for (; d < end; d++, s++) {
         __asm__("" : "+r"(d));
@@ -683,7 +863,7 @@ struct umalloc *umalloc_create(const struct umalloc_source *src)
 {
     if (!src || !src->grow)
         return NULL;
-    size_t bytes = align_up(sizeof(struct umalloc) + ALIGN_BYTES + GROW_MIN_BYTES, PAGE_SIZE);
+    size_t bytes = align_up(sizeof(struct umalloc) + ALIGN_BYTES + HEAD_BYTES, PAGE_SIZE);
     void *r = src->grow(src->ctx, bytes);
     if (!r)
         return NULL;
@@ -697,37 +877,59 @@ struct umalloc *umalloc_create(const struct umalloc_source *src)
     h->pool0.end = (uint64)r + bytes;
     h->top = pool_first(&h->pool0);
     h->top->head = (pool_end(&h->pool0) - (uint64)h->top) | FREE_BIT;
-    h->lo = (uint64)h->top;
-    h->span = pool_end(&h->pool0) - h->lo;
+    h->fresh = (uint64)h->top + HEAD_BYTES;
+    bounds_set(h, (uint64)h->top, pool_end(&h->pool0));
     h->heap_bytes = bytes;
     account(h);
     return h;
 }
 
-static __attribute__((noinline)) void *umalloc_slow(struct umalloc *h, size_t n)
+/* Requests of map_threshold bytes or more: mapped apart when the source
+ * can, else (or when mapping fails) from the heap. */
+static __attribute__((noinline)) void *umalloc_large(struct umalloc *h, size_t n, size_t size)
 {
-    if (n > REQUEST_MAX_BYTES)
-        return NULL;
-    size_t size = request_chunk(n);
-    bool mappable = h->src.map && size >= h->map_threshold;
-    if (mappable) {
+    if (h->src.map) {
         void *p = map_alloc(h, n, ALIGN_BYTES);
         if (p)
             return p;
     }
-    void *p = heap_alloc(h, size);
-    if (!p && !mappable && h->src.map && size >= PAGE_SIZE)
-        p = map_alloc(h, n, ALIGN_BYTES);       /* the heap cannot grow: try apart */
-    return p;
+    return heap_alloc(h, size, false);
 }
 
-/* Fast path: a small request whose exact class has a chunk. */
+/* A small request (chunk size below SMALL_LIMIT_BYTES) whose exact class
+ * is empty: a bigger listed chunk, else the top. */
+static MM_FAST_PATH __attribute__((noinline)) void *umalloc_small(struct umalloc *h, size_t size)
+{
+    return heap_alloc(h, size, true);
+}
+
+/* Every request above SMALL_REQUEST_MAX bytes.  It calls nothing (but tail
+ * calls) until the heap must grow or the request is large. */
+static MM_FAST_PATH __attribute__((noinline)) void *umalloc_slow(struct umalloc *h, size_t n)
+{
+    if (n >= h->map_threshold) {
+        if (n > REQUEST_MAX_BYTES)
+            return NULL;
+        return umalloc_large(h, n, request_chunk(n));
+    }
+    /* n > SMALL_REQUEST_MAX here, so the chunk is above the minimum */
+    return heap_alloc(h, (n + OVERHEAD_BYTES + ALIGN_MASK) & ~ALIGN_MASK, true);
+}
+
+/* Fast path: a small request whose exact class has a parked or a listed
+ * chunk. */
 MM_FAST_PATH void *umalloc(struct umalloc *h, size_t n)
 {
     if (n <= SMALL_REQUEST_MAX) {
         size_t i = (n + OVERHEAD_BYTES + ALIGN_MASK) / ALIGN_BYTES;
         i += i < MIN_CHUNK_BYTES / ALIGN_BYTES;
-        struct chunk *c = h->heads[i];
+        struct chunk *c = h->cache[i];
+        if (c) {
+            h->cache[i] = c->next;
+            c->head -= CACHED_BIT;
+            return payload(c);
+        }
+        c = h->heads[i];
         if (c) {
             size_t size = i * ALIGN_BYTES;
             struct chunk *next = c->next;
@@ -741,6 +943,7 @@ MM_FAST_PATH void *umalloc(struct umalloc *h, size_t n)
             next->head &= ~PREV_FREE_BIT;
             return payload(c);
         }
+        return umalloc_small(h, i * ALIGN_BYTES);
     }
     return umalloc_slow(h, n);
 }
@@ -750,7 +953,7 @@ static __attribute__((noinline)) void ufree_other(struct umalloc *h, void *p)
     if (!p)
         return;
     if (!((uint64)p & ALIGN_MASK)) {
-        struct map_link *l = map_link_of(h, chunk_of(p));
+        struct map_link *l = map_link_of(chunk_of(p));
         if (l) {
             map_free(h, l);
             return;
@@ -766,13 +969,33 @@ MM_FAST_PATH void ufree(struct umalloc *h, void *p)
         return;
     }
     struct chunk *c = chunk_of(p);
-    size_t head = c->head;
+    size_t head = c->head, size = head & ~FLAG_MASK;
 #ifdef MM_DEBUG
     /* Poison what the block held (its list links and the next chunk's
      * prev_foot are written below anyway). */
-    mm_fill((char *)c + MIN_CHUNK_BYTES, (head & ~FLAG_MASK) - MIN_CHUNK_BYTES, POISON_WORD);
+    mm_fill((char *)c + MIN_CHUNK_BYTES, size - MIN_CHUNK_BYTES, POISON_WORD);
 #endif
-    chunk_release(h, c, head & ~FLAG_MASK, head);
+    struct chunk *next = chunk_plus(c, size);
+    size_t nhead = next->head;
+    if (size < SMALL_LIMIT_BYTES && !(head & PREV_FREE_BIT)
+        && (!(nhead & FREE_BIT) || next == h->top)) {
+        /* Park it, unless its class holds CACHE_CLASS_BYTES already: the
+         * next request of its size takes it back at once.  (A chunk with a
+         * free neighbour other than the top merges now: parking it would
+         * split free space.)  A parked chunk keeps in pprev the bytes
+         * parked in its class up to and including it. */
+        struct chunk **slot = &h->cache[size / ALIGN_BYTES];
+        struct chunk *first = *slot;
+        size_t bytes = (first ? (size_t)first->pprev : 0) + size;
+        if (bytes <= CACHE_CLASS_BYTES) {
+            c->head = head | CACHED_BIT;
+            c->next = first;
+            c->pprev = (struct chunk **)bytes;
+            *slot = c;
+            return;
+        }
+    }
+    chunk_release_to(h, c, size, head, nhead);
 }
 
 void *ucalloc(struct umalloc *h, size_t nr, size_t size)
@@ -781,15 +1004,36 @@ void *ucalloc(struct umalloc *h, size_t nr, size_t size)
 
     if (__builtin_mul_overflow(nr, size, &bytes))
         return NULL;
+    struct pool *pl = h->last;
+    uint64 fresh = h->fresh;
     void *p = umalloc(h, bytes);
-    if (p && !(chunk_of(p)->head & MAPPED_BIT))     /* mapped memory is fresh: zero */
-        mm_fill(p, round_words(bytes), 0);
+    if (!p || (chunk_of(p)->head & MAPPED_BIT))
+        return p;                           /* mapped memory is fresh: zero */
+    if (h->last == pl && (uint64)p >= fresh && (uint64)p < pool_end(pl))
+        return p;                           /* carved from never-touched top memory */
+    mm_fill(p, round_words(bytes), 0);
     return p;
+}
+
+/* The room to give a block that grows from usable to n bytes and must move
+ * (copy) to do it, so that it can grow further in place: n/8 for a step
+ * up to 1/4 of its size, n/2 for a step up to 3/4, else n (a buffer that
+ * doubles).  A buffer grown by small steps then moves O(log n) times, not
+ * O(n); one grown geometrically (x1.5, x2) moves every other time.  Room
+ * that is never used is never touched, so it costs no memory. */
+static size_t growth_room(size_t usable, size_t n)
+{
+    if (4 * n >= 7 * usable)
+        return n;
+    if (4 * n >= 5 * usable)
+        return n / 2;
+    return n >> REALLOC_SLACK_SHIFT;
 }
 
 /* Grow the in-use heap chunk c of csize bytes to size in place: into the
  * top, a free next chunk, or a free previous chunk (moving the contents
- * down).  Returns the grown chunk, or NULL when its neighbours are too small. */
+ * down, and then with room to grow further, as block_move).  Returns the
+ * grown chunk, or NULL when its neighbours are too small. */
 static struct chunk *chunk_grow(struct umalloc *h, struct chunk *c, size_t csize, size_t size)
 {
     struct chunk *next = chunk_plus(c, csize);
@@ -800,13 +1044,13 @@ static struct chunk *chunk_grow(struct umalloc *h, struct chunk *c, size_t csize
             return NULL;
         size_t total = csize + chunk_size(next);
         c->head = size | pflag;
-        h->top = chunk_plus(c, size);
-        h->top->head = (total - size) | FREE_BIT;
+        chunk_plus(c, size)->head = (total - size) | FREE_BIT;
+        top_moved(h, chunk_plus(c, size));
         return c;
     }
     size_t nsize = next->head & FREE_BIT ? chunk_size(next) : 0;
     if (csize + nsize >= size) {
-        list_unlink(h, next);
+        free_take(h, next);
         c->head = (csize + nsize) | pflag;
         chunk_plus(c, csize + nsize)->head &= ~PREV_FREE_BIT;
         chunk_shrink(h, c, csize + nsize, size);
@@ -817,21 +1061,27 @@ static struct chunk *chunk_grow(struct umalloc *h, struct chunk *c, size_t csize
         return NULL;
     struct chunk *prev = chunk_minus(c, psize);
     size_t total = csize + nsize + psize;
-    list_unlink(h, prev);
+    free_take(h, prev);
     if (nsize)
-        list_unlink(h, next);
+        free_take(h, next);
     copy_words(payload(prev), payload(c), csize - OVERHEAD_BYTES);
     prev->head = total;                     /* prev's own previous chunk is in use */
     chunk_plus(prev, total)->head &= ~PREV_FREE_BIT;
-    chunk_shrink(h, prev, total, size);
+    size_t room = (size + growth_room(csize, size)) & ~ALIGN_MASK;     /* as block_move */
+    chunk_shrink(h, prev, total, room < total ? room : total);
     return prev;
 }
 
-/* Move the block p (usable bytes of it) to a new block of n bytes. */
+/* Move the block p (usable bytes of it) to a new block of n bytes, with
+ * room to grow further if it grows. */
 static void *block_move(struct umalloc *h, void *p, size_t usable, size_t n)
 {
-    void *q = umalloc(h, n);
+    void *q = NULL;
 
+    if (n > usable)
+        q = umalloc(h, n + growth_room(usable, n));
+    if (!q)
+        q = umalloc(h, n);
     if (!q)
         return NULL;
     size_t bytes = round_words(n);
@@ -855,13 +1105,14 @@ void *urealloc(struct umalloc *h, void *p, size_t n)
         size_t usable = map_usable(c);
         if (n <= usable && n > usable / 2)
             return p;
-        if (n > usable)         /* a growing large block: later ones may stay in the heap */
-            map_threshold_raise(h, align_up(n + MAP_HDR_BYTES, PAGE_SIZE));
+        if (n > usable)         /* a growing large block: it and later ones stay in the heap */
+            map_threshold_raise(h, align_up(n + growth_room(usable, n) + MAP_HDR_BYTES, PAGE_SIZE));
         return block_move(h, p, usable, n);
     }
     size_t size = request_chunk(n), csize = chunk_size(c);
     if (size <= csize) {
-        chunk_shrink(h, c, csize, size);
+        if (csize - size > csize >> REALLOC_SLACK_SHIFT)   /* a little less: keep it as room */
+            chunk_shrink(h, c, csize, size);
         return p;
     }
     struct chunk *g = chunk_grow(h, c, csize, size);
@@ -885,7 +1136,7 @@ void *umemalign(struct umalloc *h, size_t align, size_t n)
             return p;
     }
     /* Room to move to an aligned address leaving a whole chunk before it. */
-    void *raw = heap_alloc(h, size + align + MIN_CHUNK_BYTES);
+    void *raw = heap_alloc(h, size + align + MIN_CHUNK_BYTES, false);
     if (!raw)
         return NULL;
     struct chunk *c = chunk_of(raw);
@@ -922,7 +1173,7 @@ static size_t pool_in_use(struct umalloc *h, struct pool *pl)
     size_t bytes = 0;
 
     for (struct chunk *c = pool_first(pl); c != h->top && chunk_size(c); c = chunk_plus(c, chunk_size(c)))
-        if (!(c->head & FREE_BIT))
+        if (!(c->head & (FREE_BIT | CACHED_BIT)))
             bytes += chunk_size(c) - OVERHEAD_BYTES;
     return bytes;
 }
@@ -949,46 +1200,77 @@ void umalloc_stats(struct umalloc *h, struct umalloc_stats *st)
         }                                                       \
     } while (0)
 
-/* Walk the chunks of pl; count its free (listed) chunks into *nfree. */
-static int check_pool(struct umalloc *h, struct pool *pl, size_t *nfree)
+/* What a walk of the pools counts, for the checks of the lists and caches. */
+struct walk_counts {
+    size_t nfree;               /* listed free chunks */
+    size_t cached;              /* bytes of parked chunks */
+    bool   saw_dv;
+};
+
+/* The last chunk of pool pl: the top, or a sentinel. */
+static int check_pool_end(struct umalloc *h, struct pool *pl, struct chunk *c)
 {
     uint64 end = pool_end(pl);
-    struct chunk *c = pool_first(pl);
-    size_t prev_size = 0;
-    bool prev_free = false;
 
-    CHECK((uint64)c >= h->lo && end <= h->lo + h->span, "pool %p outside [lo, lo + span)", (void *)pl);
+    if (c == h->top) {
+        CHECK(pl == h->last, "the top %p is not in the newest pool", (void *)c);
+        CHECK(c->head & FREE_BIT, "the top %p is not free", (void *)c);
+        CHECK(chunk_size(c) >= HEAD_BYTES && (uint64)c + chunk_size(c) == end,
+              "the top %p does not end its pool", (void *)c);
+    } else {
+        CHECK(pl != h->last, "the newest pool has a sentinel at %p", (void *)c);
+        CHECK(!(c->head & FREE_BIT), "sentinel %p is free", (void *)c);
+        CHECK((uint64)c + 2 * HEAD_BYTES >= end, "sentinel %p is not at the pool's end", (void *)c);
+    }
+    return 0;
+}
+
+/* A chunk c of pl that is neither the top nor a sentinel. */
+static int check_chunk(struct umalloc *h, struct pool *pl, struct chunk *c, struct walk_counts *w)
+{
+    size_t head = c->head, size = head & ~FLAG_MASK;
+
+    CHECK(size >= MIN_CHUNK_BYTES && (uint64)c + size + HEAD_BYTES <= pool_end(pl),
+          "chunk %p: size %lu does not fit its pool", (void *)c, size);
+    if (head & FREE_BIT) {
+        CHECK(!(head & PREV_FREE_BIT), "free chunks %p and the one before it are neighbours", (void *)c);
+        if (c == h->dv) {
+            w->saw_dv = true;
+        } else {
+            CHECK(h->heads[size_class(size)], "free chunk %p: its class list is empty", (void *)c);
+            w->nfree++;
+        }
+    }
+    if (head & CACHED_BIT) {
+        CHECK(size < SMALL_LIMIT_BYTES, "chunk %p: parked but %lu bytes", (void *)c, size);
+        w->cached += size;
+    }
+    return 0;
+}
+
+/* Walk the chunks of pl: sizes, flags and boundary tags agree. */
+static int check_pool(struct umalloc *h, struct pool *pl, struct walk_counts *w)
+{
+    struct chunk *c = pool_first(pl);
+    size_t prev_head = 0;
+    int err;
+
+    CHECK((uint64)c >= heap_lo(h) && pool_end(pl) <= heap_hi(h), "pool %p outside the heap's bounds", (void *)pl);
     for (;;) {
-        CHECK((uint64)c + HEAD_BYTES <= end, "chunk %p runs past its pool's end", (void *)c);
-        size_t head = c->head, size = head & ~FLAG_MASK;
-        CHECK(!(head & (MAPPED_BIT | RESERVED_BIT)), "chunk %p: bad flags %lx", (void *)c, head);
-        CHECK(!!(head & PREV_FREE_BIT) == prev_free, "chunk %p: PREV_FREE is wrong", (void *)c);
-        if (prev_free)
-            CHECK(c->prev_foot == prev_size, "chunk %p: prev_foot %lu, the free chunk before has %lu",
-                  (void *)c, c->prev_foot, prev_size);
-        if (c == h->top) {
-            CHECK(pl == h->last, "the top %p is not in the newest pool", (void *)c);
-            CHECK(head & FREE_BIT, "the top %p is not free", (void *)c);
-            CHECK(size >= HEAD_BYTES && (uint64)c + size == end, "the top %p does not end its pool", (void *)c);
-            return 0;
-        }
-        if (size == 0) {
-            CHECK(pl != h->last, "the newest pool has a sentinel at %p", (void *)c);
-            CHECK(!(head & FREE_BIT), "sentinel %p is free", (void *)c);
-            CHECK((uint64)c + 2 * HEAD_BYTES >= end, "sentinel %p is not at the pool's end", (void *)c);
-            return 0;
-        }
-        CHECK(size >= MIN_CHUNK_BYTES && (uint64)c + size + HEAD_BYTES <= end,
-              "chunk %p: size %lu does not fit its pool", (void *)c, size);
-        if (head & FREE_BIT) {
-            CHECK(!prev_free, "free chunks %p and the one before it are neighbours", (void *)c);
-            CHECK(h->heads[size_class(size)] && h->sl_map[size_class(size) >> SL_SHIFT],
-                  "free chunk %p: its class list is empty", (void *)c);
-            ++*nfree;
-        }
-        prev_free = head & FREE_BIT;
-        prev_size = size;
-        c = chunk_plus(c, size);
+        CHECK((uint64)c + HEAD_BYTES <= pool_end(pl), "chunk %p runs past its pool's end", (void *)c);
+        size_t head = c->head;
+        CHECK(!(head & MAPPED_BIT) && (head & (FREE_BIT | CACHED_BIT)) != (FREE_BIT | CACHED_BIT),
+              "chunk %p: bad flags %lx", (void *)c, head);
+        CHECK(!!(head & PREV_FREE_BIT) == !!(prev_head & FREE_BIT), "chunk %p: PREV_FREE is wrong", (void *)c);
+        CHECK(!(prev_head & FREE_BIT) || c->prev_foot == (prev_head & ~FLAG_MASK),
+              "chunk %p: prev_foot %lu, the free chunk before has %lu", (void *)c, c->prev_foot,
+              prev_head & ~FLAG_MASK);
+        if (c == h->top || !(head & ~FLAG_MASK))
+            return check_pool_end(h, pl, c);
+        if ((err = check_chunk(h, pl, c, w)) != 0)
+            return err;
+        prev_head = head;
+        c = chunk_plus(c, head & ~FLAG_MASK);
     }
 }
 
@@ -997,26 +1279,52 @@ static int check_lists(struct umalloc *h, size_t nfree)
     size_t listed = 0;
 
     for (unsigned fl = 0; fl < FL_COUNT; fl++) {
-        CHECK(!!(h->fl_map & (1U << fl)) == !!h->sl_map[fl], "level %u: fl_map bit is wrong", fl);
+        CHECK(!!(h->fl_map & (1UL << fl)) == !!h->sl_map[fl], "level %u: fl_map bit is wrong", fl);
         for (unsigned sl = 0; sl < SL_COUNT; sl++) {
             unsigned i = fl << SL_SHIFT | sl;
             struct chunk **pprev = &h->heads[i];
-            CHECK(!!(h->sl_map[fl] & (1U << sl)) == !!h->heads[i], "class %u: sl_map bit is wrong", i);
+            CHECK(!!(h->sl_map[fl] & (1UL << sl)) == !!h->heads[i], "class %u: sl_map bit is wrong", i);
             for (struct chunk *c = h->heads[i]; c; c = c->next) {
                 CHECK(++listed <= nfree, "class %u: more listed chunks than free chunks", i);
-                CHECK((uint64)c - h->lo < h->span && !((uint64)c & ALIGN_MASK),
+                CHECK((uint64)c - heap_lo(h) < heap_hi(h) - heap_lo(h) && !((uint64)c & ALIGN_MASK),
                       "class %u: listed chunk %p outside the heap", i, (void *)c);
                 CHECK(c->pprev == pprev, "class %u: chunk %p has a wrong back link", i, (void *)c);
                 CHECK(c->head & FREE_BIT, "class %u: listed chunk %p is not free", i, (void *)c);
                 CHECK(size_class(chunk_size(c)) == i, "class %u: chunk %p of %lu bytes is in the wrong class",
                       i, (void *)c, chunk_size(c));
                 CHECK(c != h->top, "the top %p is listed", (void *)c);
+                CHECK(c != h->dv, "the victim %p is listed", (void *)c);
                 pprev = &c->next;
             }
         }
     }
     CHECK(listed == nfree, "%lu chunks listed, %lu free chunks in the pools", listed, nfree);
     return 0;
+}
+
+/* Every parked chunk is a parked chunk of its class, inside the heap.
+ * Returns their bytes, or a negative error. */
+static long check_cache(struct umalloc *h)
+{
+    size_t bytes = 0;
+
+    for (size_t i = 0; i < SL_COUNT; i++) {
+        size_t left = 0;                    /* what the chunks after the last one count */
+        for (struct chunk *c = h->cache[i]; c; c = c->next) {
+            CHECK((uint64)c - heap_lo(h) < heap_hi(h) - heap_lo(h) && !((uint64)c & ALIGN_MASK),
+                  "cache %lu: chunk %p outside the heap", i, (void *)c);
+            CHECK((c->head & (CACHED_BIT | FREE_BIT | MAPPED_BIT)) == CACHED_BIT
+                  && chunk_size(c) == i * ALIGN_BYTES, "cache %lu: chunk %p is not a parked chunk of the class",
+                  i, (void *)c);
+            size_t count = (size_t)c->pprev;
+            CHECK(count <= CACHE_CLASS_BYTES && count >= chunk_size(c) && (c == h->cache[i] || count == left),
+                  "cache %lu: chunk %p has a wrong count", i, (void *)c);
+            left = count - chunk_size(c);
+            bytes += chunk_size(c);
+        }
+        CHECK(left == 0, "cache %lu: the counts do not add up", i);
+    }
+    return (long)bytes;
 }
 
 static int check_mapped(struct umalloc *h)
@@ -1026,7 +1334,7 @@ static int check_mapped(struct umalloc *h)
 
     for (struct map_link *l = h->mapped; l; l = l->next) {
         CHECK(l->pprev == pprev, "mapped block %p has a wrong back link", (void *)l);
-        CHECK(map_link_of(h, l->chunk) == l, "mapped block %p: its header is corrupt", (void *)l);
+        CHECK(map_link_of(l->chunk) == l, "mapped block %p: its header is corrupt", (void *)l);
         bytes += l->bytes;
         CHECK(bytes <= h->mapped_bytes, "more mapped blocks than mapped_bytes");
         pprev = &l->next;
@@ -1038,14 +1346,20 @@ static int check_mapped(struct umalloc *h)
 
 int umalloc_check(struct umalloc *h)
 {
-    size_t nfree = 0;
+    struct walk_counts w = { 0, 0, false };
     int err;
 
     CHECK(h->heap_bytes + h->mapped_bytes <= h->peak_bytes, "peak_bytes below the current total");
     for (struct pool *pl = h->last; pl; pl = pl->older)
-        if ((err = check_pool(h, pl, &nfree)) != 0)
+        if ((err = check_pool(h, pl, &w)) != 0)
             return err;
-    if ((err = check_lists(h, nfree)) != 0)
+    CHECK(w.saw_dv == (h->dv != NULL), "the victim %p is not a free chunk of the heap", (void *)h->dv);
+    long parked = check_cache(h);
+    if (parked < 0)
+        return (int)parked;
+    CHECK((size_t)parked == w.cached, "%lu bytes in the cache, %lu parked chunks in the heap", (size_t)parked,
+          w.cached);
+    if ((err = check_lists(h, w.nfree)) != 0)
         return err;
     return check_mapped(h);
 }

@@ -1,6 +1,8 @@
 /* Host tests of the application allocator (umalloc.c) over a simulated
  * program break and mmap: sizes and alignment, calloc and realloc, memalign,
- * coalescing, mapped blocks, giving memory back, non-contiguous heaps, the
+ * coalescing (also of parked small blocks), the victim chunk's reuse of a
+ * queue's memory, room for growing buffers, mapped blocks, giving memory
+ * back (and keeping it when it is needed again), non-contiguous heaps, the
  * reports of invalid and double frees, and random operation sequences
  * checked against a model.
  *
@@ -29,6 +31,7 @@
 #define MAX_MAPS            4096
 #define ALIGN_BYTES         16
 #define MIN_USABLE_BYTES    24              /* the smallest block: a 32-byte chunk less its head */
+#define BIG_BYTES           1000            /* freed at once, never parked in the small-block cache */
 #define LARGE_BYTES         (1UL << 20)     /* mapped when the source can map */
 #define RANDOM_SEEDS        3
 #define RANDOM_OPS          20000
@@ -185,11 +188,17 @@ static int setup(void **state)          { (void)state; return start_heap(true, t
 static int setup_no_map(void **state)   { (void)state; return start_heap(false, true); }
 static int setup_plain(void **state)    { (void)state; return start_heap(false, false); }
 
-/* Every test ends with a consistent heap; the break is reset for the next. */
+static struct umalloc_stats stats(void);
+
+/* Every test ends with a consistent heap and gives back every block (a leak
+ * fails the test); the break is reset for the next. */
 static int teardown(void **state)
 {
     (void)state;
     assert_int_equal(umalloc_check(heap), 0);
+    assert_int_equal(stats().in_use, 0);
+    assert_int_equal(stats().mapped_bytes, 0);
+    assert_int_equal(live_maps(), 0);
     for (int i = 0; i < src_state.nmaps; i++)
         free(src_state.maps[i].p);
     src_state.nmaps = 0;
@@ -438,6 +447,14 @@ static void test_calloc_zeroes_reused_memory(void **state)
         ufree(heap, q);
         ufree(heap, guard);
     }
+    /* A block that went back into the top, carved again. */
+    uint8_t *p = umalloc(heap, 100000);
+    fill(p, 100000, 0xff);
+    ufree(heap, p);
+    uint8_t *q = ucalloc(heap, 100000, 1);
+    assert_ptr_equal(q, p);
+    assert_true(holds(q, 100000, 0));
+    ufree(heap, q);
 }
 
 /* ---- realloc ----------------------------------------------------------- */
@@ -478,7 +495,7 @@ static void test_realloc_grows_in_place_into_a_free_next_block(void **state)
 {
     (void)state;
     uint8_t *a = umalloc(heap, 100);
-    uint8_t *b = umalloc(heap, 400);
+    uint8_t *b = umalloc(heap, BIG_BYTES);
     uint8_t *c = umalloc(heap, 100);
 
     fill(a, 100, 0x41);
@@ -486,7 +503,7 @@ static void test_realloc_grows_in_place_into_a_free_next_block(void **state)
     assert_ptr_equal(urealloc(heap, a, 300), a);
     assert_true(holds(a, 100, 0x41));
     assert_int_equal(umalloc_check(heap), 0);
-    assert_ptr_equal(urealloc(heap, a, 500), a);    /* all of b's block */
+    assert_ptr_equal(urealloc(heap, a, BIG_BYTES + 110), a);    /* all of b's block */
     assert_true(holds(a, 100, 0x41));
     ufree(heap, c);
     ufree(heap, a);
@@ -511,13 +528,13 @@ static void test_realloc_grows_in_place_into_the_top(void **state)
 static void test_realloc_grows_backwards_into_a_free_previous_block(void **state)
 {
     (void)state;
-    uint8_t *a = umalloc(heap, 400);
+    uint8_t *a = umalloc(heap, BIG_BYTES);
     uint8_t *b = umalloc(heap, 100);
     uint8_t *c = umalloc(heap, 100);
 
     fill(b, 100, 0x43);
     ufree(heap, a);
-    uint8_t *q = urealloc(heap, b, 350);
+    uint8_t *q = urealloc(heap, b, BIG_BYTES);
     assert_ptr_equal(q, a);                         /* moved down over a's block */
     assert_true(holds(q, 100, 0x43));
     assert_int_equal(umalloc_check(heap), 0);
@@ -698,6 +715,90 @@ static void test_non_contiguous_grows_make_new_pools(void **state)
     assert_int_equal(stats().in_use, 0);
 }
 
+static void test_memory_needed_again_is_kept_the_next_time(void **state)
+{
+    (void)state;
+    enum { N = 64 };
+    void *blocks[N];
+
+    for (int round = 0; round < 3; round++) {
+        for (int i = 0; i < N; i++)
+            blocks[i] = umalloc(heap, 32000);
+        for (int i = 0; i < N; i++)
+            ufree(heap, blocks[i]);
+    }
+    assert_int_equal(src_state.shrinks, 1);     /* gave back once, then kept it */
+    assert_true(stats().heap_bytes >= N * 32000);
+}
+
+static void test_a_queue_of_blocks_reuses_the_same_memory(void **state)
+{
+    (void)state;
+    enum { QUEUE = 500, OPS = 20000 };
+    static void *queue[QUEUE];
+    size_t heap_after_warmup = 0;
+
+    rng_state = 5;
+    for (int op = 0; op < OPS; op++) {
+        int slot = op % QUEUE;
+        if (op >= QUEUE)
+            ufree(heap, queue[slot]);           /* the oldest block */
+        queue[slot] = umalloc(heap, 16 + rng() % 2000);
+        if (op == 2 * QUEUE)
+            heap_after_warmup = stats().heap_bytes;
+    }
+    assert_true(stats().heap_bytes <= heap_after_warmup + heap_after_warmup / 8);
+    assert_int_equal(umalloc_check(heap), 0);
+    for (int i = 0; i < QUEUE; i++)
+        ufree(heap, queue[i]);
+}
+
+static void test_parked_blocks_merge_before_the_heap_grows(void **state)
+{
+    (void)state;
+    enum { N = 200 };
+    void *blocks[N];
+
+    for (int i = 0; i < N; i++)
+        blocks[i] = umalloc(heap, 40);
+    void *guard = umalloc(heap, 16);
+    for (int i = 0; i < N; i += 2)              /* parked: both neighbours are in use */
+        ufree(heap, blocks[i]);
+    for (int i = 1; i < N; i += 2)
+        ufree(heap, blocks[i]);
+    int grows = src_state.grows;
+    void *p = umalloc(heap, N * 48 - 64);       /* fits only where the blocks were */
+    assert_non_null(p);
+    assert_int_equal(src_state.grows, grows);
+    assert_true((uint8_t *)p < (uint8_t *)guard);
+    ufree(heap, p);
+    ufree(heap, guard);
+}
+
+static void test_growing_buffers_step_by_step_copies_them_rarely(void **state)
+{
+    (void)state;
+    enum { BUFFERS = 8, STEP = 64, STEPS = 500 };
+    uint8_t *buf[BUFFERS] = { NULL };
+    int moves = 0;
+
+    for (int i = 0; i < STEPS; i++) {
+        for (int b = 0; b < BUFFERS; b++) {     /* each one blocks the others */
+            uint8_t *q = urealloc(heap, buf[b], (size_t)(i + 1) * STEP);
+            assert_non_null(q);
+            if (buf[b] && q != buf[b]) {
+                moves++;
+                assert_true(holds(q, (size_t)i * STEP, (uint8_t)b));
+            }
+            buf[b] = q;
+            fill(q + (size_t)i * STEP, STEP, (uint8_t)b);
+        }
+    }
+    assert_true(moves < BUFFERS * 45);          /* without room to grow: about 60 each */
+    for (int b = 0; b < BUFFERS; b++)
+        ufree(heap, buf[b]);
+}
+
 /* ---- mapped blocks ----------------------------------------------------- */
 
 static void test_large_blocks_are_mapped_apart(void **state)
@@ -731,9 +832,10 @@ static void test_large_calloc_and_realloc_of_mapped_blocks(void **state)
     assert_true(holds(p, LARGE_BYTES, 0));
     fill(p, LARGE_BYTES, 0x52);
     assert_ptr_equal(urealloc(heap, p, LARGE_BYTES - 1000), p);    /* a little smaller: stays */
-    uint8_t *q = urealloc(heap, p, 2 * LARGE_BYTES);
+    uint8_t *q = urealloc(heap, p, 2 * LARGE_BYTES);    /* a growing large block moves to the heap */
     assert_block(q, 2 * LARGE_BYTES, ALIGN_BYTES);
     assert_true(holds(q, LARGE_BYTES - 1000, 0x52));
+    assert_int_equal(stats().mapped_bytes, 0);
     uint8_t *r = urealloc(heap, q, 1000);           /* much smaller: moves to the heap */
     assert_block(r, 1000, ALIGN_BYTES);
     assert_true(holds(r, 1000, 0x52));
@@ -827,7 +929,7 @@ static void test_stats_count_usable_bytes_and_the_peak(void **state)
 static void test_double_free_is_reported(void **state)
 {
     (void)state;
-    void *a = umalloc(heap, 40), *b = umalloc(heap, 40), *c = umalloc(heap, 40);
+    void *a = umalloc(heap, BIG_BYTES), *b = umalloc(heap, BIG_BYTES), *c = umalloc(heap, BIG_BYTES);
 
     ufree(heap, b);
     assert_true(ufree_panics(b));
@@ -842,13 +944,43 @@ static void test_double_free_is_reported(void **state)
 static void test_double_free_after_merging_backwards_is_reported(void **state)
 {
     (void)state;
-    void *a = umalloc(heap, 200), *b = umalloc(heap, 200), *guard = umalloc(heap, 16);
+    void *a = umalloc(heap, BIG_BYTES), *b = umalloc(heap, BIG_BYTES), *guard = umalloc(heap, 16);
 
     ufree(heap, a);
     ufree(heap, b);                 /* b joins a's free block: its own head is stale */
     assert_true(ufree_panics(b));
     assert_panic_names(b, "double free");
     assert_int_equal(umalloc_check(heap), 0);
+    ufree(heap, guard);
+}
+
+static void test_double_free_of_a_parked_small_block_is_reported(void **state)
+{
+    (void)state;
+    void *p = umalloc(heap, 40);
+
+    ufree(heap, p);
+    assert_true(ufree_panics(p));
+    assert_panic_names(p, "double free");
+    assert_true(usable_panics(p));
+    assert_panic_names(p, "already free");
+}
+
+static void test_freed_small_blocks_are_reused_first(void **state)
+{
+    (void)state;
+    void *p[8], *guard = umalloc(heap, 16);
+
+    for (int i = 0; i < 8; i++)
+        p[i] = umalloc(heap, 40);
+    for (int i = 0; i < 8; i++)
+        ufree(heap, p[i]);
+    assert_int_equal(stats().in_use, uusable_size(heap, guard));
+    assert_int_equal(umalloc_check(heap), 0);
+    for (int i = 7; i >= 0; i--)                /* last freed, first reused */
+        assert_ptr_equal(umalloc(heap, 33), p[i]);  /* the same 48-byte class */
+    for (int i = 0; i < 8; i++)
+        ufree(heap, p[i]);
     ufree(heap, guard);
 }
 
@@ -1055,6 +1187,10 @@ int main(void)
         T_PLAIN(freeing_everything_coalesces_into_one_block),
         T(big_free_top_is_given_back),
         T_PLAIN(no_shrink_keeps_the_top),
+        T_NO_MAP(memory_needed_again_is_kept_the_next_time),
+        T(a_queue_of_blocks_reuses_the_same_memory),
+        T_PLAIN(parked_blocks_merge_before_the_heap_grows),
+        T_NO_MAP(growing_buffers_step_by_step_copies_them_rarely),
         T(non_contiguous_grows_make_new_pools),
         T(large_blocks_are_mapped_apart),
         T(large_calloc_and_realloc_of_mapped_blocks),
@@ -1066,6 +1202,8 @@ int main(void)
         T(stats_count_usable_bytes_and_the_peak),
         T(double_free_is_reported),
         T(double_free_after_merging_backwards_is_reported),
+        T(double_free_of_a_parked_small_block_is_reported),
+        T(freed_small_blocks_are_reused_first),
         T(double_free_of_a_mapped_block_is_reported),
         T(misaligned_and_interior_pointers_are_reported),
         T(pointers_from_elsewhere_are_reported),

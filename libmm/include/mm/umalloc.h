@@ -19,7 +19,10 @@ struct umalloc_source {
      * program break).  Returns its start or NULL. */
     void *(*grow)(void *ctx, size_t bytes);
     /* Give back the last bytes (a multiple of 4096) of the space grow
-     * returned last; it ends where that space ends.  May be NULL. */
+     * returned: the end of the space the last grow returned moves down by
+     * bytes, like a program break (possibly below where that grow began,
+     * never below the start of the run of contiguous grows it ends).  May
+     * be NULL. */
     void  (*shrink)(void *ctx, size_t bytes);
     /* A separate region of bytes (a multiple of 4096) for a large block,
      * zero-filled, page-aligned; and its release.  map may be NULL. */
@@ -51,9 +54,10 @@ void  *umemalign(struct umalloc *h, size_t align, size_t n);
 /* The usable size of p's block (>= what was asked); 0 for NULL. */
 size_t uusable_size(struct umalloc *h, const void *p);
 
-/* Statistics for tests and benchmarks. */
+/* Statistics for tests and benchmarks.  in_use is counted by walking every
+ * block (O(blocks)); the others are kept as the heap changes. */
 struct umalloc_stats {
-    size_t in_use;          /* bytes handed out (block sizes, headers excluded) */
+    size_t in_use;          /* bytes handed out (usable sizes of live blocks) */
     size_t heap_bytes;      /* bytes obtained with grow, minus shrink */
     size_t mapped_bytes;    /* bytes currently obtained with map */
     size_t peak_bytes;      /* peak of heap_bytes + mapped_bytes */
@@ -66,5 +70,8 @@ int    umalloc_check(struct umalloc *h);
 /* The current address space's allocator, created on first use over its heap
  * (brk) and mmap area.  NULL when it cannot be created. */
 struct umalloc *umalloc_current(void);
+/* The running address space's allocator once created (NULL before): what
+ * umalloc_current() returns, readable without a call. */
+extern struct umalloc *umalloc_active;
 
 #endif
