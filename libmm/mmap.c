@@ -7,6 +7,7 @@
 #include <mm/errno.h>
 #include <mm/mman.h>
 #include <mm/page.h>
+#include <mm/uvm.h>
 #include <mm/vm.h>
 
 #include "mm_internal.h"
@@ -89,6 +90,8 @@ static int split_around(struct mm *mm, uint64 start, uint64 end)
  * split a superpage fails before any VMA changes. */
 static int unmap_vmas(struct mm *mm, uint64 start, uint64 end, bool release)
 {
+    if (start >= end)
+        return 0;           /* an empty range changes nothing (and must not split) */
     struct vma *v = vma_first_after(mm, start);
     if (!v || v->start >= end)
         return 0;
@@ -173,7 +176,7 @@ static int64_t place(struct mm *mm, uint64 addr, uint64 len, int flags)
     }
     uint64 a = vma_find_gap(mm, len, mm->mmap_base);
     if (!a)
-        a = vma_find_gap(mm, len, USER_END);
+        a = vma_find_gap(mm, len, APP_STACK_TOP);     /* the top page stays unmapped */
     return a ? (int64_t)a : -MM_ENOMEM;
 }
 
@@ -487,7 +490,7 @@ int64_t mm_mremap(uint64 addr, uint64 old_len, uint64 new_len, int flags, uint64
         return err ? err : (int64_t)addr;
     }
     uint64 grow_end = addr + new_len;
-    if (addr + old_len == v->end && grow_end <= USER_END && grow_end > addr &&
+    if (addr + old_len == v->end && grow_end <= APP_STACK_TOP && grow_end > addr &&
         vma_range_free(mm, v->end, grow_end)) {
         vma_set_end(mm, v, grow_end);
         return (int64_t)addr;
