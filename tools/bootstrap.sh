@@ -20,6 +20,7 @@ gcc
 libc6-dev
 libcmocka-dev
 clang
+libclang-rt-dev
 xz-utils
 "
 

@@ -1,5 +1,6 @@
-"""Runs Capsule's tests: host unit-test programs (cmocka) and guest cases
-(images under QEMU), then prints one line 'N passed, N failed'."""
+"""Runs Capsule's tests: host unit-test programs (cmocka), short fuzzer runs
+(libFuzzer) and guest cases (images under QEMU), then prints one line
+'N passed, N failed'."""
 import difflib
 import glob
 import os
@@ -50,6 +51,47 @@ def run_host(programs, root, tally):
         if proc is None or (proc.returncode != 0 and failed == 0) or passed + failed == 0:
             tally.add(name, False, 'exited %s without a clean cmocka summary'
                       % (proc.returncode if proc else 'timeout'))
+
+
+FUZZ_SECONDS = 15          # per fuzzer in `scons test` (two fuzzers: 30 s); longer runs by hand
+FUZZ_FLAGS = ['-seed=1', '-len_control=0', '-max_len=2048', '-timeout=10', '-print_final_stats=1']
+FUZZ_DONE = re.compile(r'^Done (\d+) runs in (\d+) second', re.M)
+FUZZ_SHOWN_LINES = 150
+
+
+def run_fuzz(programs, root, tally, problem=None, seconds=FUZZ_SECONDS):
+    """Run each libFuzzer program for `seconds` from an empty corpus: one
+    passing test when it exits 0, one failed test with the tail of its output
+    when it finds a crash, a model mismatch or a leak (the input is saved in
+    build/host/fuzz/crashes/).  problem: why the fuzzers were not built; then
+    each counts as failed with that reason."""
+    for prog in programs:
+        name = os.path.basename(prog)
+        print('== fuzz: %s' % name, flush=True)
+        if problem:
+            print('-- FAILED: %s' % problem)
+            tally.add(name, False, problem)
+            continue
+        crashes = os.path.join(os.path.dirname(prog), 'crashes')
+        os.makedirs(crashes, exist_ok=True)
+        cmd = [prog, '-max_total_time=%d' % seconds, '-artifact_prefix=%s/%s-' % (crashes, name)] + FUZZ_FLAGS
+        try:
+            proc = subprocess.run(cmd, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                  text=True, errors='replace', timeout=seconds + HOST_TIMEOUT)
+            out, status = proc.stdout, proc.returncode
+        except subprocess.TimeoutExpired as e:
+            out = e.stdout.decode(errors='replace') if isinstance(e.stdout, bytes) else e.stdout or ''
+            out, status = out + '\ntimeout\n', 'timeout'
+        done = FUZZ_DONE.search(out)
+        if status == 0 and done:
+            print('-- ok: %s runs in %s s' % done.groups())
+            tally.add(name, True)
+            continue
+        lines = out.splitlines()
+        sys.stdout.write('\n'.join(lines[-FUZZ_SHOWN_LINES:]) + '\n')
+        why = 'exit %s; replay: %s %s/%s-<crash|leak|timeout|oom>-*' % (status, prog, crashes, name)
+        print('-- FAILED: %s' % why)
+        tally.add(name, False, why)
 
 
 def _out_of_tree(case, root, mode):

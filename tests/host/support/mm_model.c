@@ -1,0 +1,965 @@
+/* Host test support: the reference model of the mmap family and of page
+ * faults over a window of one address space (see mm_model.h).
+ *
+ * The model follows libmm's documented rules: Linux's error order for each
+ * call, mmap placement from the top of the free space below mmap_base, VMAs
+ * split where a call's range cuts them and merged with a neighbour of the
+ * same protection and kind when a call creates or re-protects a range (an
+ * mremap that grows in place does not merge with the VMA it reaches), and
+ * anonymous memory that reads zero until written. */
+#include "mm_model.h"
+#include "sim.h"
+#include "sv39_check.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <arch/layout.h>
+#include <arch/mmu.h>
+#include <mm/errno.h>
+#include <mm/fault.h>
+#include <mm/mman.h>
+#include <mm/page.h>
+#include <mm/vm.h>
+
+#include "mm_internal.h"
+
+#define PROT_RWX            (MM_PROT_READ | MM_PROT_WRITE | MM_PROT_EXEC)
+#define FENCE_KIND          0xffu           /* never equal to a mapping's kind: never merges */
+#define ACCESS_MAX_PAGES    16              /* pages one MODEL_ACCESS touches */
+#define HOT_PAGES           256             /* "near the top": where mmap places first */
+#define BLOCK_PAGES         512             /* a 2 MiB block */
+
+static const char fence_name[] = "model fence";
+/* Where a write leaves its tag in the page, and where checks look for it. */
+static const unsigned tag_offsets[] = { 0, 1234, PAGE_SIZE - 1 };
+
+static const char *mismatch(struct mm_model *m, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(m->why, sizeof m->why, fmt, ap);
+    va_end(ap);
+    return m->why;
+}
+
+static uint64_t va_of(const struct mm_model *m, uint64_t page)
+{
+    return m->base + page * PAGE_SIZE;
+}
+
+static uint64_t root_pa(const struct mm_model *m)
+{
+    return virt_to_phys((uint64)m->mm->pt);
+}
+
+static uint64_t min_u64(uint64_t a, uint64_t b)
+{
+    return a < b ? a : b;
+}
+
+static const char *perms_str(unsigned prot)
+{
+    static const char *const s[8] = { "---", "r--", "-w-", "rw-", "--x", "r-x", "-wx", "rwx" };
+    return s[prot & 7];
+}
+
+/* ---- the model's own rules ------------------------------------------------ */
+
+static bool range_free(const struct mm_model *m, uint64_t p, uint64_t n)
+{
+    for (uint64_t i = p; i < p + n; i++)
+        if (m->pg[i].mapped)
+            return false;
+    return true;
+}
+
+/* The page after the last page of the VMA holding page p (mapped). */
+static uint64_t vma_end_page(const struct mm_model *m, uint64_t p)
+{
+    uint64_t q = p + 1;
+    while (q < m->npages && m->pg[q].mapped && !m->pg[q].vma_start)
+        q++;
+    return q;
+}
+
+static bool same_kind(const struct model_page *a, const struct model_page *b)
+{
+    return a->mapped && b->mapped && a->prot == b->prot && a->kind == b->kind;
+}
+
+/* Widen the pages model_check_touched() looks at to [p - 1, p + n + 1). */
+static void touch(struct mm_model *m, uint64_t p, uint64_t n)
+{
+    uint64_t lo = p > 1 ? p - 1 : 1, hi = min_u64(p + n + 1, m->npages);
+    if (m->touched_lo >= m->touched_hi) {
+        m->touched_lo = lo;
+        m->touched_hi = hi;
+    }
+    m->touched_lo = lo < m->touched_lo ? lo : m->touched_lo;
+    m->touched_hi = hi > m->touched_hi ? hi : m->touched_hi;
+}
+
+/* vma_merge() of the VMA [p, p + n): with the one after, then the one before. */
+static void merge_edges(struct mm_model *m, uint64_t p, uint64_t n)
+{
+    if (p + n < m->npages && same_kind(&m->pg[p + n - 1], &m->pg[p + n]))
+        m->pg[p + n].vma_start = 0;
+    if (same_kind(&m->pg[p - 1], &m->pg[p]))
+        m->pg[p].vma_start = 0;
+}
+
+/* mm_map_range() of the free range [p, p + n). */
+static void map_vma(struct mm_model *m, uint64_t p, uint64_t n, unsigned prot, unsigned kind)
+{
+    touch(m, p, n);
+    for (uint64_t i = p; i < p + n; i++)
+        m->pg[i] = (struct model_page){ 1, (uint8_t)prot, (uint8_t)kind, i == p, 0 };
+    merge_edges(m, p, n);
+}
+
+/* mm_unmap_range() of [p, p + n): the VMA after it starts at p + n. */
+static void unmap_pages(struct mm_model *m, uint64_t p, uint64_t n)
+{
+    if (n == 0)
+        return;
+    touch(m, p, n);
+    memset(m->pg + p, 0, n * sizeof *m->pg);
+    if (p + n < m->npages && m->pg[p + n].mapped)
+        m->pg[p + n].vma_start = 1;
+}
+
+/* Where mmap without MAP_FIXED puts n pages: the highest free run of the
+ * window; false when there is none (then it goes just below the fence). */
+static bool place_anywhere(const struct mm_model *m, uint64_t n, uint64_t *page)
+{
+    uint64_t run = 0;
+    for (uint64_t q = m->npages; q-- > 1;) {
+        run = m->pg[q].mapped ? 0 : run + 1;
+        if (run >= n) {
+            *page = q;
+            return true;
+        }
+    }
+    return false;
+}
+
+static uint32 kind_flags(unsigned kind)
+{
+    return ((kind & MODEL_SHARED) ? VMA_SHARED : 0) | ((kind & MODEL_STACK) ? VMA_STACK : 0);
+}
+
+static const char *kind_name(unsigned kind)
+{
+    if (kind == FENCE_KIND)
+        return fence_name;
+    if (kind & MODEL_STACK)
+        return "mmap stack";
+    return (kind & MODEL_SHARED) ? "mmap shared" : "mmap";
+}
+
+/* ---- checking pages against the model ----------------------------------- */
+
+/* The tag bytes of the frame at pa hold tag. */
+static const char *check_tag(struct mm_model *m, uint64_t page, uint64_t pa, uint8_t tag)
+{
+    const uint8_t *k = sim_pa(pa & ~PAGE_MASK);
+    for (unsigned i = 0; i < sizeof tag_offsets / sizeof tag_offsets[0]; i++)
+        if (k[tag_offsets[i]] != tag)
+            return mismatch(m, "page %lu (va 0x%lx): byte %u is 0x%02x, the model says 0x%02x",
+                            (unsigned long)page, (unsigned long)va_of(m, page), tag_offsets[i],
+                            k[tag_offsets[i]], tag);
+    return NULL;
+}
+
+static const char *check_zero_frame(struct mm_model *m, const char *what, uint64_t pa)
+{
+    const uint8_t *k = sim_pa(pa & ~PAGE_MASK);
+    for (unsigned i = 0; i < PAGE_SIZE; i++)
+        if (k[i])
+            return mismatch(m, "%s: byte %u of frame 0x%lx is 0x%02x, not zero", what, i,
+                            (unsigned long)pa, k[i]);
+    return NULL;
+}
+
+/* Mapped page p, present with leaf pte mapping frame pa, allowing perms
+ * (SV39_*, as the walker says): permissions, copy-on-write only on the zero
+ * page, one reference per private frame, contents.  Counts the zero-page
+ * leaves in *zero_leaves. */
+static const char *check_present(struct mm_model *m, uint64_t p, uint64_t pte, uint64_t pa,
+                                 unsigned perms, uint64_t *zero_leaves)
+{
+    const struct model_page *pg = &m->pg[p];
+    bool cow = pte & PTE_SW0, zero = pa == virt_to_phys((uint64)mm_zero_page());
+    unsigned want = 0;
+
+    if (!pg->mapped)
+        return mismatch(m, "page %lu (va 0x%lx) is not mapped but has leaf 0x%lx",
+                        (unsigned long)p, (unsigned long)va_of(m, p), (unsigned long)pte);
+    if (pg->prot != MM_PROT_NONE)
+        want = SV39_READ | ((pg->prot & MM_PROT_WRITE) && !cow ? SV39_WRITE : 0) |
+               ((pg->prot & MM_PROT_EXEC) ? SV39_EXEC : 0);
+    if (perms != want || !(pte & PTE_U) != (pg->prot != MM_PROT_NONE))
+        return mismatch(m, "page %lu (va 0x%lx, %s): leaf 0x%lx allows %#x, want %#x%s",
+                        (unsigned long)p, (unsigned long)va_of(m, p), perms_str(pg->prot),
+                        (unsigned long)pte, perms, want,
+                        pg->prot == MM_PROT_NONE ? " with U set" : " with U clear");
+    if (cow != zero)
+        return mismatch(m, "page %lu: leaf 0x%lx %s the zero page but is%s copy-on-write",
+                        (unsigned long)p, (unsigned long)pte, zero ? "maps" : "does not map",
+                        cow ? "" : " not");
+    if (zero) {
+        ++*zero_leaves;
+        if (pg->tag)
+            return mismatch(m, "page %lu: written (tag 0x%02x) but maps the zero page",
+                            (unsigned long)p, pg->tag);
+        return NULL;
+    }
+    uint32_t refs = page_refcount((void *)phys_to_virt(pa));
+    if (refs != 1)
+        return mismatch(m, "page %lu: frame 0x%lx has %u references, want 1 (private)",
+                        (unsigned long)p, (unsigned long)pa, refs);
+    return check_tag(m, p, pa, pg->tag);
+}
+
+/* What the walk over every leaf found. */
+struct leaf_census {
+    struct mm_model *m;
+    uint64_t present;       /* 4 KiB pages the leaves cover */
+    uint64_t tagged;        /* ... of which the model says were written */
+    uint64_t zero_leaves;
+    const char *bad;
+};
+
+static void check_leaf(void *ctx, uint64_t va, uint64_t pa, uint64_t pte, int level)
+{
+    struct leaf_census *c = ctx;
+    struct mm_model *m = c->m;
+    uint64_t pages = 1UL << (9 * level);
+
+    if (c->bad)
+        return;
+    if (va < va_of(m, 1) || va + pages * PAGE_SIZE > va_of(m, m->npages)) {
+        c->bad = mismatch(m, "a leaf maps va 0x%lx (level %d) outside the window's pages",
+                          (unsigned long)va, level);
+        return;
+    }
+    unsigned perms = sv39_perms(root_pa(m), va, NULL);
+    for (uint64_t i = 0, p = (va - m->base) / PAGE_SIZE; i < pages && !c->bad; i++, p++) {
+        c->bad = check_present(m, p, pte, pa + i * PAGE_SIZE, perms, &c->zero_leaves);
+        c->present++;
+        c->tagged += m->pg[p].tag != 0;
+    }
+}
+
+/* The VMA list: the fence, then the model's VMAs, and nothing else. */
+static const char *check_vmas(struct mm_model *m)
+{
+    struct vma *v = m->mm->first;
+    uint64_t count = 1;
+
+    if (!v || v->start != m->base || v->end != va_of(m, 1) || v->name != fence_name || v->prev)
+        return mismatch(m, "the first VMA is not the fence at 0x%lx", (unsigned long)m->base);
+    for (uint64_t p = 1; p < m->npages;) {
+        const struct model_page *pg = &m->pg[p];
+        if (!pg->mapped) {
+            p++;
+            continue;
+        }
+        uint64_t e = vma_end_page(m, p);
+        v = v->next;
+        count++;
+        if (!v || v->start != va_of(m, p) || v->end != va_of(m, e) || v->prot != pg->prot ||
+            v->flags != kind_flags(pg->kind) || strcmp(v->name, kind_name(pg->kind)) != 0)
+            return mismatch(m, "VMA %lu: model [0x%lx-0x%lx) %s %s, libmm %s", (unsigned long)count,
+                            (unsigned long)va_of(m, p), (unsigned long)va_of(m, e),
+                            perms_str(pg->prot), kind_name(pg->kind),
+                            v ? "differs (see the list)" : "has no more VMAs");
+        p = e;
+    }
+    if (v->next)
+        return mismatch(m, "libmm has a VMA the model lacks at [0x%lx-0x%lx)",
+                        (unsigned long)v->next->start, (unsigned long)v->next->end);
+    if (m->mm->nr_vmas != count)
+        return mismatch(m, "nr_vmas %lu, the model has %lu", (unsigned long)m->mm->nr_vmas,
+                        (unsigned long)count);
+    return NULL;
+}
+
+const char *model_check(struct mm_model *m)
+{
+    struct leaf_census c = { m, 0, 0, 0, NULL };
+    struct sv39_stats st;
+    uint64_t tagged = 0;
+    const char *bad;
+
+    if (vma_check(m->mm) != 0)
+        return mismatch(m, "vma_check failed (the tree or list is inconsistent)");
+    if ((bad = check_vmas(m)))
+        return bad;
+    sv39_walk_all(root_pa(m), check_leaf, &c, &st);
+    if (c.bad)
+        return c.bad;
+    if (st.malformed || st.wx_leaves)
+        return mismatch(m, "%lu malformed leaves, %lu W+X leaves", (unsigned long)st.malformed,
+                        (unsigned long)st.wx_leaves);
+    for (uint64_t p = 1; p < m->npages; p++)
+        tagged += m->pg[p].tag != 0;
+    if (tagged != c.tagged)
+        return mismatch(m, "%lu pages were written but only %lu of them have a leaf",
+                        (unsigned long)tagged, (unsigned long)c.tagged);
+    uint32_t refs = page_refcount(mm_zero_page());
+    if (refs != m->zero_refs + c.zero_leaves)
+        return mismatch(m, "the zero page has %u references, want %lu (%lu leaves map it)", refs,
+                        (unsigned long)(m->zero_refs + c.zero_leaves), (unsigned long)c.zero_leaves);
+    return check_zero_frame(m, "the zero page", virt_to_phys((uint64)mm_zero_page()));
+}
+
+const char *model_check_touched(struct mm_model *m)
+{
+    uint64_t zero_leaves = 0;
+    const char *bad;
+
+    if (vma_check(m->mm) != 0)
+        return mismatch(m, "vma_check failed (the tree or list is inconsistent)");
+    if ((bad = check_vmas(m)))
+        return bad;
+    for (uint64_t p = m->touched_lo; p < m->touched_hi; p++) {
+        struct sv39_xlate t = sv39_translate(root_pa(m), va_of(m, p), SV39_READ);
+        if (!t.pte && m->pg[p].tag)
+            return mismatch(m, "page %lu was written (tag 0x%02x) but has no leaf",
+                            (unsigned long)p, m->pg[p].tag);
+        if (t.pte && (bad = check_present(m, p, t.pte, t.pa, sv39_perms(root_pa(m), va_of(m, p), NULL),
+                                          &zero_leaves)))
+            return bad;
+    }
+    return NULL;
+}
+
+/* ---- the operations ------------------------------------------------------ */
+
+static const char *expect(struct mm_model *m, const char *call, int64_t got, int64_t want)
+{
+    if (got == want)
+        return NULL;
+    return mismatch(m, "%s returned %ld (0x%lx), the model expects %ld (0x%lx)", call, (long)got,
+                    (unsigned long)got, (long)want, (unsigned long)want);
+}
+
+/* expect() for a call, counting the calls the model expects to fail. */
+static const char *expect_call(struct mm_model *m, const char *call, int64_t got, int64_t want)
+{
+    m->refused += want < 0;
+    return expect(m, call, got, want);
+}
+
+/* A length of n pages less short_by bytes (0 stays 0). */
+static uint64_t len_of(uint64_t n, unsigned short_by)
+{
+    return n ? n * PAGE_SIZE - short_by : 0;
+}
+
+/* After a mapping went below the fence (no room in the window): it is at
+ * the address the model expects; its first moved pages hold tags[]; unmap it. */
+static const char *check_outside(struct mm_model *m, uint64_t at, uint64_t n, unsigned prot,
+                                 unsigned kind, const uint8_t *tags, uint64_t ntags)
+{
+    m->outside++;
+    struct vma *v = vma_find(m->mm, at);
+    if (!v || v->start != at || v->end != at + n * PAGE_SIZE || v->prot != prot ||
+        v->flags != kind_flags(kind))
+        return mismatch(m, "the mapping below the fence is not [0x%lx-0x%lx) %s",
+                        (unsigned long)at, (unsigned long)(at + n * PAGE_SIZE), perms_str(prot));
+    for (uint64_t i = 0; i < ntags; i++) {
+        struct sv39_xlate t = sv39_translate(root_pa(m), at + i * PAGE_SIZE, SV39_READ);
+        if (!t.pte && tags[i])
+            return mismatch(m, "moved page %lu (tag 0x%02x) has no leaf", (unsigned long)i, tags[i]);
+        const char *bad = t.pte ? check_tag(m, i, t.pa, tags[i]) : NULL;
+        if (bad)
+            return bad;
+    }
+    return expect(m, "munmap below the fence", mm_munmap(at, n * PAGE_SIZE), 0);
+}
+
+static const char *apply_mmap(struct mm_model *m, const struct model_op *op)
+{
+    uint64_t p = op->page, n = op->npages, len = len_of(n, op->short_by), at = 0;
+    bool fixed = op->place == MODEL_FIXED || op->place == MODEL_NOREPLACE;
+    int type = op->flags & MM_MAP_TYPE ? op->flags & MM_MAP_TYPE : MM_MAP_PRIVATE;
+    int flags = MM_MAP_ANONYMOUS | type | (op->flags & (MM_MAP_STACK | MM_MAP_POPULATE | MM_MAP_GROWSDOWN)) |
+                (op->place == MODEL_FIXED ? MM_MAP_FIXED : 0) |
+                (op->place == MODEL_NOREPLACE ? MM_MAP_FIXED_NOREPLACE : 0);
+    uint64_t addr = op->place == MODEL_ANYWHERE ? 0 : va_of(m, p) + op->misalign;
+    unsigned kind = (type == MM_MAP_SHARED ? MODEL_SHARED : 0) | ((flags & MM_MAP_STACK) ? MODEL_STACK : 0);
+    int64_t want;
+    bool inside = true;
+
+    if (len == 0 || (fixed && op->misalign))
+        want = -MM_EINVAL;
+    else if (op->place == MODEL_NOREPLACE && !range_free(m, p, n))
+        want = -MM_EEXIST;
+    else if ((type != MM_MAP_SHARED && type != MM_MAP_PRIVATE) ||
+             (type == MM_MAP_SHARED && (flags & MM_MAP_GROWSDOWN)))
+        want = -MM_EINVAL;
+    else if ((op->prot & MM_PROT_WRITE) && (op->prot & MM_PROT_EXEC))
+        want = -MM_EACCES;
+    else {
+        if (fixed || (op->place == MODEL_HINT && range_free(m, p, n)))
+            at = p;
+        else
+            inside = place_anywhere(m, n, &at);
+        want = inside ? (int64_t)va_of(m, at) : (int64_t)(m->base - n * PAGE_SIZE);
+    }
+    const char *bad = expect_call(m, "mmap", mm_mmap(addr, len, op->prot, flags, -1, 0), want);
+    if (bad || want < 0)
+        return bad;
+    if (!inside)
+        return check_outside(m, (uint64_t)want, n, (unsigned)op->prot & PROT_RWX, kind, NULL, 0);
+    if (fixed)
+        unmap_pages(m, p, n);
+    map_vma(m, at, n, (unsigned)op->prot & PROT_RWX, kind);
+    return NULL;
+}
+
+static const char *apply_munmap(struct mm_model *m, const struct model_op *op)
+{
+    uint64_t len = len_of(op->npages, op->short_by);
+    int want = op->misalign || len == 0 ? -MM_EINVAL : 0;
+    const char *bad = expect_call(m, "munmap", mm_munmap(va_of(m, op->page) + op->misalign, len), want);
+    if (!bad && want == 0)
+        unmap_pages(m, op->page, op->npages);
+    return bad;
+}
+
+/* mm_mprotect's loop: VMA by VMA from page p; a hole stops it with
+ * -MM_ENOMEM, the pieces before it changed (as on Linux). */
+static int protect(struct mm_model *m, uint64_t p, uint64_t n, unsigned prot)
+{
+    for (uint64_t a = p; a < p + n;) {
+        if (!m->pg[a].mapped)
+            return -MM_ENOMEM;
+        uint64_t b = min_u64(vma_end_page(m, a), p + n);
+        if (m->pg[a].prot != prot) {
+            m->pg[a].vma_start = 1;
+            if (b < m->npages && m->pg[b].mapped)
+                m->pg[b].vma_start = 1;
+            for (uint64_t i = a; i < b; i++)
+                m->pg[i].prot = (uint8_t)prot;
+            merge_edges(m, a, b - a);
+        }
+        a = b;
+    }
+    return 0;
+}
+
+static const char *apply_mprotect(struct mm_model *m, const struct model_op *op)
+{
+    uint64_t len = len_of(op->npages, op->short_by);
+    int want;
+
+    if (op->misalign)
+        want = -MM_EINVAL;
+    else if (len == 0)
+        want = 0;
+    else if ((op->prot & MM_PROT_WRITE) && (op->prot & MM_PROT_EXEC))
+        want = -MM_EACCES;
+    else
+        want = protect(m, op->page, op->npages, (unsigned)op->prot & PROT_RWX);
+    return expect_call(m, "mprotect", mm_mprotect(va_of(m, op->page) + op->misalign, len, op->prot), want);
+}
+
+static bool advice_known(int advice)
+{
+    return (advice >= MM_MADV_NORMAL && advice <= MM_MADV_DONTNEED) || advice == MM_MADV_FREE ||
+           advice == 10 || advice == 11 || (advice >= 14 && advice <= 21);
+}
+
+/* madvise and msync: the range's pages with a hole give -MM_ENOMEM, the
+ * mapped pages are still advised (DONTNEED and FREE drop their contents). */
+static const char *apply_advise(struct mm_model *m, const struct model_op *op)
+{
+    uint64_t len = len_of(op->npages, op->short_by), addr = va_of(m, op->page) + op->misalign;
+    bool sync = op->kind == MODEL_MSYNC;
+    int want = 0;
+
+    if (sync ? (op->flags & ~(MM_MS_ASYNC | MM_MS_INVALIDATE | MM_MS_SYNC)) != 0 : !advice_known(op->flags))
+        want = -MM_EINVAL;
+    else if (op->misalign || (sync && (op->flags & MM_MS_ASYNC) && (op->flags & MM_MS_SYNC)))
+        want = -MM_EINVAL;
+    for (uint64_t i = op->page; want != -MM_EINVAL && i < op->page + op->npages && len; i++) {
+        if (!m->pg[i].mapped)
+            want = -MM_ENOMEM;
+        else if (!sync && (op->flags == MM_MADV_DONTNEED || op->flags == MM_MADV_FREE))
+            m->pg[i].tag = 0;
+    }
+    if (sync)
+        return expect_call(m, "msync", mm_msync(addr, len, op->flags), want);
+    return expect_call(m, "madvise", mm_madvise(addr, len, op->flags), want);
+}
+
+/* mremap's move of [p, p + o) to the free range [q, q + n) in the window. */
+static void move_pages(struct mm_model *m, uint64_t p, uint64_t o, uint64_t q, uint64_t n)
+{
+    uint8_t *tags = malloc(o + 1);
+    for (uint64_t i = 0; i < o; i++)
+        tags[i] = m->pg[p + i].tag;
+    map_vma(m, q, n, m->pg[p].prot, m->pg[p].kind);
+    for (uint64_t i = 0; i < o; i++)
+        m->pg[q + i].tag = tags[i];
+    unmap_pages(m, p, o);
+    free(tags);
+}
+
+/* Whether [p, p + o) lies in one VMA (mremap's source). */
+static bool in_one_vma(const struct mm_model *m, uint64_t p, uint64_t o)
+{
+    return m->pg[p].mapped && p + o <= vma_end_page(m, p);
+}
+
+/* mremap without MREMAP_FIXED, once the arguments are valid: shrink, grow
+ * in place, or move (maybe below the fence: then *outside is set). */
+static int64_t remap_in_place_or_move(struct mm_model *m, uint64_t p, uint64_t o, uint64_t n,
+                                      int flags, bool *outside)
+{
+    uint64_t e = vma_end_page(m, p), q;
+
+    if (o >= n) {
+        unmap_pages(m, p + n, o - n);
+        return (int64_t)va_of(m, p);
+    }
+    if (p + o == e && range_free(m, e, n - o)) {
+        for (uint64_t i = e; i < p + n; i++)
+            m->pg[i] = (struct model_page){ 1, m->pg[p].prot, m->pg[p].kind, 0, 0 };
+        return (int64_t)va_of(m, p);        /* no merge with a VMA at p + n */
+    }
+    if (!(flags & MM_MREMAP_MAYMOVE))
+        return -MM_ENOMEM;
+    if (place_anywhere(m, n, &q)) {
+        move_pages(m, p, o, q, n);
+        return (int64_t)va_of(m, q);
+    }
+    *outside = true;
+    return (int64_t)(m->base - n * PAGE_SIZE);
+}
+
+static const char *apply_mremap(struct mm_model *m, const struct model_op *op)
+{
+    uint64_t p = op->page, o = op->npages, n = op->new_npages, q = op->new_page;
+    uint64_t old_len = len_of(o, op->short_by), new_len = len_of(n, op->short_by);
+    int flags = op->flags;
+    bool outside = false;
+    int64_t want;
+
+    if ((flags & MM_MREMAP_FIXED) && !(flags & MM_MREMAP_MAYMOVE))
+        want = -MM_EINVAL;
+    else if ((flags & MM_MREMAP_DONTUNMAP) || op->misalign || n == 0)
+        want = -MM_EINVAL;
+    else if (flags & MM_MREMAP_FIXED) {
+        if (p + o > q && q + n > p)
+            want = -MM_EINVAL;
+        else if (!in_one_vma(m, p, o))
+            want = -MM_EFAULT;
+        else {
+            unmap_pages(m, q, n);
+            if (o > n) {
+                unmap_pages(m, p + n, o - n);
+                o = n;
+            }
+            move_pages(m, p, o, q, n);
+            want = (int64_t)va_of(m, q);
+        }
+    } else if (!in_one_vma(m, p, o))
+        want = -MM_EFAULT;
+    else if (o == 0)
+        want = -MM_EINVAL;
+    else
+        want = remap_in_place_or_move(m, p, o, n, flags, &outside);
+
+    uint8_t *tags = NULL;
+    unsigned prot = m->pg[p].prot, kind = m->pg[p].kind;
+    if (outside) {          /* the model's pages go; their tags must arrive below the fence */
+        tags = malloc(o);
+        for (uint64_t i = 0; i < o; i++)
+            tags[i] = m->pg[p + i].tag;
+        unmap_pages(m, p, o);
+    }
+    const char *bad = expect_call(m, "mremap", mm_mremap(va_of(m, p) + op->misalign, old_len, new_len, flags,
+                                                    va_of(m, q)), want);
+    if (!bad && outside)
+        bad = check_outside(m, (uint64_t)want, n, prot, kind, tags, o);
+    free(tags);
+    return bad;
+}
+
+static unsigned sv39_access(int fault)
+{
+    return fault == FAULT_WRITE ? SV39_WRITE : fault == FAULT_EXEC ? SV39_EXEC : SV39_READ;
+}
+
+/* One access as the hart makes it: the MMU allows it, or it faults and
+ * mm_handle_fault must resolve exactly the accesses the model allows. */
+static const char *access_page(struct mm_model *m, uint64_t p, unsigned offset, int fault, uint8_t tag)
+{
+    const struct model_page *pg = &m->pg[p];
+    uint64_t va = va_of(m, p) + offset;
+    bool allowed = p > 0 && pg->mapped && pg->prot != MM_PROT_NONE &&
+                   (fault != FAULT_WRITE || (pg->prot & MM_PROT_WRITE)) &&
+                   (fault != FAULT_EXEC || (pg->prot & MM_PROT_EXEC));
+    struct sv39_xlate t = sv39_translate(root_pa(m), va, sv39_access(fault));
+    const char *bad;
+
+    m->denied += !allowed;
+    if (t.ok && !allowed)
+        return mismatch(m, "the MMU allows access %d at page %lu (%s), which the model forbids",
+                        fault, (unsigned long)p, pg->mapped ? perms_str(pg->prot) : "unmapped");
+    if (!t.ok) {
+        if ((bad = expect(m, "mm_handle_fault", mm_handle_fault(m->mm, va, (unsigned)fault),
+                          allowed ? 0 : -MM_EFAULT)) || !allowed)
+            return bad;
+        t = sv39_translate(root_pa(m), va, sv39_access(fault));
+        if (!t.ok)
+            return mismatch(m, "access %d at page %lu still faults after mm_handle_fault: %s",
+                            fault, (unsigned long)p, t.fault);
+        if (!pg->tag && (bad = check_zero_frame(m, "a page the model says reads zero", t.pa)))
+            return bad;
+    }
+    if (fault != FAULT_WRITE)
+        return check_tag(m, p, t.pa, pg->tag);
+    uint8_t *k = sim_pa(t.pa & ~PAGE_MASK);
+    for (unsigned i = 0; i < sizeof tag_offsets / sizeof tag_offsets[0]; i++)
+        k[tag_offsets[i]] = tag;
+    m->pg[p].tag = tag;
+    return NULL;
+}
+
+static const char *apply_access(struct mm_model *m, const struct model_op *op)
+{
+    uint8_t tag = op->tag ? op->tag : 0xa5;
+    for (uint64_t i = 0; i < op->npages; i++) {
+        const char *bad = access_page(m, op->page + i, op->misalign, op->prot, tag);
+        if (bad)
+            return bad;
+    }
+    return NULL;
+}
+
+/* Bring op's fields into the window (any values are accepted). */
+static struct model_op clamp(const struct mm_model *m, const struct model_op *op)
+{
+    struct model_op c = *op;
+    uint64_t n = m->npages;
+
+    c.misalign %= PAGE_SIZE;
+    c.short_by %= PAGE_SIZE;
+    if (c.kind == MODEL_ACCESS) {
+        c.page %= n;
+        c.npages = c.npages < 1 ? 1 : min_u64(min_u64(c.npages, ACCESS_MAX_PAGES), n - c.page);
+        c.prot = c.prot == (int)FAULT_WRITE || c.prot == (int)FAULT_EXEC ? c.prot : (int)FAULT_READ;
+        return c;
+    }
+    if (c.page < 1 || c.page >= n)
+        c.page = 1 + c.page % (n - 1);
+    c.npages = min_u64(c.npages, n - c.page);
+    if (c.new_page < 1 || c.new_page >= n)
+        c.new_page = 1 + c.new_page % (n - 1);
+    /* mremap: a new range that stays in the window (in place or at new_page) */
+    c.new_npages = min_u64(c.new_npages, n - ((c.flags & MM_MREMAP_FIXED) ? c.new_page : c.page));
+    c.prot &= PROT_RWX | MM_PROT_SEM;
+    return c;
+}
+
+const char *model_apply(struct mm_model *m, const struct model_op *op)
+{
+    struct model_op c = clamp(m, op);
+
+    mm_set_current(m->mm);
+    m->touched_lo = m->touched_hi = 0;
+    touch(m, c.page, c.npages);
+    if (c.kind == MODEL_MREMAP) {
+        touch(m, c.page, c.new_npages);
+        touch(m, c.new_page, c.new_npages);
+    }
+    switch (c.kind) {
+    case MODEL_MMAP:     return apply_mmap(m, &c);
+    case MODEL_MUNMAP:   return apply_munmap(m, &c);
+    case MODEL_MPROTECT: return apply_mprotect(m, &c);
+    case MODEL_MADVISE:
+    case MODEL_MSYNC:    return apply_advise(m, &c);
+    case MODEL_MREMAP:   return apply_mremap(m, &c);
+    case MODEL_ACCESS:   return apply_access(m, &c);
+    default:             return NULL;
+    }
+}
+
+/* ---- decoding bytes into operations ------------------------------------- */
+
+/* Whether page i is an edge: a VMA starts there, or one ends there. */
+static bool is_edge(const struct mm_model *m, uint64_t i)
+{
+    return (m->pg[i].mapped && m->pg[i].vma_start) || (m->pg[i - 1].mapped && !m->pg[i].mapped);
+}
+
+/* A window page from a 16-bit selector: anywhere; near the top (where mmap
+ * places first); at a VMA edge; or a few pages from one. */
+static uint64_t pick_page(const struct mm_model *m, unsigned sel)
+{
+    uint64_t n = m->npages, v = sel & 0x3fff, edges = 0;
+
+    if (sel >> 14 == 0)
+        return 1 + v % (n - 1);
+    if (sel >> 14 == 1)
+        return n - 1 - v % min_u64(HOT_PAGES, n - 1);
+    for (uint64_t i = 1; i < n; i++)
+        edges += is_edge(m, i);
+    if (!edges)
+        return 1 + v % (n - 1);
+    uint64_t k = v % edges, i = 1;
+    for (;; i++)
+        if (is_edge(m, i) && k-- == 0)
+            break;
+    if (sel >> 14 == 3)
+        i += (v >> 8) % 9 - 4 + (i < 5 ? 4 : 0);
+    return i < 1 ? 1 : i >= n ? n - 1 : i;
+}
+
+/* The sel-th mapped page of the window (modulo their number), else dflt. */
+static uint64_t pick_mapped(const struct mm_model *m, unsigned sel, uint64_t dflt)
+{
+    uint64_t mapped = 0;
+    for (uint64_t i = 1; i < m->npages; i++)
+        mapped += m->pg[i].mapped;
+    if (!mapped)
+        return dflt;
+    uint64_t k = sel % mapped, i = 1;
+    for (;; i++)
+        if (m->pg[i].mapped && k-- == 0)
+            return i;
+}
+
+/* A length in pages: 1-8, 1-64, 1-1024, or one or two 2 MiB blocks. */
+static uint64_t pick_len(unsigned sel, unsigned extra)
+{
+    switch (sel >> 6) {
+    case 0:  return 1 + (sel & 7);
+    case 1:  return 1 + (sel & 63);
+    case 2:  return 1 + (((sel & 63) << 8) | extra) % 1024;
+    default: return BLOCK_PAGES * (1 + (sel & 1));
+    }
+}
+
+static const int prots[8] = {
+    MM_PROT_READ | MM_PROT_WRITE, MM_PROT_READ | MM_PROT_WRITE, MM_PROT_READ, MM_PROT_NONE,
+    MM_PROT_READ | MM_PROT_EXEC, MM_PROT_WRITE, MM_PROT_EXEC, MM_PROT_READ,
+};
+
+/* The error variants (one operation in eight): each is an argument Linux
+ * refuses, or one it rounds. */
+static void decode_rare(struct model_op *op, const uint8_t *b)
+{
+    unsigned v = b[8] % 5;
+    switch (op->kind) {
+    case MODEL_MMAP:
+        if (v == 0) op->prot = MM_PROT_WRITE | MM_PROT_EXEC;
+        else if (v == 1) op->flags = (op->flags & ~MM_MAP_TYPE) | MM_MAP_SHARED_VALIDATE;
+        else if (v == 2) op->flags |= MM_MAP_GROWSDOWN;
+        else if (v == 3) op->misalign = 8;
+        else op->npages = 0;
+        break;
+    case MODEL_MREMAP:
+        if (v == 0) op->flags = MM_MREMAP_FIXED;
+        else if (v == 1) op->misalign = 0x800;
+        else if (v == 2) op->new_npages = 0;
+        else if (v == 3) op->flags = MM_MREMAP_MAYMOVE | MM_MREMAP_DONTUNMAP;
+        else op->npages = 0;
+        break;
+    case MODEL_MPROTECT:
+        if (v == 0) op->prot = MM_PROT_READ | MM_PROT_WRITE | MM_PROT_EXEC;
+        else if (v == 1) op->misalign = 0x10;
+        else op->npages = 0;
+        break;
+    case MODEL_MADVISE:
+    case MODEL_MSYNC:
+        if (v == 0) op->flags = op->kind == MODEL_MADVISE ? 5 : MM_MS_ASYNC | MM_MS_SYNC;
+        else if (v == 1) op->misalign = 0x10;
+        else op->npages = 0;
+        break;
+    default:
+        if (v < 2) op->misalign = 0x800;
+        else op->npages = 0;
+    }
+}
+
+static void decode_mremap(const struct mm_model *m, struct model_op *op, const uint8_t *b)
+{
+    uint64_t o = op->npages;
+    static const int flags[4] = { 0, MM_MREMAP_MAYMOVE, MM_MREMAP_MAYMOVE | MM_MREMAP_FIXED,
+                                  MM_MREMAP_MAYMOVE };
+    switch (b[6] >> 6) {
+    case 0:  op->new_npages = 1 + b[7] % o; break;
+    case 1:  op->new_npages = o + 1 + b[7] % 16; break;
+    case 2:  op->new_npages = o + 1 + (((unsigned)b[7] << 2) | (b[8] & 3)) % BLOCK_PAGES; break;
+    default: op->new_npages = o; break;
+    }
+    op->flags = flags[b[6] & 3];
+    op->new_page = pick_page(m, ((unsigned)b[8] << 8) | b[9]);
+}
+
+void model_decode(struct mm_model *m, const uint8_t *b, struct model_op *op)
+{
+    static const enum model_op_kind kinds[20] = {
+        MODEL_MMAP, MODEL_MMAP, MODEL_MMAP, MODEL_MMAP, MODEL_MMAP, MODEL_MUNMAP, MODEL_MUNMAP,
+        MODEL_MUNMAP, MODEL_MPROTECT, MODEL_MPROTECT, MODEL_MADVISE, MODEL_MSYNC, MODEL_MREMAP,
+        MODEL_MREMAP, MODEL_ACCESS, MODEL_ACCESS, MODEL_ACCESS, MODEL_ACCESS, MODEL_ACCESS, MODEL_ACCESS,
+    };
+    static const int advice[6] = { MM_MADV_DONTNEED, MM_MADV_DONTNEED, MM_MADV_FREE, MM_MADV_WILLNEED,
+                                   MM_MADV_NORMAL, MM_MADV_RANDOM };
+    static const int sync_flags[4] = { MM_MS_ASYNC, MM_MS_SYNC, MM_MS_INVALIDATE, 0 };
+    static const int faults[4] = { FAULT_READ, FAULT_WRITE, FAULT_WRITE, FAULT_EXEC };
+
+    memset(op, 0, sizeof *op);
+    op->kind = kinds[b[0] % 20];
+    op->page = pick_page(m, ((unsigned)b[1] << 8) | b[2]);
+    op->npages = pick_len(b[3], b[4]);
+    if (b[3] >> 6 == 3 && m->npages >= 2 * BLOCK_PAGES) {    /* a 2 MiB block: align it */
+        op->page &= ~(uint64_t)(BLOCK_PAGES - 1);
+        op->page = op->page ? op->page : BLOCK_PAGES;
+    }
+    op->short_by = (b[9] & 15) * 273u;
+    switch (op->kind) {
+    case MODEL_MMAP:
+        op->place = (enum model_place)(b[6] & 3);
+        op->prot = prots[b[7] % 8];
+        op->flags = ((b[6] & 4) ? MM_MAP_SHARED : MM_MAP_PRIVATE) | ((b[6] & 8) ? MM_MAP_STACK : 0) |
+                    ((b[6] & 16) ? MM_MAP_POPULATE : 0);
+        if (op->place == MODEL_HINT && (b[6] & 32))
+            op->misalign = 1 + b[8] * 15u;
+        break;
+    case MODEL_MPROTECT:
+        op->prot = prots[b[7] % 8] | ((b[7] & 8) ? MM_PROT_SEM : 0);
+        break;
+    case MODEL_MADVISE:
+        op->flags = advice[b[7] % 6];
+        break;
+    case MODEL_MSYNC:
+        op->flags = sync_flags[b[7] % 4];
+        break;
+    case MODEL_MREMAP:
+        decode_mremap(m, op, b);
+        break;
+    case MODEL_ACCESS:
+        if (b[6] & 1)
+            op->page = pick_mapped(m, ((unsigned)b[1] << 8) | b[2], op->page);
+        op->page = b[6] == 0 ? 0 : op->page;        /* now and then the fence */
+        op->npages = 1 + (b[8] & 15);
+        op->prot = faults[b[7] % 4];
+        op->misalign = (b[8] >> 4) * 256u;
+        op->tag = b[9];
+        return;
+    default:
+        break;
+    }
+    if ((b[5] & 0xe0) == 0xe0)
+        decode_rare(op, b);
+    *op = clamp(m, op);
+}
+
+void model_describe(const struct model_op *op, char *buf, size_t len)
+{
+    static const char *const places[] = { "MAP_FIXED", "MAP_FIXED_NOREPLACE", "hint", "anywhere" };
+    unsigned long p = (unsigned long)op->page, n = (unsigned long)op->npages;
+
+    switch (op->kind) {
+    case MODEL_MMAP:
+        snprintf(buf, len, "mmap(page %lu + %u B, %lu pages - %u B, prot %#x, flags %#x, %s)", p,
+                 op->misalign, n, op->short_by, (unsigned)op->prot, (unsigned)op->flags,
+                 places[op->place & 3]);
+        break;
+    case MODEL_MREMAP:
+        snprintf(buf, len, "mremap(page %lu + %u B, %lu pages -> %lu pages, - %u B each, flags %#x, "
+                 "new page %lu)", p, op->misalign, n, (unsigned long)op->new_npages, op->short_by,
+                 (unsigned)op->flags, (unsigned long)op->new_page);
+        break;
+    case MODEL_ACCESS:
+        snprintf(buf, len, "access(pages %lu..%lu at offset %u, %s, tag 0x%02x)", p, p + n - 1,
+                 op->misalign, op->prot == (int)FAULT_WRITE ? "write" : op->prot == (int)FAULT_EXEC ?
+                 "exec" : "read", op->tag);
+        break;
+    case MODEL_NOP:
+        snprintf(buf, len, "nothing (a known bug's case)");
+        break;
+    default:
+        snprintf(buf, len, "%s(page %lu + %u B, %lu pages - %u B, %s %#x)",
+                 op->kind == MODEL_MUNMAP ? "munmap" : op->kind == MODEL_MPROTECT ? "mprotect" :
+                 op->kind == MODEL_MADVISE ? "madvise" : "msync", p, op->misalign, n, op->short_by,
+                 op->kind == MODEL_MPROTECT ? "prot" : op->kind == MODEL_MUNMAP ? "-" : "advice/flags",
+                 (unsigned)(op->kind == MODEL_MPROTECT ? op->prot : op->flags));
+    }
+}
+
+/* ---- the address space ---------------------------------------------------- */
+
+const char *model_start(struct mm_model *m, uint64_t npages)
+{
+    memset(m, 0, sizeof *m);
+    m->mm = mm_create();
+    if (!m->mm)
+        return mismatch(m, "mm_create failed");
+    mm_set_current(m->mm);
+    m->npages = npages;
+    m->base = m->mm->mmap_base - npages * PAGE_SIZE;
+    m->pg = calloc(npages, sizeof *m->pg);
+    m->zero_refs = page_refcount(mm_zero_page());
+    if (!m->pg || mm_map_range(m->mm, m->base, va_of(m, 1), MM_PROT_NONE, 0, fence_name, NULL) != 0)
+        return mismatch(m, "cannot set up the window");
+    m->pg[0] = (struct model_page){ 1, MM_PROT_NONE, FENCE_KIND, 1, 0 };
+    return model_check(m);
+}
+
+void model_finish(struct mm_model *m)
+{
+    mm_destroy(m->mm);
+    free(m->pg);
+    m->mm = NULL;
+    m->pg = NULL;
+}
+
+/* ---- drawing -------------------------------------------------------------- */
+
+void mm_draw(struct mm *mm, uint64_t lo, uint64_t hi, unsigned cols, bool legend)
+{
+    static const char letters[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    char line[257];
+    uint64_t span = (hi - lo + cols - 1) / cols;
+    unsigned idx = 0;
+
+    cols = cols > 256 ? 256 : cols;
+    for (unsigned c = 0; c < cols; c++) {
+        uint64_t a = lo + c * span, b = a + span;
+        unsigned i = 0, hits = 0, which = 0;
+        for (struct vma *v = mm->first; v; v = v->next) {
+            if (v->end <= lo || v->start >= hi)
+                continue;
+            if (v->start < b && v->end > a) {
+                hits++;
+                which = i;
+            }
+            i++;
+        }
+        line[c] = hits == 0 ? '.' : hits > 1 ? '+' : which < sizeof letters - 1 ? letters[which] : '*';
+    }
+    line[cols] = '\0';
+    printf("  0x%lx |%s| 0x%lx  (%lu KiB per column)\n", (unsigned long)lo, line, (unsigned long)hi,
+           (unsigned long)(span >> 10));
+    for (struct vma *v = legend ? mm->first : NULL; v; v = v->next) {
+        if (v->end <= lo || v->start >= hi)
+            continue;
+        printf("    %c [0x%lx-0x%lx) %s %s, %lu pages\n",
+               idx < sizeof letters - 1 ? letters[idx] : '*', (unsigned long)v->start,
+               (unsigned long)v->end, perms_str(v->prot), v->name,
+               (unsigned long)((v->end - v->start) >> PAGE_SHIFT));
+        idx++;
+    }
+}

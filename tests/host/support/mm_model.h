@@ -1,0 +1,111 @@
+/* Host test support: a reference model of the mmap family (mm_mmap,
+ * mm_munmap, mm_mprotect, mm_madvise, mm_msync, mm_mremap) and of page
+ * faults, over a window of one address space.  Shared by test_vma (random
+ * operation sequences) and the fuzzer (tests/fuzz/fuzz_mmap.c).
+ *
+ * The window is npages pages just below the space's mmap_base, so that
+ * mmap without MAP_FIXED places its mappings there too:
+ *
+ *   base                                                      mmap_base
+ *   | fence |  page 1  |  page 2  | ...          | page npages-1 |
+ *     ^ one PROT_NONE page that never merges: nothing the operations do
+ *       reaches below it, so a mapping that does not fit in the window
+ *       lands just below the fence (the model checks that address, then
+ *       unmaps it again).
+ *
+ * Every model page records whether it is mapped, its protection, its kind
+ * (private/shared, stack), whether it starts a VMA (the model follows
+ * libmm's split and merge rules exactly, so the VMA list is compared one to
+ * one) and a content tag: 0 for "reads as zero", else the byte the test
+ * last wrote through the page's frame.  After each operation model_check()
+ * compares everything with the real address space: the VMA tree
+ * (vma_check) and list, every page's leaf as the independent Sv39 walker
+ * sees it (present or not, permissions, copy-on-write only on the zero
+ * page, one reference per private frame), the content tags, and the zero
+ * page's reference count and contents.
+ *
+ * Every function returns NULL when the address space agrees with the model,
+ * else a description of the first mismatch (in m->why). */
+#ifndef TEST_MM_MODEL_H
+#define TEST_MM_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct mm;
+
+/* Kinds of mapping (model_page.kind; MM_MAP_SHARED / MM_MAP_STACK). */
+#define MODEL_SHARED    0x1u
+#define MODEL_STACK     0x2u
+
+struct model_page {
+    uint8_t mapped;
+    uint8_t prot;           /* MM_PROT_READ | MM_PROT_WRITE | MM_PROT_EXEC */
+    uint8_t kind;           /* MODEL_SHARED | MODEL_STACK */
+    uint8_t vma_start;      /* the first page of its VMA */
+    uint8_t tag;            /* content: 0 reads as zero, else the byte last written */
+};
+
+struct mm_model {
+    struct mm         *mm;
+    uint64_t           base;        /* VA of window page 0, the fence */
+    uint64_t           npages;      /* window pages, the fence included */
+    struct model_page *pg;
+    uint32_t           zero_refs;   /* zero-page references with no mapping of it */
+    uint64_t           touched_lo, touched_hi;  /* pages the last operation may have changed */
+    uint64_t           refused;     /* calls the model expected to fail */
+    uint64_t           denied;      /* accesses the model expected to fault */
+    uint64_t           outside;     /* mappings placed below the fence */
+    char               why[1024];   /* the last mismatch */
+};
+
+/* The operations.  Ranges are window pages; model_apply() clamps them into
+ * the window, so any field values are valid (the fuzzer relies on this). */
+enum model_op_kind { MODEL_MMAP, MODEL_MUNMAP, MODEL_MPROTECT, MODEL_MADVISE, MODEL_MSYNC,
+                     MODEL_MREMAP, MODEL_ACCESS, MODEL_NOP };
+
+/* How mmap picks its address (MODEL_MMAP's place). */
+enum model_place { MODEL_FIXED, MODEL_NOREPLACE, MODEL_HINT, MODEL_ANYWHERE };
+
+struct model_op {
+    enum model_op_kind kind;
+    uint64_t page, npages;          /* the range (access: first page, count) */
+    uint64_t new_page, new_npages;  /* mremap: MREMAP_FIXED's target, new length */
+    int      prot;                  /* mmap, mprotect: MM_PROT_*; access: FAULT_* */
+    int      flags;                 /* mmap: MM_MAP_*; mremap: MM_MREMAP_*; madvise: advice; msync: MM_MS_* */
+    enum model_place place;         /* mmap */
+    unsigned misalign;              /* bytes added to the address (hint rounding, or EINVAL) */
+    unsigned short_by;              /* bytes taken off the length (< 4096: rounds up again) */
+    uint8_t  tag;                   /* access: the byte a write stores */
+};
+
+/* A fresh address space (mm_create, made current) with a window of npages
+ * pages (the fence included; a multiple of 512 keeps 2 MiB alignment). */
+const char *model_start(struct mm_model *m, uint64_t npages);
+/* mm_destroy and free the model (the caller checks for leaks). */
+void        model_finish(struct mm_model *m);
+
+/* Do op on the address space and on the model; compare the result. */
+const char *model_apply(struct mm_model *m, const struct model_op *op);
+/* Compare the whole address space with the model (see above). */
+const char *model_check(struct mm_model *m);
+/* The same for the pages the last model_apply() may have changed (and
+ * their neighbours), with the VMA tree and list; cheaper on a large window. */
+const char *model_check_touched(struct mm_model *m);
+
+/* Bytes model_decode() reads per operation. */
+#define MODEL_OP_BYTES  10
+/* Turn MODEL_OP_BYTES bytes into an operation, choosing ranges from the
+ * model's current layout (VMA edges, the area just below mmap_base, 2 MiB
+ * blocks) so that operations meet each other. */
+void        model_decode(struct mm_model *m, const uint8_t *b, struct model_op *op);
+/* One line describing op, for reproducers. */
+void        model_describe(const struct model_op *op, char *buf, size_t len);
+
+/* Print the VMAs of mm between lo and hi as one line of cols columns (at
+ * most 256; a letter per VMA, '.' where nothing is mapped, '+' where a
+ * column holds several VMAs), then with legend one line per VMA. */
+void        mm_draw(struct mm *mm, uint64_t lo, uint64_t hi, unsigned cols, bool legend);
+
+#endif
