@@ -23,9 +23,10 @@ static inline void *checked(void *p, struct _reent *r)
     return p ? p : nomem(r);
 }
 
-static struct umalloc *heap(void)
+static inline struct umalloc *heap(void)
 {
-    return umalloc_current();
+    struct umalloc *h = umalloc_active;
+    return h ? h : umalloc_current();
 }
 
 void *_malloc_r(struct _reent *r, size_t n)
@@ -38,7 +39,7 @@ void _free_r(struct _reent *r, void *p)
 {
     (void)r;
     if (p)
-        ufree(heap(), p);
+        ufree(umalloc_active, p);   /* p came from malloc: the allocator exists */
 }
 
 void *_calloc_r(struct _reent *r, size_t nr, size_t size)
@@ -72,8 +73,21 @@ size_t _malloc_usable_size_r(struct _reent *r, void *p)
     return p ? uusable_size(heap(), p) : 0;
 }
 
-void *malloc(size_t n)                  { return _malloc_r(NULL, n); }
-void  free(void *p)                     { _free_r(NULL, p); }
+/* malloc and free: straight to the allocator once it exists; the _r entry
+ * points create it and set errno. */
+void *malloc(size_t n)
+{
+    struct umalloc *h = umalloc_active;
+    void *p = h ? umalloc(h, n) : NULL;
+    return p ? p : _malloc_r(NULL, n);
+}
+
+void free(void *p)
+{
+    if (p)
+        ufree(umalloc_active, p);
+}
+
 void *calloc(size_t nr, size_t size)    { return _calloc_r(NULL, nr, size); }
 void *realloc(void *p, size_t n)        { return _realloc_r(NULL, p, n); }
 void *memalign(size_t align, size_t n)  { return _memalign_r(NULL, align, n); }

@@ -18,8 +18,10 @@
 
 #define STACK_POPULATE_BYTES (16 * 1024)    /* the top of a stack is mapped at once */
 
-/* The running address space (one hart, single process until fork lands). */
+/* The running address space (one hart, single process until fork lands),
+ * and its allocator, kept beside it for malloc's fast path. */
 static struct mm *current_mm;
+struct umalloc *umalloc_active;
 
 struct mm *mm_current(void)
 {
@@ -29,6 +31,7 @@ struct mm *mm_current(void)
 void mm_set_current(struct mm *mm)
 {
     current_mm = mm;
+    umalloc_active = mm ? mm->umalloc : NULL;
 }
 
 pagetable_t uvm_current(void)
@@ -343,10 +346,12 @@ size_t copyinstr(pagetable_t pagetable, char *dst, uint64 srcva, size_t max)
 /* ---- the app's malloc ------------------------------------------------- */
 
 /* umalloc's memory: page-aligned pieces of the heap (brk), mmap for large
- * blocks.  ctx is the address space. */
+ * blocks, always of the running address space (the allocator's state, ctx
+ * included, lives in the app's memory and is copied with it). */
 static void *heap_grow(void *ctx, size_t bytes)
 {
-    struct mm *mm = ctx;
+    struct mm *mm = current_mm;
+    (void)ctx;
     uint64 start = PGROUNDUP(mm->brk);
     if (start + bytes < start || uvm_set_brk(start + bytes) < 0)
         return NULL;
@@ -355,8 +360,8 @@ static void *heap_grow(void *ctx, size_t bytes)
 
 static void heap_shrink(void *ctx, size_t bytes)
 {
-    struct mm *mm = ctx;
-    uvm_set_brk(mm->brk - bytes);
+    (void)ctx;
+    uvm_set_brk(current_mm->brk - bytes);
 }
 
 static void *heap_map(void *ctx, size_t bytes)
@@ -376,8 +381,9 @@ struct umalloc *umalloc_current(void)
 {
     struct mm *mm = current_mm;
     if (mm && !mm->umalloc) {
-        struct umalloc_source src = { heap_grow, heap_shrink, heap_map, heap_unmap, mm };
+        struct umalloc_source src = { heap_grow, heap_shrink, heap_map, heap_unmap, NULL };
         mm->umalloc = umalloc_create(&src);
     }
-    return mm ? mm->umalloc : NULL;
+    umalloc_active = mm ? mm->umalloc : NULL;
+    return umalloc_active;
 }
