@@ -20,9 +20,9 @@ MMAP_VMAS = [10, 100, 1000, 10000]
 MALLOC_WORKLOADS = ['churn', 'many_small', 'realloc_growth', 'producer_consumer']
 
 
-def _boot(elf, mem='128M', timeout=120):
+def _boot(elf, mem='128M', timeout=120, args=''):
     """Boot a benchmark image under -icount; returns its BENCH figures and wall time."""
-    cmd = qemu.command(elf=elf, mem=mem, icount=True)
+    cmd = qemu.command(elf=elf, mem=mem, icount=True, args=args)
     status, out, secs = qemu.run(cmd, elf=elf, timeout=timeout, echo=False)
     if status != 0:
         raise RuntimeError('benchmark %s exited %d:\n%s' % (elf, status, out[-3000:]))
@@ -44,9 +44,13 @@ def measure(images, empty_payload):
     """Run every benchmark; returns (figures dict, wall-clock dict)."""
     f, wall = {}, {}
     repeatable = True
-    for name, prefix in (('alloc', ''), ('vm', ''), ('malloc_libmm', 'libmm_'), ('malloc_newlib', 'newlib_')):
-        first, wall[name] = _boot(images[name])
-        second, _ = _boot(images[name])
+    runs = [('alloc', '', ''), ('vm', '', '')]
+    runs += [('malloc_' + m, m + '_', '%s %s' % (w, kind))
+             for m in ('libmm', 'newlib') for w in MALLOC_WORKLOADS for kind in ('instr', 'peak')]
+    for name, prefix, args in runs:
+        first, secs = _boot(images[name], args=args)
+        second, _ = _boot(images[name], args=args)
+        wall[name] = wall.get(name, 0) + secs
         repeatable &= first == second
         f.update({prefix + k: v for k, v in first.items()})
     f['repeatable'] = int(repeatable)

@@ -1,9 +1,10 @@
 /* malloc workloads, run under qemu -icount shift=0 by `scons bench`, linked
- * twice: with malloc=libmm and with malloc=newlib.  Each workload runs twice
- * on the same deterministic sequence: once timed (instructions for the whole
- * workload), once sampling the frames in use after every operation (peak
- * memory: heap pages touched plus page tables, whatever the allocator took).
- * Prints "BENCH malloc_<workload>_instr N" and "..._peak_kib N". */
+ * twice: with malloc=libmm and with malloc=newlib.  One boot runs one
+ * workload once, on a fresh heap: `args="<workload> instr"` counts its
+ * instructions, `args="<workload> peak"` instead samples the frames in use
+ * after every operation (peak memory: heap pages touched plus page tables,
+ * whatever the allocator took).  Prints "BENCH malloc_<workload>_instr N"
+ * or "BENCH malloc_<workload>_peak_kib N". */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,30 +140,37 @@ static uint64 frames_free(void)
     return page_free_count();
 }
 
-static void run(const char *name, void (*workload)(void), uint64 seed)
-{
-    memset(slot, 0, sizeof slot);
-    rng_state = seed;
-    sampling = 0;
-    uint64 t0 = rdinstret();
-    workload();
-    uint64 t1 = rdinstret();
-    memset(slot, 0, sizeof slot);
-    rng_state = seed;
-    sampling = 1;
-    base_free = min_free = frames_free();
-    workload();
-    printf("BENCH malloc_%s_instr %lu\n", name, (unsigned long)(t1 - t0));
-    printf("BENCH malloc_%s_peak_kib %lu\n", name, (unsigned long)((base_free - min_free) * 4));
-}
+static const struct {
+    const char *name;
+    void      (*run)(void);
+} workloads[] = {
+    { "churn", churn }, { "many_small", many_small },
+    { "realloc_growth", realloc_growth }, { "producer_consumer", producer_consumer },
+};
 
-int main(void)
+int main(int argc, char **argv)
 {
+    if (argc != 3) {
+        printf("usage: <workload> instr|peak\n");
+        return 2;
+    }
     free(malloc(1));    /* the allocator's own set-up is not part of a workload */
-    run("churn", churn, 1);
-    run("many_small", many_small, 2);
-    run("realloc_growth", realloc_growth, 3);
-    run("producer_consumer", producer_consumer, 4);
-    printf("BENCH done %lu\n", (unsigned long)(sink & 1));
-    return 0;
+    for (unsigned i = 0; i < sizeof workloads / sizeof workloads[0]; i++) {
+        if (strcmp(argv[1], workloads[i].name) != 0)
+            continue;
+        rng_state = i + 1;
+        sampling = strcmp(argv[2], "peak") == 0;
+        base_free = min_free = frames_free();
+        uint64 t0 = rdinstret();
+        workloads[i].run();
+        uint64 t1 = rdinstret();
+        if (sampling)
+            printf("BENCH malloc_%s_peak_kib %lu\n", argv[1], (unsigned long)((base_free - min_free) * 4));
+        else
+            printf("BENCH malloc_%s_instr %lu\n", argv[1], (unsigned long)(t1 - t0));
+        printf("BENCH done %lu\n", (unsigned long)(sink & 1));
+        return 0;
+    }
+    printf("unknown workload %s\n", argv[1]);
+    return 2;
 }
