@@ -61,9 +61,15 @@ int mm_fault_in(struct mm *mm, struct vma *v, uint64 va, bool write)
 {
     pte_t *p = walk(mm->pt, va, 0);
     if (p) {
-        if (write && (*p & PTE_COW))
-            return break_cow(v, p, va);
-        return 0;       /* present: another path made it so */
+        if (!write || !(*p & PTE_COW))
+            return 0;   /* present: another path made it so */
+        /* a shared superpage (its frame is 2 MiB-aligned): split it first */
+        if (!(PTE2PA(*p) & (MEGAPAGE_SIZE - 1)) && p == walk(mm->pt, va ^ PAGE_SIZE, 0)) {
+            if (vm_split_at(mm->pt, va) != 0)
+                return -MM_ENOMEM;
+            p = walk(mm->pt, va, 0);
+        }
+        return break_cow(v, p, va);
     }
     if (!write && !(v->flags & VMA_SHARED) && !(v->prot & MM_PROT_EXEC)) {
         void *z = mm_zero_page();

@@ -205,7 +205,7 @@ static int map_in_place(struct mm *mm, uint64 start, uint64 end, uint64 load_va,
 {
     if (end <= start)
         return 0;
-    int err = mappages(mm->pt, start, virt_to_phys(load_va), end - start, prot_to_pte(prot));
+    int err = mappages(mm->pt, start, virt_to_phys(load_va), end - start, prot_to_pte(prot) | PTE_NOFREE);
     return err ? err : mm_map_range(mm, start, end, prot, VMA_IMAGE, name, NULL);
 }
 

@@ -365,7 +365,7 @@ static bool range_is_freeable(pagetable_t pt, uint64 va, uint64 sz)
         p = next_leaf(pt, va, p, &level);
         uint64 span = level_span(va, level);
 
-        if (*p & PTE_V) {
+        if ((*p & PTE_V) && !(*p & PTE_NOFREE)) {
             bool whole = span == LEVEL_SIZE(level) && span <= left;
             if (LEVEL_ORDER(level) > PAGE_MAX_ORDER || (!whole && !leaf_is_split(*p, level)))
                 return false;
@@ -382,6 +382,8 @@ static void release_leaf(pte_t pte, int level)
 {
     void *frame = (void *)phys_to_virt(PTE2PA(pte));
 
+    if (pte & PTE_NOFREE)
+        return;
     if (level == 0) {
         page_put(frame);
     } else if (leaf_is_split(pte, level)) {
@@ -617,6 +619,62 @@ void vm_replace_leaf(pte_t *p, uint64 va, uint64 pa, uint64 flags)
 {
     *p = make_leaf(pa, flags, va);
     arch_sfence_vma_page(va);
+}
+
+/* Contract in vm_internal.h. */
+int vm_split_at(pagetable_t pt, uint64 va)
+{
+    struct tlb_batch b;
+
+    batch_start(&b, pt, va);
+    int err = split_at(pt, PGROUNDDOWN(va), &b);
+    batch_finish(&b);
+    return err;
+}
+
+/* Share the frames of the valid leaf pte at level (one reference each, the
+ * image's frames excepted): the leaf becomes copy-on-write. */
+static pte_t share_leaf(pte_t pte, int level)
+{
+    if (pte & PTE_NOFREE)
+        return pte;
+    void *frame = (void *)phys_to_virt(PTE2PA(pte));
+    if (level > 0 && !leaf_is_split(pte, level))
+        page_split(frame, LEVEL_ORDER(level));
+    for (uint64 off = 0; off < LEVEL_SIZE(level); off += PAGE_SIZE)
+        page_get((char *)frame + off);
+    return (pte & ~(PTE_W | PTE_D)) | PTE_COW;
+}
+
+/* Contract in mm/vm.h. */
+int uvmcopy(pagetable_t cpgtbl, pagetable_t ppgtbl, uint64 sz)
+{
+    struct tlb_batch b;
+    int err = 0;
+
+    if (!cpgtbl || !ppgtbl || cpgtbl == ppgtbl || sz > SV39_LOW_END)
+        return -MM_EINVAL;
+    batch_start(&b, ppgtbl, 0);
+    for (uint64 va = 0; va < sz && err == 0;) {
+        int level;
+        pte_t *p = find_leaf(ppgtbl, va, &level);
+        uint64 span = level_span(va, level);
+
+        if ((*p & PTE_V) && level == SV39_ROOT_LEVEL) {
+            err = -MM_EINVAL;           /* no gigapages in an app's half */
+        } else if (*p & PTE_V) {
+            pte_t shared = (*p & PTE_NOFREE) ? *p : ((*p & ~(PTE_W | PTE_D)) | PTE_COW);
+            err = mappages(cpgtbl, va, PTE2PA(*p), LEVEL_SIZE(level),
+                           PTE_FLAGS(shared) & (VM_PERM_BITS | VM_RSW_BITS));
+            if (err == 0 && share_leaf(*p, level) != *p) {
+                *p = shared;
+                batch_note(&b, va);
+            }
+        }
+        va += span;
+    }
+    batch_finish(&b);
+    return err;
 }
 
 /* Contract in vm_internal.h. */

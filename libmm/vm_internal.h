@@ -37,6 +37,9 @@ static inline uint64 sv39_canonical(uint64 va)
 /* A leaf that must not become writable by an mprotect: it maps a frame
  * shared copy-on-write (or the zero page); a write fault copies it. */
 #define PTE_COW         PTE_SW0
+/* A leaf whose frame is not libmm's to free (the app image mapped in
+ * place): unmapping with do_free leaves the frame alone. */
+#define PTE_NOFREE      PTE_SW1
 
 /* Map the 4 KiB page va -> pa with flags (validated by the caller) in pt,
  * creating tables; the fast path of page faults.  0, -MM_ENOMEM, or
@@ -44,6 +47,10 @@ static inline uint64 sv39_canonical(uint64 va)
 int  vm_map_page(pagetable_t pt, uint64 va, uint64 pa, uint64 flags);
 /* Point the valid level-0 leaf p (mapping va) at pa with flags; fences va. */
 void vm_replace_leaf(pte_t *p, uint64 va, uint64 pa, uint64 flags);
+
+/* Split the superpage leaf that maps va (if any) into next-level leaves
+ * down to 4 KiB, flushing the TLB.  0 or -MM_ENOMEM. */
+int  vm_split_at(pagetable_t pt, uint64 va);
 
 /* Whether the 2 MiB block at base (aligned) is mapped by a full level-0
  * table (512 valid entries). */

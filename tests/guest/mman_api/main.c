@@ -130,6 +130,29 @@ static void fully_touched_block_becomes_2mib_leaf(void)
     CHECK(munmap(m, 4UL << 20) == 0);
 }
 
+/* uvmcopy shares every page copy-on-write: a write in one space copies
+ * (or, once the other space is gone, reuses) the page. */
+static void copy_on_write(void)
+{
+    volatile char *m = mmap(NULL, 4 * PG, RW, ANON, -1, 0);
+    char c = 0;
+    m[0] = 'a';
+    m[PG] = 'b';
+    pagetable_t child = uvmmake(0);
+    CHECK(child && uvmcopy(child, uvm_current(), USER_END) == 0);
+    CHECK(copyin(child, &c, (uint64)m, 1) == 1 && c == 'a');
+    CHECK(page_refcount((void *)phys_to_virt(walkaddr(uvm_current(), (uint64)m))) == 2);
+    m[0] = 'A';                                             /* copies */
+    CHECK(copyin(child, &c, (uint64)m, 1) == 1 && c == 'a' && m[0] == 'A');
+    CHECK(walkaddr(child, (uint64)m) != walkaddr(uvm_current(), (uint64)m));
+    CHECK(copyout(child, (uint64)m + PG, "x", 1) == -1);    /* read-only there too */
+    uvmfree(child, USER_END);
+    uint64 pa = walkaddr(uvm_current(), (uint64)m + PG);
+    m[PG] = 'B';                                            /* sole owner: reused */
+    CHECK(m[PG] == 'B' && walkaddr(uvm_current(), (uint64)m + PG) == pa);
+    CHECK(munmap((void *)m, 4 * PG) == 0);
+}
+
 static void many_vmas(void)
 {
     struct mm_stats st0, st;
@@ -192,7 +215,7 @@ int main(void)
     static void (*const suites[])(void) = {
         errno_rows_with_console_fds, bad_buffers_give_efault, fault_safe_copies,
         demand_paging_and_zero_page, populate_uses_2mib_leaves, fully_touched_block_becomes_2mib_leaf,
-        many_vmas, seed_calls,
+        copy_on_write, many_vmas, seed_calls,
     };
     for (unsigned i = 0; i < sizeof suites / sizeof suites[0]; i++) {
         uint64 before = free_frames();
