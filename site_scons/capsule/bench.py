@@ -15,7 +15,6 @@ BENCH_RE = re.compile(r'^BENCH (\S+) (\d+)\s*$', re.M)
 RAM_SIZES = ['128M', '1G', '4G']
 RUN_TIMES = 5           # whole-process runs averaged for wall time
 KALLOC_SIZES = [16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 16384]
-NOT_YET = 'needs fork (a later issue)'
 MMAP_VMAS = [10, 100, 1000, 10000]
 MALLOC_WORKLOADS = ['churn', 'many_small', 'realloc_growth', 'producer_consumer']
 
@@ -89,7 +88,6 @@ def rows(f, wall):
     r.append(('instruction counts identical in two runs', 'yes' if f['repeatable'] else 'NO', '-', '',
               'yes', bool(f['repeatable'])))
     r += _vm_rows(f) + _malloc_rows(f)
-    r.append(('fork per PTE / per 2 MiB leaf', 'not measured', '-', '', NOT_YET, None))
     return r
 
 
@@ -103,7 +101,18 @@ def _vm_rows(f):
          f['trap_roundtrip'], '-', None),
         ('copy-on-write fault of the zero page (first write after a read)',
          f['fault_zero_page_first_write'], ref_name, ref, '<= 1550', f['fault_zero_page_first_write'] <= 1550),
-        ('copy-on-write fault copying a shared page', 'not measured', '-', '', 'needs fork (later issue)', None),
+    ]
+    cow_ref = f['trap_roundtrip'] + f['page_alloc_free'] + f['page_copy_4k']
+    r += [
+        ('copy-on-write fault copying a page shared by uvmcopy', f['fault_cow_copy'],
+         'trap %d + page alloc/free %d + 4 KiB copy %d' % (f['trap_roundtrip'], f['page_alloc_free'],
+                                                          f['page_copy_4k']),
+         cow_ref, '<= 1550', f['fault_cow_copy'] <= 1550),
+        ('copy-on-write fault, sole owner (frame reused)', f['fault_cow_reuse'], 'trap round trip',
+         f['trap_roundtrip'], '<= 250', f['fault_cow_reuse'] <= 250),
+        ('uvmcopy (fork page-table copy) per 4 KiB PTE', f['uvmcopy_per_4k_pte'], '-', '', '<= 8',
+         f['uvmcopy_per_4k_pte'] <= 8),
+        ('uvmcopy per 2 MiB leaf', f['uvmcopy_per_2m_leaf'], '-', '', '<= 20', f['uvmcopy_per_2m_leaf'] <= 20),
     ]
     base = f['mmap_munmap_64k_at_10']
     for n in MMAP_VMAS:
