@@ -73,19 +73,31 @@ size_t _malloc_usable_size_r(struct _reent *r, void *p)
     return p ? uusable_size(heap(), p) : 0;
 }
 
-/* malloc and free: straight to the allocator once it exists; the _r entry
- * points create it and set errno. */
-void *malloc(size_t n)
+/* malloc and free: straight to the allocator once it exists (the _r entry
+ * points create it), and without a frame pointer, since they are called
+ * more than anything else and only pass through: free is one tail call,
+ * malloc saves nothing but its return address and sets errno itself when
+ * the allocator returns NULL.  (A backtrace from inside the allocator
+ * skips them.) */
+#if defined(__GNUC__) && !defined(__clang__)
+#define FRAMELESS   __attribute__((optimize("omit-frame-pointer")))
+#else
+#define FRAMELESS
+#endif
+
+FRAMELESS void *malloc(size_t n)
 {
     struct umalloc *h = umalloc_active;
-    void *p = h ? umalloc(h, n) : NULL;
-    return p ? p : _malloc_r(NULL, n);
+    if (__builtin_expect(!h, 0))
+        return _malloc_r(NULL, n);
+    void *p = umalloc(h, n);
+    return __builtin_expect(p != NULL, 1) ? p : nomem(NULL);
 }
 
-void free(void *p)
+FRAMELESS void free(void *p)
 {
     if (p)
-        ufree(umalloc_active, p);
+        ufree(umalloc_active, p);   /* p came from malloc: the allocator exists */
 }
 
 void *calloc(size_t nr, size_t size)    { return _calloc_r(NULL, nr, size); }

@@ -18,7 +18,8 @@
  *   chunks below 512 bytes:  one exact class per 16 bytes (level 0);
  *   2^k .. 2^(k+1) - 1:      level k - 8, split into 32 equal classes.
  *   A bitmap per level and one of levels find the first non-empty class at
- *   or above a size in a few instructions; no list is ever searched.
+ *   or above a size in a few instructions; no list is ever searched.  The
+ *   class of a size below 8 KiB is one table load (class_tab).
  *
  * Three free chunks are on no list, because they are where most requests
  * are served without any list work:
@@ -29,14 +30,21 @@
  *                chunk split for a request.  Requests that fit are carved
  *                from its front and freed neighbours merge into it, so a
  *                queue of blocks (allocated in order, freed in order) cycles
- *                through it without touching a list.
- *   parked:      a freed small chunk (below 512 bytes) whose neighbours are
- *                in use (or the top) is parked in cache[] of its exact class,
- *                at most CACHE_CLASS_BYTES per class, still "in use" to its
- *                neighbours but flagged CACHED.  The next request of the
- *                class takes it back: malloc and free are then a few loads
- *                and stores.  Parked chunks are merged for real before the
- *                heap grows, so they never raise the peak.
+ *                through it without touching a list.  A victim replaced by
+ *                a new one is listed, or parked when it is below
+ *                VICTIM_PARK_BYTES (only a request of its exact size could
+ *                use it).
+ *   parked:      a freed small chunk (below 512 bytes) whose previous chunk
+ *                is in use is parked in cache[] of its exact class, newest
+ *                first, still "in use" to its neighbours but flagged CACHED.
+ *                The next request of the class takes it back (so the memory
+ *                freed last, already touched, is reused first): malloc and
+ *                free are then a few loads and stores.  Parked chunks are
+ *                merged for real (cache_drain) before the heap grows and
+ *                before it trims, so they never raise the peak, and freeing
+ *                them costs once what freeing them would have cost.  (A
+ *                chunk whose previous chunk is free merges at once, so a
+ *                queue still coalesces into the victim.)
  * So malloc looks at: the parked chunks of the class, the exact class list
  * (small sizes), the victim, the lists (good fit), the top, and last grows
  * the heap.
@@ -57,16 +65,25 @@
  *
  * Requests of map_threshold bytes or more are mapped apart (when the source
  * can) with a map_link record before the chunk.  The threshold rises when
- * such a block is freed or grown, so a program that keeps cycling large
- * blocks soon gets them from the heap instead (as glibc does).
+ * such a block is freed, so a program that keeps cycling large blocks soon
+ * gets them from the heap instead (as glibc does).
  *
  * realloc grows in place into the top or a free neighbour (moving the
  * contents down into a free previous chunk if need be); a block that must
  * be copied to grow gets room to grow further (see growth_room), and small
- * shrinks keep that room.
+ * shrinks keep that room.  A block of GROW_MAP_MIN_BYTES or more that must
+ * move to grow moves (once) to a mapping of its own with address space
+ * reserved for it to grow GROW_MAP_FACTOR times, at least
+ * GROW_MAP_RESERVE_MIN: it then grows in place, with no copy, and the room
+ * it never touches costs no memory (pages are demand-zero).  Its usable
+ * size runs to the end of the page of its last byte; a copy copies that
+ * much, never the room.
  *
- * Every free checks that the pointer is an in-use chunk of this heap (see
- * heap_chunk_ok) and reports what it is not; debug builds (MM_DEBUG) poison
+ * Every free checks that the pointer is a block of this heap and reports
+ * what it is not: a misaligned or foreign pointer, a block already free or
+ * parked (its head says so).  A parked free reads only the block's head;
+ * every other one also checks the size against the heap's bounds and that
+ * the next chunk agrees (heap_chunk_ok).  Debug builds (MM_DEBUG) poison
  * freed blocks.
  *
  * Locking: none.  One allocator belongs to one address space; its callers
@@ -111,7 +128,10 @@
 #define TRIM_MIN_BYTES      (256UL << 10)   /* first trim_threshold */
 #define TRIM_KEEP_BYTES     (128UL << 10)   /* top left after a trim */
 #define TRIM_MAX_THRESHOLD  (64UL << 20)    /* trim_threshold rises no further */
-#define CACHE_CLASS_BYTES   4096UL          /* freed small chunks parked per class, at most */
+#define VICTIM_PARK_BYTES   64UL            /* a replaced victim below this is parked, not listed */
+#define GROW_MAP_MIN_BYTES  (4UL << 10)     /* a block realloc moves at this size gets a mapping */
+#define GROW_MAP_FACTOR     8               /* ... with room to grow this many times in place */
+#define GROW_MAP_RESERVE_MIN (256UL << 10)  /* ... and at least this much */
 #define REALLOC_SLACK_SHIFT 3               /* a moved, growing block gets at least 1/8 more */
 #define LOG2_TAB_SHIFT      9
 #define LOG2_TAB_SIZE       (1U << LOG2_TAB_SHIFT)  /* log2 by table below 512 << 9 = 256 KiB */
@@ -137,6 +157,8 @@ struct map_link {
     struct map_link **pprev;
     struct chunk     *chunk;
     size_t            bytes;    /* the whole region */
+    size_t            usable;   /* the block's usable bytes (the rest is room to grow) */
+    size_t            pad;
 };
 #define MAP_HDR_BYTES       (sizeof(struct map_link) + HEAD_BYTES)
 
@@ -148,13 +170,14 @@ struct umalloc {
     struct chunk  *dv;              /* the victim: a free chunk on no list, or NULL */
     uint64         fl_map;          /* bit fl: sl_map[fl] != 0 */
     uint64         sl_map[FL_COUNT];/* bit sl: the list of class fl * 32 + sl is not empty */
-    struct chunk  *cache[SL_COUNT]; /* parked chunks by exact class (see ufree) */
+    struct chunk  *cache[SL_COUNT]; /* parked chunks by exact class, newest first (see ufree) */
     size_t         map_threshold;   /* requests this big are mapped apart */
     size_t         trim_threshold;  /* a top this big is given back, down to TRIM_KEEP_BYTES */
     size_t         trimmed_bytes;   /* given back since the heap last grew */
     struct pool   *last;            /* the newest pool: the top's */
     uint64         fresh;           /* the newest pool is untouched (zero) from here on */
     struct map_link *mapped;        /* every mapped block */
+    bool           draining;        /* cache_drain is running (see heap_trim) */
     size_t         heap_bytes;
     size_t         mapped_bytes;
     size_t         peak_bytes;
@@ -173,6 +196,22 @@ static const uint8_t log2_tab[LOG2_TAB_SIZE] = {
     [1] = 0, [2 ... 3] = 1, [4 ... 7] = 2, [8 ... 15] = 3, [16 ... 31] = 4,
     [32 ... 63] = 5, [64 ... 127] = 6, [128 ... 255] = 7, [256 ... 511] = 8,
 };
+
+/* The class of every size below CLASS_TAB_LIMIT_BYTES, by size / 16 (the
+ * classes there are at least 16 bytes wide): what size_class computes,
+ * in one load.  CLASS_OF is that computation as a constant expression. */
+#define CLASS_TAB_LIMIT_BYTES   8192UL
+#define CLASS_OF(s)     ((s) < 512 ? (s) / 16 : (s) < 1024 ? 32 | (((s) >> 4) & 31)            \
+                         : (s) < 2048 ? 64 | (((s) >> 5) & 31) : (s) < 4096 ? 96 | (((s) >> 6) & 31) \
+                         : 128 | (((s) >> 7) & 31))
+#define CLASS_T1(j)     (uint8_t)CLASS_OF((j) * 16),
+#define CLASS_T4(j)     CLASS_T1(j) CLASS_T1((j) + 1) CLASS_T1((j) + 2) CLASS_T1((j) + 3)
+#define CLASS_T16(j)    CLASS_T4(j) CLASS_T4((j) + 4) CLASS_T4((j) + 8) CLASS_T4((j) + 12)
+#define CLASS_T64(j)    CLASS_T16(j) CLASS_T16((j) + 16) CLASS_T16((j) + 32) CLASS_T16((j) + 48)
+#define CLASS_T256(j)   CLASS_T64(j) CLASS_T64((j) + 64) CLASS_T64((j) + 128) CLASS_T64((j) + 192)
+static const uint8_t class_tab[CLASS_TAB_LIMIT_BYTES / ALIGN_BYTES] = { CLASS_T256(0) CLASS_T256(256) };
+_Static_assert(CLASS_TAB_LIMIT_BYTES == 1UL << (FL_BASE_SHIFT + 4) && SL_SHIFT == 5,
+               "class_tab covers the first four levels above the exact classes");
 
 /* Bit index of a power of two below 2^32 (de Bruijn; RV64GC has no ctz). */
 static const uint8_t debruijn_tab[32] = {
@@ -252,8 +291,8 @@ static inline size_t size_log2(size_t size)
 /* The class (list index) holding free chunks of this size. */
 static inline size_t size_class(size_t size)
 {
-    if (size < SMALL_LIMIT_BYTES)
-        return size / ALIGN_BYTES;
+    if (size < CLASS_TAB_LIMIT_BYTES)
+        return class_tab[size / ALIGN_BYTES];
     size_t k = size_log2(size);
     return ((k - (FL_BASE_SHIFT - 1)) << SL_SHIFT) | ((size >> (k - SL_SHIFT)) & (SL_COUNT - 1));
 }
@@ -320,6 +359,8 @@ static inline __attribute__((always_inline)) struct chunk *list_take(struct umal
     size_t i;
     struct chunk *c;
 
+    if (!h->fl_map)
+        return NULL;                        /* no list holds anything */
     if (size < SMALL_LIMIT_BYTES) {
         i = size / ALIGN_BYTES;
     } else {
@@ -499,17 +540,25 @@ static inline void *top_carve(struct umalloc *h, size_t size)
     return payload(t);
 }
 
-static void *map_alloc(struct umalloc *h, size_t n, size_t align);
+static void *map_alloc(struct umalloc *h, size_t n, size_t align, size_t reserve);
 
 static void *top_grow_take(struct umalloc *h, size_t size, bool may_map);
 
-/* Give the source back all of the top above TRIM_KEEP_BYTES, in pages. */
+static bool cache_drain(struct umalloc *h);
+
+/* Give the source back all of the top above TRIM_KEEP_BYTES, in pages,
+ * after merging the parked chunks (which may free more of it).  Not while
+ * they are being merged: their merging into the top never trims. */
 static __attribute__((noinline)) void heap_trim(struct umalloc *h)
 {
+    if (!h->src.shrink || h->draining)
+        return;
+    cache_drain(h);
+
     struct pool *pl = h->last;
     uint64 keep_end = (uint64)h->top + TRIM_KEEP_BYTES;
 
-    if (!h->src.shrink || pl->end <= keep_end)
+    if (pl->end <= keep_end)
         return;
     size_t bytes = (pl->end - keep_end) & ~PAGE_MASK;
     if (!bytes)
@@ -528,6 +577,23 @@ static __attribute__((noinline)) void heap_trim(struct umalloc *h)
 
 /* ---- using and releasing heap chunks ------------------------------------ */
 
+/* The victim old is replaced: a small one is parked (it serves requests
+ * of its exact size, see ufree), a bigger one listed. */
+static inline void victim_retire(struct umalloc *h, struct chunk *old)
+{
+    size_t osize = chunk_size(old);
+
+    if (osize < VICTIM_PARK_BYTES) {
+        struct chunk **slot = &h->cache[osize / ALIGN_BYTES];
+        chunk_plus(old, osize)->head &= ~PREV_FREE_BIT;
+        old->head = osize | CACHED_BIT;
+        old->next = *slot;
+        *slot = old;
+    } else {
+        list_insert(h, old, osize);
+    }
+}
+
 /* Hand out size bytes of the free chunk c (off every list).  The rest, when
  * it can be a chunk, becomes the victim (the old victim is listed). */
 static inline __attribute__((always_inline)) void *chunk_use(struct umalloc *h, struct chunk *c, size_t size)
@@ -543,7 +609,7 @@ static inline __attribute__((always_inline)) void *chunk_use(struct umalloc *h, 
         next->prev_foot = rsize;
         h->dv = r;
         if (old)
-            list_insert(h, old, chunk_size(old));
+            victim_retire(h, old);
         c->head = size;
     } else {
         c->head = csize;
@@ -660,11 +726,13 @@ static inline __attribute__((always_inline)) void chunk_release(struct umalloc *
 }
 
 /* Free every parked chunk for real (merging it with its neighbours); false
- * when there was none. */
+ * when there was none.  O(parked chunks + classes): each parked chunk is
+ * merged once, so the cost is the free's that parked it, deferred. */
 static bool cache_drain(struct umalloc *h)
 {
     bool any = false;
 
+    h->draining = true;
     for (size_t i = 0; i < SL_COUNT; i++) {
         struct chunk *c;
         while ((c = h->cache[i]) != NULL) {
@@ -675,6 +743,7 @@ static bool cache_drain(struct umalloc *h)
             any = true;
         }
     }
+    h->draining = false;
     return any;
 }
 
@@ -692,7 +761,7 @@ static __attribute__((noinline)) void *top_grow_take(struct umalloc *h, size_t s
     if (top_reserve(h, size + HEAD_BYTES))
         return top_carve(h, size);
     if (may_map && h->src.map && size >= PAGE_SIZE)
-        return map_alloc(h, size - OVERHEAD_BYTES, ALIGN_BYTES);
+        return map_alloc(h, size - OVERHEAD_BYTES, ALIGN_BYTES, 0);
     return NULL;
 }
 
@@ -709,9 +778,14 @@ static void chunk_shrink(struct umalloc *h, struct chunk *c, size_t csize, size_
 
 /* ---- mapped blocks ------------------------------------------------------ */
 
-static void *map_alloc(struct umalloc *h, size_t n, size_t align)
+/* A mapped block of n bytes (0 < n <= REQUEST_MAX_BYTES) aligned to align,
+ * in a region with room for at least reserve bytes (room that is never
+ * touched costs address space only).  Its usable size runs to the end of
+ * the page of its last byte. */
+static void *map_alloc(struct umalloc *h, size_t n, size_t align, size_t reserve)
 {
-    size_t bytes = align_up(MAP_HDR_BYTES + (align > ALIGN_BYTES ? align : 0) + n, PAGE_SIZE);
+    size_t bytes = align_up(MAP_HDR_BYTES + (align > ALIGN_BYTES ? align : 0) + (n > reserve ? n : reserve),
+                            PAGE_SIZE);
     void *r = h->src.map(h->src.ctx, bytes);
 
     if (!r)
@@ -723,6 +797,7 @@ static void *map_alloc(struct umalloc *h, size_t n, size_t align)
     c->head = bytes | MAPPED_BIT;
     l->chunk = c;
     l->bytes = bytes;
+    l->usable = align_up(p + n, PAGE_SIZE) - p;
     l->next = h->mapped;
     l->pprev = &h->mapped;
     if (l->next)
@@ -748,9 +823,14 @@ static struct map_link *map_link_of(struct chunk *c)
     return l;
 }
 
+static inline struct map_link *map_link_at(struct chunk *c)
+{
+    return (struct map_link *)((uint64)c - c->prev_foot);
+}
+
 static inline size_t map_usable(struct chunk *c)
 {
-    return chunk_size(c) - c->prev_foot - HEAD_BYTES;
+    return map_link_at(c)->usable;
 }
 
 /* Blocks this big (and smaller ones) are worth keeping in the heap from now on. */
@@ -763,7 +843,9 @@ static void map_threshold_raise(struct umalloc *h, size_t bytes)
     }
 }
 
-static void map_free(struct umalloc *h, struct map_link *l)
+/* Unmap the block of l.  A freed block (not one that moved) raises the
+ * threshold to its size (see map_threshold). */
+static void map_free(struct umalloc *h, struct map_link *l, bool moved)
 {
     struct chunk *c = l->chunk;
     size_t bytes = l->bytes;
@@ -774,7 +856,8 @@ static void map_free(struct umalloc *h, struct map_link *l)
         l->next->pprev = l->pprev;
     l->pprev = NULL;
     h->mapped_bytes -= bytes;
-    map_threshold_raise(h, bytes);
+    if (!moved)
+        map_threshold_raise(h, align_up(l->usable + c->prev_foot + HEAD_BYTES, PAGE_SIZE));
     h->src.unmap(h->src.ctx, l, bytes);
 }
 
@@ -889,7 +972,7 @@ struct umalloc *umalloc_create(const struct umalloc_source *src)
 static __attribute__((noinline)) void *umalloc_large(struct umalloc *h, size_t n, size_t size)
 {
     if (h->src.map) {
-        void *p = map_alloc(h, n, ALIGN_BYTES);
+        void *p = map_alloc(h, n, ALIGN_BYTES, 0);
         if (p)
             return p;
     }
@@ -955,46 +1038,60 @@ static __attribute__((noinline)) void ufree_other(struct umalloc *h, void *p)
     if (!((uint64)p & ALIGN_MASK)) {
         struct map_link *l = map_link_of(chunk_of(p));
         if (l) {
-            map_free(h, l);
+            map_free(h, l, false);
             return;
         }
     }
     bad_pointer(h, "ufree", p);
 }
 
+/* Fast path: a small in-use chunk whose previous chunk is not free is
+ * parked in the cache of its exact class, where the next request of its
+ * size takes it back (see umalloc).  It stays "in use" to its neighbours,
+ * flagged CACHED (so a second free is seen), and is merged for real only
+ * when the heap would grow or trim (cache_drain).  Parking reads nothing
+ * beyond the chunk's own head.  Every other heap chunk is checked in full
+ * (see heap_chunk_ok) and merged with its free neighbours at once, so a
+ * queue of blocks freed in order still coalesces into one; anything else
+ * is a mapped block or not one of ours. */
 MM_FAST_PATH void ufree(struct umalloc *h, void *p)
 {
-    if (!heap_chunk_ok(h, (uint64)p)) {
+    uint64 off = (uint64)p - h->plo;
+    struct chunk *c = chunk_of(p);
+
+    if (off >= h->plimit || ((uint64)p & ALIGN_MASK)) {
         ufree_other(h, p);
         return;
     }
-    struct chunk *c = chunk_of(p);
-    size_t head = c->head, size = head & ~FLAG_MASK;
+    size_t head = c->head;
+    if (!(head & FLAG_MASK) && head - MIN_CHUNK_BYTES < SMALL_LIMIT_BYTES - MIN_CHUNK_BYTES) {
+#ifdef MM_DEBUG
+        mm_fill((char *)c + MIN_CHUNK_BYTES, head - MIN_CHUNK_BYTES, POISON_WORD);
+#endif
+        struct chunk **slot = &h->cache[head / ALIGN_BYTES];
+        c->head = head | CACHED_BIT;
+        c->next = *slot;
+        *slot = c;
+        return;
+    }
+    /* The rest of heap_chunk_ok, on what is loaded already. */
+    size_t size = head & ~FLAG_MASK;
+    if ((head & (FREE_BIT | MAPPED_BIT | CACHED_BIT)) || size - MIN_CHUNK_BYTES >= h->plimit
+        || off + size > h->plimit) {
+        ufree_other(h, p);
+        return;
+    }
+    struct chunk *next = chunk_plus(c, size);
+    size_t nhead = next->head;
+    if (nhead & PREV_FREE_BIT) {
+        ufree_other(h, p);
+        return;
+    }
 #ifdef MM_DEBUG
     /* Poison what the block held (its list links and the next chunk's
      * prev_foot are written below anyway). */
     mm_fill((char *)c + MIN_CHUNK_BYTES, size - MIN_CHUNK_BYTES, POISON_WORD);
 #endif
-    struct chunk *next = chunk_plus(c, size);
-    size_t nhead = next->head;
-    if (size < SMALL_LIMIT_BYTES && !(head & PREV_FREE_BIT)
-        && (!(nhead & FREE_BIT) || next == h->top)) {
-        /* Park it, unless its class holds CACHE_CLASS_BYTES already: the
-         * next request of its size takes it back at once.  (A chunk with a
-         * free neighbour other than the top merges now: parking it would
-         * split free space.)  A parked chunk keeps in pprev the bytes
-         * parked in its class up to and including it. */
-        struct chunk **slot = &h->cache[size / ALIGN_BYTES];
-        struct chunk *first = *slot;
-        size_t bytes = (first ? (size_t)first->pprev : 0) + size;
-        if (bytes <= CACHE_CLASS_BYTES) {
-            c->head = head | CACHED_BIT;
-            c->next = first;
-            c->pprev = (struct chunk **)bytes;
-            *slot = c;
-            return;
-        }
-    }
     chunk_release_to(h, c, size, head, nhead);
 }
 
@@ -1090,6 +1187,39 @@ static void *block_move(struct umalloc *h, void *p, size_t usable, size_t n)
     return q;
 }
 
+/* The room reserved for a block that realloc moves to a mapping. */
+static inline size_t grow_reserve(size_t n)
+{
+    size_t r = n * GROW_MAP_FACTOR;
+    return r > GROW_MAP_RESERVE_MIN ? r : GROW_MAP_RESERVE_MIN;
+}
+
+/* realloc of the mapped block p (chunk c) to 0 < n <= REQUEST_MAX_BYTES:
+ * in place while its region has room, else to a new mapping with room
+ * (copying only the usable part), else to the heap.  A block shrunk to
+ * half or less moves to a smaller block. */
+static void *map_realloc(struct umalloc *h, void *p, struct chunk *c, size_t n)
+{
+    struct map_link *l = map_link_at(c);
+    size_t usable = l->usable;
+
+    if (n <= usable) {
+        if (n > usable / 2)
+            return p;
+        return block_move(h, p, usable, n);
+    }
+    if (n <= (uint64)l + l->bytes - (uint64)p) {
+        l->usable = align_up((uint64)p + n, PAGE_SIZE) - (uint64)p;
+        return p;
+    }
+    void *q = map_alloc(h, n, ALIGN_BYTES, grow_reserve(n));
+    if (!q)
+        return block_move(h, p, usable, n);
+    copy_words(q, p, usable);
+    map_free(h, l, true);
+    return q;
+}
+
 void *urealloc(struct umalloc *h, void *p, size_t n)
 {
     if (!p)
@@ -1101,14 +1231,8 @@ void *urealloc(struct umalloc *h, void *p, size_t n)
     }
     if (n > REQUEST_MAX_BYTES)
         return NULL;
-    if (c->head & MAPPED_BIT) {
-        size_t usable = map_usable(c);
-        if (n <= usable && n > usable / 2)
-            return p;
-        if (n > usable)         /* a growing large block: it and later ones stay in the heap */
-            map_threshold_raise(h, align_up(n + growth_room(usable, n) + MAP_HDR_BYTES, PAGE_SIZE));
-        return block_move(h, p, usable, n);
-    }
+    if (c->head & MAPPED_BIT)
+        return map_realloc(h, p, c, n);
     size_t size = request_chunk(n), csize = chunk_size(c);
     if (size <= csize) {
         if (csize - size > csize >> REALLOC_SLACK_SHIFT)   /* a little less: keep it as room */
@@ -1118,6 +1242,14 @@ void *urealloc(struct umalloc *h, void *p, size_t n)
     struct chunk *g = chunk_grow(h, c, csize, size);
     if (g)
         return payload(g);
+    if (n >= GROW_MAP_MIN_BYTES && h->src.map) {
+        void *q = map_alloc(h, n, ALIGN_BYTES, grow_reserve(n));
+        if (q) {
+            copy_words(q, p, csize - OVERHEAD_BYTES);
+            ufree(h, p);
+            return q;
+        }
+    }
     return block_move(h, p, csize - OVERHEAD_BYTES, n);
 }
 
@@ -1131,7 +1263,7 @@ void *umemalign(struct umalloc *h, size_t align, size_t n)
         return NULL;
     size_t size = request_chunk(n);
     if (h->src.map && size + align >= h->map_threshold) {
-        void *p = map_alloc(h, n, align);
+        void *p = map_alloc(h, n, align, 0);
         if (p)
             return p;
     }
@@ -1204,6 +1336,7 @@ void umalloc_stats(struct umalloc *h, struct umalloc_stats *st)
 struct walk_counts {
     size_t nfree;               /* listed free chunks */
     size_t cached;              /* bytes of parked chunks */
+    size_t nparked;             /* parked chunks */
     bool   saw_dv;
 };
 
@@ -1244,6 +1377,7 @@ static int check_chunk(struct umalloc *h, struct pool *pl, struct chunk *c, stru
     if (head & CACHED_BIT) {
         CHECK(size < SMALL_LIMIT_BYTES, "chunk %p: parked but %lu bytes", (void *)c, size);
         w->cached += size;
+        w->nparked++;
     }
     return 0;
 }
@@ -1304,25 +1438,20 @@ static int check_lists(struct umalloc *h, size_t nfree)
 
 /* Every parked chunk is a parked chunk of its class, inside the heap.
  * Returns their bytes, or a negative error. */
-static long check_cache(struct umalloc *h)
+static long check_cache(struct umalloc *h, size_t nparked)
 {
-    size_t bytes = 0;
+    size_t bytes = 0, n = 0;
 
     for (size_t i = 0; i < SL_COUNT; i++) {
-        size_t left = 0;                    /* what the chunks after the last one count */
         for (struct chunk *c = h->cache[i]; c; c = c->next) {
+            CHECK(++n <= nparked, "cache %lu: more parked chunks than the heap holds", i);
             CHECK((uint64)c - heap_lo(h) < heap_hi(h) - heap_lo(h) && !((uint64)c & ALIGN_MASK),
                   "cache %lu: chunk %p outside the heap", i, (void *)c);
             CHECK((c->head & (CACHED_BIT | FREE_BIT | MAPPED_BIT)) == CACHED_BIT
                   && chunk_size(c) == i * ALIGN_BYTES, "cache %lu: chunk %p is not a parked chunk of the class",
                   i, (void *)c);
-            size_t count = (size_t)c->pprev;
-            CHECK(count <= CACHE_CLASS_BYTES && count >= chunk_size(c) && (c == h->cache[i] || count == left),
-                  "cache %lu: chunk %p has a wrong count", i, (void *)c);
-            left = count - chunk_size(c);
             bytes += chunk_size(c);
         }
-        CHECK(left == 0, "cache %lu: the counts do not add up", i);
     }
     return (long)bytes;
 }
@@ -1335,6 +1464,8 @@ static int check_mapped(struct umalloc *h)
     for (struct map_link *l = h->mapped; l; l = l->next) {
         CHECK(l->pprev == pprev, "mapped block %p has a wrong back link", (void *)l);
         CHECK(map_link_of(l->chunk) == l, "mapped block %p: its header is corrupt", (void *)l);
+        CHECK((uint64)payload(l->chunk) + l->usable <= (uint64)l + l->bytes,
+              "mapped block %p: usable size %lu past its region", (void *)l, l->usable);
         bytes += l->bytes;
         CHECK(bytes <= h->mapped_bytes, "more mapped blocks than mapped_bytes");
         pprev = &l->next;
@@ -1346,7 +1477,7 @@ static int check_mapped(struct umalloc *h)
 
 int umalloc_check(struct umalloc *h)
 {
-    struct walk_counts w = { 0, 0, false };
+    struct walk_counts w = { 0, 0, 0, false };
     int err;
 
     CHECK(h->heap_bytes + h->mapped_bytes <= h->peak_bytes, "peak_bytes below the current total");
@@ -1354,7 +1485,7 @@ int umalloc_check(struct umalloc *h)
         if ((err = check_pool(h, pl, &w)) != 0)
             return err;
     CHECK(w.saw_dv == (h->dv != NULL), "the victim %p is not a free chunk of the heap", (void *)h->dv);
-    long parked = check_cache(h);
+    long parked = check_cache(h, w.nparked);
     if (parked < 0)
         return (int)parked;
     CHECK((size_t)parked == w.cached, "%lu bytes in the cache, %lu parked chunks in the heap", (size_t)parked,

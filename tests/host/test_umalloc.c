@@ -1,7 +1,8 @@
 /* Host tests of the application allocator (umalloc.c) over a simulated
  * program break and mmap: sizes and alignment, calloc and realloc, memalign,
- * coalescing (also of parked small blocks), the victim chunk's reuse of a
- * queue's memory, room for growing buffers, mapped blocks, giving memory
+ * coalescing (also of parked small blocks, before the heap grows or trims),
+ * the victim chunk's reuse of a queue's memory, room for growing buffers
+ * (in the heap, and a mapping of their own), mapped blocks, giving memory
  * back (and keeping it when it is needed again), non-contiguous heaps, the
  * reports of invalid and double frees, and random operation sequences
  * checked against a model.
@@ -775,6 +776,82 @@ static void test_parked_blocks_merge_before_the_heap_grows(void **state)
     ufree(heap, guard);
 }
 
+/* Small blocks freed with in-use neighbours are parked, not merged: once a
+ * big free makes the top worth giving back, they are merged first, and the
+ * heap shrinks past all of them. */
+static void test_parked_blocks_merge_before_the_heap_trims(void **state)
+{
+    (void)state;
+    enum { N = 20000 };
+    static void *blocks[N];
+
+    for (int i = 0; i < N; i++)
+        blocks[i] = umalloc(heap, 40);
+    void *big = umalloc(heap, 300000);
+    size_t grown = stats().heap_bytes;
+    for (int i = 0; i < N; i++)
+        ufree(heap, blocks[i]);
+    assert_int_equal(src_state.shrinks, 0);     /* all parked: nothing reached the top */
+    assert_int_equal(umalloc_check(heap), 0);
+    ufree(heap, big);
+    assert_true(src_state.shrinks > 0);
+    assert_true(stats().heap_bytes < grown - N * 48);
+    assert_int_equal(stats().in_use, 0);
+    assert_int_equal(umalloc_check(heap), 0);
+}
+
+/* A block that must move to grow, once it is a few KiB, moves to a mapping
+ * of its own with room: from then on it grows in place, the room it does
+ * not use untouched, and only what it holds is ever copied. */
+static void test_a_growing_block_moves_once_to_room_of_its_own(void **state)
+{
+    (void)state;
+    uint8_t *a = umalloc(heap, 100), *b = umalloc(heap, 3000), *c = umalloc(heap, 100);
+
+    fill(b, 3000, 0x61);
+    uint8_t *q = urealloc(heap, b, 5000);           /* boxed in: it moves */
+    assert_ptr_not_equal(q, b);
+    assert_block(q, 5000, ALIGN_BYTES);
+    assert_true(holds(q, 3000, 0x61));
+    assert_int_equal(live_maps(), 1);
+    size_t usable = uusable_size(heap, q);
+    assert_true(usable < 5000 + 2 * SRC_PAGE_BYTES);    /* the room is not usable size */
+    assert_int_equal(stats().in_use, uusable_size(heap, a) + usable + uusable_size(heap, c));
+    int maps = src_state.map_calls;
+    for (size_t n = 7500; n < 200000; n += n / 2) {
+        assert_ptr_equal(urealloc(heap, q, n), q);  /* grows in place */
+        assert_true(uusable_size(heap, q) >= n);
+        fill(q + n - 100, 100, 0x62);
+    }
+    assert_true(holds(q, 3000, 0x61));
+    assert_int_equal(src_state.map_calls, maps);
+    uint8_t *r = urealloc(heap, q, 8UL << 20);      /* past its room: moves again, with more */
+    assert_block(r, 8UL << 20, ALIGN_BYTES);
+    assert_true(holds(r, 3000, 0x61));
+    assert_int_equal(live_maps(), 1);
+    assert_int_equal(umalloc_check(heap), 0);
+    ufree(heap, r);
+    assert_int_equal(live_maps(), 0);
+    ufree(heap, a);
+    ufree(heap, c);
+}
+
+/* Without a map the same block moves within the heap. */
+static void test_a_growing_block_stays_in_the_heap_without_map(void **state)
+{
+    (void)state;
+    uint8_t *a = umalloc(heap, 100), *b = umalloc(heap, 3000), *c = umalloc(heap, 100);
+
+    fill(b, 3000, 0x63);
+    uint8_t *q = urealloc(heap, b, 50000);
+    assert_block(q, 50000, ALIGN_BYTES);
+    assert_true(holds(q, 3000, 0x63));
+    assert_int_equal(stats().mapped_bytes, 0);
+    ufree(heap, a);
+    ufree(heap, q);
+    ufree(heap, c);
+}
+
 static void test_growing_buffers_step_by_step_copies_them_rarely(void **state)
 {
     (void)state;
@@ -832,10 +909,12 @@ static void test_large_calloc_and_realloc_of_mapped_blocks(void **state)
     assert_true(holds(p, LARGE_BYTES, 0));
     fill(p, LARGE_BYTES, 0x52);
     assert_ptr_equal(urealloc(heap, p, LARGE_BYTES - 1000), p);    /* a little smaller: stays */
-    uint8_t *q = urealloc(heap, p, 2 * LARGE_BYTES);    /* a growing large block moves to the heap */
+    uint8_t *q = urealloc(heap, p, 2 * LARGE_BYTES);    /* a growing large block moves to room to grow */
     assert_block(q, 2 * LARGE_BYTES, ALIGN_BYTES);
     assert_true(holds(q, LARGE_BYTES - 1000, 0x52));
-    assert_int_equal(stats().mapped_bytes, 0);
+    assert_int_equal(live_maps(), 1);
+    assert_ptr_equal(urealloc(heap, q, 3 * LARGE_BYTES), q);  /* ... and grows there in place */
+    assert_true(holds(q, LARGE_BYTES - 1000, 0x52));
     uint8_t *r = urealloc(heap, q, 1000);           /* much smaller: moves to the heap */
     assert_block(r, 1000, ALIGN_BYTES);
     assert_true(holds(r, 1000, 0x52));
@@ -1190,6 +1269,9 @@ int main(void)
         T_NO_MAP(memory_needed_again_is_kept_the_next_time),
         T(a_queue_of_blocks_reuses_the_same_memory),
         T_PLAIN(parked_blocks_merge_before_the_heap_grows),
+        T_NO_MAP(parked_blocks_merge_before_the_heap_trims),
+        T(a_growing_block_moves_once_to_room_of_its_own),
+        T_NO_MAP(a_growing_block_stays_in_the_heap_without_map),
         T_NO_MAP(growing_buffers_step_by_step_copies_them_rarely),
         T(non_contiguous_grows_make_new_pools),
         T(large_blocks_are_mapped_apart),

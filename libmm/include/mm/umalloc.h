@@ -1,8 +1,9 @@
 /* The application's malloc: a two-level segregated-fit allocator (TLSF
- * style: O(1) malloc and free, immediate coalescing, boundary tags) that
- * works on the app's own memory.  Every byte of its state lives in the memory
- * it manages (the heap it was given), so a copy of an address space copies
- * its allocator too.  libc_glue routes newlib's malloc family here.
+ * style: O(1) malloc and free, boundary tags; small blocks freed last are
+ * reused first and coalesced later) that works on the app's own memory.
+ * Every byte of its state lives in the memory it manages (the heap it was
+ * given), so a copy of an address space copies its allocator too.
+ * libc_glue routes newlib's malloc family here.
  *
  * Contracts shared by every call: sizes are in bytes; returned blocks are
  * 16-byte aligned (or as asked); NULL means out of memory (or bad arguments
@@ -42,12 +43,15 @@ struct umalloc *umalloc_create(const struct umalloc_source *src);
 void  *umalloc(struct umalloc *h, size_t n);
 /* free(p): p == NULL does nothing.  A pointer this allocator did not return,
  * or a block already freed, is reported and stops the program (it is the
- * app's bug, found as early as possible). */
+ * app's bug, found as early as possible; a pointer into the middle of a
+ * block is found from the header words it would have, so not always). */
 void   ufree(struct umalloc *h, void *p);
 /* calloc: NULL when nr * size overflows. */
 void  *ucalloc(struct umalloc *h, size_t nr, size_t size);
 /* realloc: p == NULL is umalloc(n); n == 0 frees p and returns
- * umalloc(0); on failure returns NULL and p is untouched and still valid. */
+ * umalloc(0); on failure returns NULL and p is untouched and still valid.
+ * A block that keeps growing gets room to grow in place (a large one, its
+ * own mapping with address space to spare). */
 void  *urealloc(struct umalloc *h, void *p, size_t n);
 /* memalign: align must be a power of two (else NULL); any size. */
 void  *umemalign(struct umalloc *h, size_t align, size_t n);
@@ -59,7 +63,8 @@ size_t uusable_size(struct umalloc *h, const void *p);
 struct umalloc_stats {
     size_t in_use;          /* bytes handed out (usable sizes of live blocks) */
     size_t heap_bytes;      /* bytes obtained with grow, minus shrink */
-    size_t mapped_bytes;    /* bytes currently obtained with map */
+    size_t mapped_bytes;    /* bytes currently obtained with map (address space,
+                               room reserved for growing blocks included) */
     size_t peak_bytes;      /* peak of heap_bytes + mapped_bytes */
 };
 void   umalloc_stats(struct umalloc *h, struct umalloc_stats *st);
