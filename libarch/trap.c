@@ -41,41 +41,68 @@ uint64_t arch_fault_fixup(uint64_t pc)
     return 0;
 }
 
-/* Page faults: ask libmm; a fault-safe copy that faulted returns -1 through
- * its fixup; anything else unresolved is reported and ends the app. */
-static void page_fault(struct trapframe *tf, unsigned access, const char *what)
+/* The page and access faults, by exception code: the access libmm is asked
+ * about (0: not such a fault) and the name a report uses. */
+struct fault_kind {
+    unsigned    access;
+    const char *what;
+};
+static const struct fault_kind fault_kinds[EXC_STORE_PAGE_FAULT + 1] = {
+    [EXC_INST_ACCESS]       = { FAULT_EXEC, "instruction access fault" },
+    [EXC_LOAD_ACCESS]       = { FAULT_READ, "load access fault" },
+    [EXC_STORE_ACCESS]      = { FAULT_WRITE, "store access fault" },
+    [EXC_INST_PAGE_FAULT]   = { FAULT_EXEC, "instruction page fault" },
+    [EXC_LOAD_PAGE_FAULT]   = { FAULT_READ, "load page fault" },
+    [EXC_STORE_PAGE_FAULT]  = { FAULT_WRITE, "store page fault" },
+};
+
+/* A fault libmm did not resolve (err; info filled by mm_fault), or one inside
+ * the trap handler (not asked): a fault-safe copy that faulted returns -1
+ * through its fixup; anything else is reported and ends the app. */
+static __attribute__((noinline)) void unresolved_fault(struct trapframe *tf, int err,
+                                                       struct fault_info *info)
 {
-    struct fault_info info = { 0 };
-    int err = tf->regs[0] != 0 ? mm_fault(tf->stval, access, &info) : -MM_EFAULT;
-    if (err == 0)
-        return;
+    const char *what = fault_kinds[tf->scause].what;
     uint64_t fixup = tf->regs[0] != 0 ? arch_fault_fixup(tf->sepc) : 0;
     if (fixup) {
         tf->sepc = fixup;
         return;
     }
-    if (tf->regs[0] == 0)
-        info.kind = "fault inside the trap handler";
-    else if (!info.kind)
-        info.kind = "invalid access";
-    kprintf("capsule: %s at 0x%016lx: %s\n", what, tf->stval, info.kind);
-    if (info.has_region)
-        kprintf("capsule:   in %s [0x%lx-0x%lx) %s\n", info.region_name,
-                info.region_start, info.region_end, info.region_perms);
+    if (tf->regs[0] == 0) {
+        info->kind = "fault inside the trap handler";
+        info->has_region = 0;
+    } else if (!info->kind) {
+        info->kind = "invalid access";
+    }
+    kprintf("capsule: %s at 0x%016lx: %s\n", what, tf->stval, info->kind);
+    if (info->has_region)
+        kprintf("capsule:   in %s [0x%lx-0x%lx) %s\n", info->region_name,
+                info->region_start, info->region_end, info->region_perms);
     else
         kprintf("capsule:   no mapping (VMA) contains this address\n");
     report_trap(tf, what, err == -MM_ENOMEM ? EXIT_STATUS_SIGKILL : EXIT_STATUS_SIGSEGV);
 }
 
+/* Page and access faults (tf->scause indexes fault_kinds): ask libmm, but not
+ * from inside the trap handler (its sscratch slot is 0); what it cannot
+ * resolve goes to unresolved_fault. */
+static void page_fault(struct trapframe *tf, unsigned access)
+{
+    struct fault_info info;
+    int err = -MM_EFAULT;
+
+    if (tf->regs[0] != 0) {
+        info.kind = NULL;
+        err = mm_fault(tf->stval, access, &info);
+        if (err == 0)
+            return;
+    }
+    unresolved_fault(tf, err, &info);
+}
+
 static void exception(struct trapframe *tf)
 {
     switch (SCAUSE_CODE(tf->scause)) {
-    case EXC_LOAD_PAGE_FAULT:   page_fault(tf, FAULT_READ, "load page fault"); return;
-    case EXC_STORE_PAGE_FAULT:  page_fault(tf, FAULT_WRITE, "store page fault"); return;
-    case EXC_INST_PAGE_FAULT:   page_fault(tf, FAULT_EXEC, "instruction page fault"); return;
-    case EXC_LOAD_ACCESS:       page_fault(tf, FAULT_READ, "load access fault"); return;
-    case EXC_STORE_ACCESS:      page_fault(tf, FAULT_WRITE, "store access fault"); return;
-    case EXC_INST_ACCESS:       page_fault(tf, FAULT_EXEC, "instruction access fault"); return;
     case EXC_ILLEGAL_INST:      report_trap(tf, "illegal instruction", EXIT_STATUS_SIGILL);
     case EXC_BREAKPOINT:        report_trap(tf, "breakpoint", EXIT_STATUS_SIGTRAP);
     case EXC_INST_MISALIGNED:   report_trap(tf, "misaligned instruction fetch", EXIT_STATUS_SIGBUS);
@@ -85,9 +112,17 @@ static void exception(struct trapframe *tf)
     }
 }
 
+/* Faults first: they are the common trap, and an interrupt's scause (bit 63
+ * set) is never below the table's end. */
 void trap_dispatch(struct trapframe *tf)
 {
-    if (tf->scause & SCAUSE_INTERRUPT)
+    uint64_t cause = tf->scause;
+
+    if (cause <= EXC_STORE_PAGE_FAULT && fault_kinds[cause].access) {
+        page_fault(tf, fault_kinds[cause].access);
+        return;
+    }
+    if (cause & SCAUSE_INTERRUPT)
         report_trap(tf, "unexpected interrupt", EXIT_STATUS_SIGABRT);
     exception(tf);
 }

@@ -32,17 +32,10 @@ static bool access_allowed(const struct vma *v, unsigned access)
     return true;
 }
 
-/* A write to the copy-on-write leaf p at va: reuse the frame when this is
- * its only mapping, else copy it (the zero page: a fresh zeroed page). */
-static int break_cow(struct vma *v, pte_t *p, uint64 va)
+/* The copy-on-write leaf p at va maps old, shared: map a copy of it (of the
+ * zero page: a fresh zeroed page) with flags instead. */
+static __attribute__((noinline)) int copy_cow(pte_t *p, uint64 va, void *old, uint64 flags)
 {
-    void *old = (void *)phys_to_virt(PTE2PA(*p));
-    uint64 flags = prot_to_pte(v->prot);
-
-    if (old != zero_page && page_refcount(old) == 1) {
-        vm_replace_leaf(p, va, PTE2PA(*p), flags);
-        return 0;
-    }
     void *fresh = page_alloc(0);
     if (!fresh)
         return -MM_ENOMEM;
@@ -50,32 +43,49 @@ static int break_cow(struct vma *v, pte_t *p, uint64 va)
         page_zero(fresh);
     else
         page_copy(fresh, old);
-    vm_replace_leaf(p, va, virt_to_phys((uint64)fresh), flags);
+    vm_replace_leaf(p, va, fresh, flags);
     page_put(old);
     return 0;
 }
 
-/* Contract in mm_internal.h (populate and faults share it): make the page at
- * va of v present for a read or a write. */
-int mm_fault_in(struct mm *mm, struct vma *v, uint64 va, bool write)
+/* The 4 KiB leaf that maps va once the copy-on-write superpage over it is
+ * split; NULL when no table page is free for that. */
+static __attribute__((noinline)) pte_t *split_cow(struct mm *mm, uint64 va)
 {
-    pte_t *p = walk(mm->pt, va, 0);
-    if (p) {
-        if (!write || !(*p & PTE_COW))
-            return 0;   /* present: another path made it so */
-        /* a shared superpage (its frame is 2 MiB-aligned): split it first */
-        if (!(PTE2PA(*p) & (MEGAPAGE_SIZE - 1)) && p == walk(mm->pt, va ^ PAGE_SIZE, 0)) {
-            if (vm_split_at(mm->pt, va) != 0)
-                return -MM_ENOMEM;
-            p = walk(mm->pt, va, 0);
-        }
-        return break_cow(v, p, va);
-    }
+    int level;
+
+    if (vm_split_at(mm->pt, va) != 0)
+        return NULL;
+    return vm_lookup(mm->pt, va, &level);
+}
+
+/* A write to the copy-on-write leaf *p (at level) that maps va of v: a
+ * shared superpage is split first; then the frame is reused when this is its
+ * only mapping, else copied.  On success *p is the 4 KiB leaf. */
+static inline __attribute__((always_inline))
+int break_cow(struct mm *mm, struct vma *v, pte_t **p, int level, uint64 va)
+{
+    if (level > 0 && !(*p = split_cow(mm, va)))
+        return -MM_ENOMEM;
+    void *old = pte_frame(**p);
+    uint64 flags = prot_to_pte(v->prot);
+    if (old == zero_page || page_refcount(old) != 1)
+        return copy_cow(*p, va, old, flags);
+    vm_replace_leaf(*p, va, old, flags);
+    return 0;
+}
+
+/* Make va of v present, where vm_lookup found the invalid entry *p at level:
+ * the shared zero page for a read of private memory that is not executable,
+ * else a fresh zeroed page.  On success *p is the new leaf. */
+static inline __attribute__((always_inline))
+int fill_page(struct mm *mm, struct vma *v, pte_t **p, int level, uint64 va, bool write)
+{
     if (!write && !(v->flags & VMA_SHARED) && !(v->prot & MM_PROT_EXEC)) {
         void *z = mm_zero_page();
         if (!z)
             return -MM_ENOMEM;
-        int err = vm_map_page(mm->pt, va, virt_to_phys((uint64)z), PTE_R | PTE_COW);
+        int err = vm_map_frame(mm->pt, p, level, va, z, PTE_R | PTE_COW);
         if (err == 0) {
             page_get(z);
             mm->zero_maps++;
@@ -86,21 +96,35 @@ int mm_fault_in(struct mm *mm, struct vma *v, uint64 va, bool write)
     if (!page)
         return -MM_ENOMEM;
     page_zero(page);
-    int err = vm_map_page(mm->pt, va, virt_to_phys((uint64)page), prot_to_pte(v->prot));
+    int err = vm_map_frame(mm->pt, p, level, va, page, prot_to_pte(v->prot));
     if (err)
         page_free(page, 0);
     return err;
 }
 
-/* A write fault at va has just made the last page of its 2 MiB block
- * present: when v may use 2 MiB leaves for the whole block, copy the 512
- * pages into one 2 MiB block and map that instead (fewer TLB entries for
- * memory that is fully used).  Quietly does nothing when it cannot. */
-static void collapse_if_full(struct mm *mm, struct vma *v, uint64 va)
+/* Contract in mm_internal.h (populate and faults share it): make the page at
+ * va of v present for a read or a write. */
+int mm_fault_in(struct mm *mm, struct vma *v, uint64 va, bool write)
+{
+    int level;
+    pte_t *p = vm_lookup(mm->pt, va, &level);
+
+    if (!(*p & PTE_V))
+        return fill_page(mm, v, &p, level, va, write);
+    if (!write || !(*p & PTE_COW))
+        return 0;   /* present: another path made it so */
+    return break_cow(mm, v, &p, level, va);
+}
+
+/* A write fault has just filled the level-0 table of va: when v may use
+ * 2 MiB leaves for the whole block, copy the 512 pages into one 2 MiB block
+ * and map that instead (fewer TLB entries for memory that is fully used).
+ * Quietly does nothing when it cannot. */
+static __attribute__((noinline)) void collapse_block(struct mm *mm, struct vma *v, uint64 va)
 {
     uint64 base = va & ~(MEGAPAGE_SIZE - 1);
     if ((v->flags & (VMA_STACK | VMA_IMAGE | VMA_SHARED | VMA_GUARD)) || !(v->prot & MM_PROT_WRITE) ||
-        base < v->start || v->end - base < MEGAPAGE_SIZE || !vm_block_is_full(mm->pt, base))
+        base < v->start || v->end - base < MEGAPAGE_SIZE)
         return;
     char *block = page_alloc(9);
     if (!block)
@@ -115,22 +139,55 @@ static void collapse_if_full(struct mm *mm, struct vma *v, uint64 va)
     mm->collapses++;
 }
 
-int mm_handle_fault(struct mm *mm, uint64 addr, unsigned access)
+/* The fault at va of v is resolved and p is its leaf: count it, and
+ * collapse the block when a write has made its level-0 table full. */
+static inline int resolved(struct mm *mm, struct vma *v, const pte_t *p, uint64 va, bool write)
+{
+    mm->faults++;
+    if (write && vm_table_is_full(p))
+        collapse_block(mm, v, va);
+    return 0;
+}
+
+/* A fault at va of v where vm_lookup found the invalid entry p at level. */
+static __attribute__((noinline)) int hole_fault(struct mm *mm, struct vma *v, pte_t *p, int level,
+                                                uint64 va, bool write)
+{
+    int err = fill_page(mm, v, &p, level, va, write);
+    return err ? err : resolved(mm, v, p, va, write);
+}
+
+/* A write fault at va of v on the copy-on-write leaf p at level. */
+static __attribute__((noinline)) int cow_fault(struct mm *mm, struct vma *v, pte_t *p, int level,
+                                               uint64 va)
+{
+    int err = break_cow(mm, v, &p, level, va);
+    return err ? err : resolved(mm, v, p, va, true);
+}
+
+/* mm_handle_fault, inlined into mm_fault.  One walk: the entry found
+ * decides.  Present and still faulting: only a write to a copy-on-write leaf
+ * is ours. */
+static inline __attribute__((always_inline)) int handle_fault(struct mm *mm, uint64 addr,
+                                                              unsigned access)
 {
     struct vma *v = vma_find(mm, addr);
     if (!v || !access_allowed(v, access))
         return -MM_EFAULT;
-    pte_t *p = walk(mm->pt, addr, 0);
-    /* present and still faulting: only a write to a copy-on-write leaf is ours */
-    if (p && !((access & FAULT_WRITE) && (*p & PTE_COW)))
+    bool write = access & FAULT_WRITE;
+    uint64 va = PGROUNDDOWN(addr);
+    int level;
+    pte_t *p = vm_lookup(mm->pt, va, &level);
+    if (!(*p & PTE_V))
+        return hole_fault(mm, v, p, level, va, write);
+    if (!write || !(*p & PTE_COW))
         return -MM_EFAULT;
-    int err = mm_fault_in(mm, v, PGROUNDDOWN(addr), access & FAULT_WRITE);
-    if (err == 0) {
-        mm->faults++;
-        if (access & FAULT_WRITE)
-            collapse_if_full(mm, v, addr);
-    }
-    return err;
+    return cow_fault(mm, v, p, level, va);
+}
+
+int mm_handle_fault(struct mm *mm, uint64 addr, unsigned access)
+{
+    return handle_fault(mm, addr, access);
 }
 
 /* What went wrong at addr, for the report. */
@@ -157,13 +214,10 @@ static const char *perms_of(uint32 prot)
     return names[prot & 7];
 }
 
-/* Contract in mm/fault.h. */
-int mm_fault(uint64 addr, unsigned access, struct fault_info *info)
+/* Fill *info for the fault at addr that libmm could not resolve (err). */
+static __attribute__((noinline)) int explain(struct mm *mm, uint64 addr, unsigned access, int err,
+                                             struct fault_info *info)
 {
-    struct mm *mm = mm_current();
-    int err = mm ? mm_handle_fault(mm, addr, access) : -MM_EFAULT;
-    if (err == 0)
-        return 0;
     struct vma *v = mm && addr < USER_END ? vma_find(mm, addr) : NULL;
     info->kind = err == -MM_ENOMEM ? "out of memory (no page for a fault)" : violation(v, addr, access);
     info->has_region = v != NULL;
@@ -174,4 +228,14 @@ int mm_fault(uint64 addr, unsigned access, struct fault_info *info)
         info->region_perms = perms_of(v->prot);
     }
     return err;
+}
+
+/* Contract in mm/fault.h. */
+int mm_fault(uint64 addr, unsigned access, struct fault_info *info)
+{
+    struct mm *mm = mm_current();
+    int err = mm ? handle_fault(mm, addr, access) : -MM_EFAULT;
+    if (err == 0)
+        return 0;
+    return explain(mm, addr, access, err, info);
 }

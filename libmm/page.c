@@ -42,7 +42,12 @@
 #define META_HDR_BYTES      16      /* the gen word, padded to a record */
 #define MAX_BLOCK_BYTES     (PAGE_SIZE << PAGE_MAX_ORDER)
 #define WORDS_PER_PAGE      (PAGE_SIZE / sizeof(uint64))
-#define WORDS_PER_STEP      8       /* unroll factor of the page loops */
+#define WORDS_PER_STEP      8       /* unroll factor of mm_fill */
+/* Words per iteration of page_copy: the loop itself then costs 3
+ * instructions per 512 bytes.  rv64gc has no vector unit and libOS code may
+ * not use the FPU, so 8-byte integer accesses are the widest there are. */
+#define PAGE_WORDS_PER_STEP 64
+#define COPY_GROUP_WORDS    16      /* words page_copy loads before storing them */
 #define KEY_MIX_MUL         0x9e3779b97f4a7c15UL    /* 2^64 / golden ratio */
 #define POISON_WORD         0xdeadbeefdeadbeefUL
 /* Flipping these tag bits turns a cached page's tag into an allocated one. */
@@ -392,7 +397,17 @@ static struct page_meta *owned_page(const void *va, const char *who)
     return m;
 }
 
-void page_get(void *va)
+/* The record of va when it is an allocated order-0 page of the hot region
+ * (the common case, checked inline by the fast paths below), else NULL. */
+static inline struct page_meta *hot_owned_page(uint64 a)
+{
+    if ((a & PAGE_MASK) || a - page_fast.base >= page_fast.span_bytes)
+        return NULL;
+    struct page_meta *m = hot_meta(a);
+    return m->tag == (a ^ page_fast.key) ? m : NULL;    /* page_tag(a, PK_ALLOC, 0) */
+}
+
+static __attribute__((noinline)) void page_get_slow(void *va)
 {
     struct page_meta *m = owned_page(va, "page_get");
 
@@ -401,7 +416,19 @@ void page_get(void *va)
     m->refs_extra++;
 }
 
-uint32 page_put(void *va)
+/* Fast path: a page of the hot region whose count does not overflow. */
+MM_FAST_PATH void page_get(void *va)
+{
+    struct page_meta *m = hot_owned_page((uint64)va);
+
+    if (m && m->refs_extra != UINT32_MAX - 1) {
+        m->refs_extra++;
+        return;
+    }
+    page_get_slow(va);
+}
+
+static __attribute__((noinline)) uint32 page_put_slow(void *va)
 {
     struct page_meta *m = owned_page(va, "page_put");
 
@@ -412,13 +439,33 @@ uint32 page_put(void *va)
     return m->refs_extra--;
 }
 
-uint32 page_refcount(const void *va)
+/* Fast path: a shared page of the hot region loses a reference. */
+MM_FAST_PATH uint32 page_put(void *va)
+{
+    struct page_meta *m = hot_owned_page((uint64)va);
+
+    if (m && m->refs_extra != 0)
+        return m->refs_extra--;
+    return page_put_slow(va);
+}
+
+static __attribute__((noinline)) uint32 page_refcount_slow(const void *va)
 {
     struct page_meta *m = page_meta_lookup((uint64)va);
 
     if (!m || ((uint64)va & PAGE_MASK) || m->tag != page_tag((uint64)va, PK_ALLOC, 0))
         return 0;
     return m->refs_extra + 1;
+}
+
+/* Fast path: a page of the hot region. */
+MM_FAST_PATH uint32 page_refcount(const void *va)
+{
+    struct page_meta *m = hot_owned_page((uint64)va);
+
+    if (m)
+        return m->refs_extra + 1;
+    return page_refcount_slow(va);
 }
 
 /* Contract in mm/page.h. */
@@ -781,24 +828,55 @@ void kinit(void)
 
 /* ---- whole pages and the direct map ------------------------------------- */
 
-void page_zero(void *va)
+#define ZERO4(w, i)    ((w)[i] = 0, (w)[(i) + 1] = 0, (w)[(i) + 2] = 0, (w)[(i) + 3] = 0)
+#define ZERO16(w, i)   (ZERO4(w, i), ZERO4(w, (i) + 4), ZERO4(w, (i) + 8), ZERO4(w, (i) + 12))
+#define ZERO64(w, i)   (ZERO16(w, i), ZERO16(w, (i) + 16), ZERO16(w, (i) + 32), \
+                         ZERO16(w, (i) + 48))
+
+/* 512 stores and no loop; a leaf, so no frame-pointer set-up (as for the
+ * allocation fast paths). */
+MM_FAST_PATH void page_zero(void *va)
 {
-    mm_fill(va, PAGE_SIZE, 0);
+    uint64 *w = va;
+
+    _Static_assert(WORDS_PER_PAGE == 8 * 64, "page_zero stores 8 runs of 64 words");
+    ZERO64(w, 0);
+    ZERO64(w, 64);
+    ZERO64(w, 128);
+    ZERO64(w, 192);
+    ZERO64(w, 256);
+    ZERO64(w, 320);
+    ZERO64(w, 384);
+    ZERO64(w, 448);
 }
 
-void page_copy(void *dst, const void *src)
+/* Copy COPY_GROUP_WORDS words: all loads first, then all stores (dst and src
+ * may not overlap, but the compiler cannot know). */
+static inline __attribute__((always_inline)) void copy_group(uint64 *d, const uint64 *s)
+{
+    uint64 w0 = s[0], w1 = s[1], w2 = s[2], w3 = s[3], w4 = s[4], w5 = s[5];
+    uint64 w6 = s[6], w7 = s[7], w8 = s[8], w9 = s[9], w10 = s[10], w11 = s[11];
+    uint64 w12 = s[12], w13 = s[13], w14 = s[14], w15 = s[15];
+
+    d[0] = w0; d[1] = w1; d[2] = w2; d[3] = w3; d[4] = w4; d[5] = w5;
+    d[6] = w6; d[7] = w7; d[8] = w8; d[9] = w9; d[10] = w10; d[11] = w11;
+    d[12] = w12; d[13] = w13; d[14] = w14; d[15] = w15;
+}
+
+/* A leaf, so no frame-pointer set-up (as for the allocation fast paths). */
+MM_FAST_PATH void page_copy(void *dst, const void *src)
 {
     uint64 *d = dst;
     const uint64 *s = src;
+    uint64 *end = d + WORDS_PER_PAGE;
 
-    for (size_t i = 0; i < WORDS_PER_PAGE; i += WORDS_PER_STEP) {
-        __asm__("" : "+r"(d), "+r"(s));
-        uint64 w0 = s[0], w1 = s[1], w2 = s[2], w3 = s[3];
-        uint64 w4 = s[4], w5 = s[5], w6 = s[6], w7 = s[7];
-        d[0] = w0; d[1] = w1; d[2] = w2; d[3] = w3;
-        d[4] = w4; d[5] = w5; d[6] = w6; d[7] = w7;
-        d += WORDS_PER_STEP;
-        s += WORDS_PER_STEP;
+    _Static_assert(PAGE_WORDS_PER_STEP == 4 * COPY_GROUP_WORDS, "page_copy copies 4 groups a step");
+    for (; d < end; d += PAGE_WORDS_PER_STEP, s += PAGE_WORDS_PER_STEP) {
+        __asm__("" : "+r"(d), "+r"(s));     /* keeps the compiler from calling memcpy */
+        copy_group(d, s);
+        copy_group(d + COPY_GROUP_WORDS, s + COPY_GROUP_WORDS);
+        copy_group(d + 2 * COPY_GROUP_WORDS, s + 2 * COPY_GROUP_WORDS);
+        copy_group(d + 3 * COPY_GROUP_WORDS, s + 3 * COPY_GROUP_WORDS);
     }
 }
 

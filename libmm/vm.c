@@ -14,12 +14,26 @@
  * Freeing frames (do_free) -- the rule agreed with the physical allocator:
  *  - a 4 KiB leaf's frame is released with page_put(), so frames shared by
  *    reference count survive until their last mapping goes;
- *  - a 2 MiB leaf is taken to be one order-9 block and is released whole with
- *    page_free(va, 9); superpage leaves are therefore never refcount-shared;
+ *  - a 2 MiB leaf maps one order-9 block, either whole (released with
+ *    page_free(va, 9)) or split into order-0 pages by page_split (each
+ *    released with page_put);
  *  - a 1 GiB leaf would be an order-18 block, beyond PAGE_MAX_ORDER, so it can
  *    never be allocator-backed: do_free over one is refused (-MM_EINVAL);
  *  - the allocator cannot free part of a block, so do_free over part of a
- *    superpage is refused (-MM_EINVAL) and nothing is changed.
+ *    superpage is refused (-MM_EINVAL) unless its block is split; then
+ *    nothing is changed.
+ *
+ * Sharing a 2 MiB leaf (uvmcopy) does not touch its 512 pages.  The block is
+ * split first if it is whole, and the owner word (aux) of its head page's
+ * record counts the block's shares: the 2 MiB leaves that map it beyond the
+ * first.  All 2 MiB leaves of a block together hold one reference on each of
+ * its pages.  The count is only believed for a copy-on-write 2 MiB leaf (the
+ * only kind uvmcopy makes) over a split block libmm owns; uvmcopy sets it to
+ * 1 when it first shares a plain leaf.  While a block has shares:
+ *  - releasing one of its 2 MiB leaves (do_free) only drops a share;
+ *  - a 2 MiB leaf that stops being one -- split into 4 KiB leaves, or
+ *    unmapped without do_free (its caller takes over its references) --
+ *    drops a share and takes its own reference on each page.
  *
  * Table pages of the low half are freed as soon as they map nothing: each
  * non-root table counts its valid entries in the owner word (aux) of its
@@ -27,9 +41,12 @@
  * page.  Every write here that makes an entry valid or invalid updates the
  * count (about 8 instructions: the frame's record is one shift and add away in
  * the hot region); vm_unmap frees a table whose count reaches 0 and clears
- * the entry above it, up to (never including) the root.  Tables under root
- * entries 256..511 are never freed: the high half is shared by every address
- * space, each holding its own copy of those root entries.
+ * the entry above it, up to (never including) the root; uvmcopy stops
+ * scanning a table once it has seen that many valid entries.  A count may
+ * exceed the truth (walk() counts a slot it hands out for filling), never
+ * fall below it.  Tables under root entries 256..511 are never freed: the
+ * high half is shared by every address space, each holding its own copy of
+ * those root entries.
  *
  * TLB: each vm_unmap()/vm_protect()/mappages() call issues at most one
  * sfence.vma: for one changed leaf, the page form; otherwise, or when a
@@ -104,19 +121,6 @@ static bool perms_are_valid(uint64 flags, uint64 allowed)
     return (flags & PTE_R) && (flags & (PTE_W | PTE_X)) != (PTE_W | PTE_X);
 }
 
-/* The leaf entry for pa with flags at va: V and A always, D when writable,
- * G in the shared high half. */
-static pte_t make_leaf(uint64 pa, uint64 flags, uint64 va)
-{
-    pte_t pte = PA2PTE(pa) | flags | PTE_V | PTE_A;
-
-    if (flags & PTE_W)
-        pte |= PTE_D;
-    if (va >= SV39_HIGH_START)
-        pte |= PTE_G;
-    return pte;
-}
-
 /* Bytes from va to the end of the region one entry at level maps. */
 static uint64 level_span(uint64 va, int level)
 {
@@ -130,21 +134,16 @@ static uint64 min_u64(uint64 a, uint64 b)
 
 /* ---- valid-entry counts ------------------------------------------------ */
 
-/* The count of valid entries of the non-root table t: the owner word of its
- * frame's record.  Roots are not counted (they are never freed here). */
-static uint32 *table_count(pagetable_t t)
+/* A new table page with no valid entry; NULL when out of memory. */
+static pagetable_t table_alloc(void)
 {
-    uint64 va = (uint64)t;
+    pagetable_t t = page_alloc(0);
 
-    if (va - page_fast.base < page_fast.span_bytes)
-        return &hot_meta(va)->aux;
-    return &page_meta_lookup(va)->aux;
-}
-
-/* The table page that holds entry p. */
-static pagetable_t table_of(pte_t *p)
-{
-    return (pagetable_t)PGROUNDDOWN((uint64)p);
+    if (t) {
+        page_zero(t);
+        *table_count(t) = 0;
+    }
+    return t;
 }
 
 /* Entry p, in a table at level, has just become valid. */
@@ -195,6 +194,14 @@ static void batch_note(struct tlb_batch *b, uint64 va)
         b->first_va = va;
 }
 
+/* Record that some leaves of the range from va changed, which ones is not
+ * kept: the batch then uses the global form of sfence.vma. */
+static void batch_note_some(struct tlb_batch *b, uint64 va)
+{
+    batch_note(b, va);
+    b->changed += TLB_FLUSH_PAGE_MAX;
+}
+
 /* Queue the table t, already unlinked from its parent, to be freed after
  * the fence.  The link goes in entry 0: a page-aligned address has V clear,
  * so a walk through a stale TLB entry still finds only invalid entries. */
@@ -240,10 +247,9 @@ static pte_t *walk_to(pagetable_t pt, uint64 va, int target, bool alloc, int *le
         if (!(*p & PTE_V)) {
             if (!alloc)
                 return p;
-            pagetable_t t = page_zalloc(0);
+            pagetable_t t = table_alloc();
             if (!t)
                 return NULL;
-            *table_count(t) = 0;
             *p = PA2PTE(virt_to_phys((uint64)t)) | PTE_V;
             count_added(p, lvl);
         }
@@ -251,14 +257,7 @@ static pte_t *walk_to(pagetable_t pt, uint64 va, int target, bool alloc, int *le
     }
 }
 
-/* The leaf that maps va, or the invalid entry (at some level) where nothing
- * does; *level is its level.  Never allocates, never NULL. */
-static pte_t *find_leaf(pagetable_t pt, uint64 va, int *level)
-{
-    return walk_to(pt, va, 0, false, level);
-}
-
-/* find_leaf for va, where prev (at *level) was the entry for the page just
+/* vm_lookup for va, where prev (at *level) was the entry for the page just
  * below va: when that was a level-0 entry and va is in the same table, the
  * next slot, without a walk from the root.  Loops over ranges use it; a table
  * an unmap empties is only freed after the loop, so its slots stay readable
@@ -267,7 +266,7 @@ static inline pte_t *next_leaf(pagetable_t pt, uint64 va, pte_t *prev, int *leve
 {
     if (prev && *level == 0 && PX(0, va) != 0)
         return prev + 1;
-    return find_leaf(pt, va, level);
+    return vm_lookup(pt, va, level);
 }
 
 /* Contract in mm/vm.h.  When a superpage leaf maps va, walk returns that leaf
@@ -296,7 +295,7 @@ uint64 walkaddr(pagetable_t pgtbl, uint64 va)
 
     if (!pgtbl || !va_is_canonical(va))
         return 0;
-    pte_t *p = find_leaf(pgtbl, va, &level);
+    pte_t *p = vm_lookup(pgtbl, va, &level);
     if (!(*p & PTE_V) || !PTE_IS_LEAF(*p))
         return 0;
     return PTE2PA(*p) + (va & (LEVEL_SIZE(level) - 1));
@@ -304,11 +303,52 @@ uint64 walkaddr(pagetable_t pgtbl, uint64 va)
 
 /* ---- splitting and unmapping ------------------------------------------- */
 
+/* Whether the frames behind a superpage leaf are separate order-0 pages
+ * (page_split), so any part of it can be freed page by page. */
+static bool leaf_is_split(pte_t pte, int level)
+{
+    unsigned order;
+    return level > 0 && page_head_kind((uint64)pte_frame(pte), &order) == PK_ALLOC && order == 0;
+}
+
+/* The share count of the block behind the leaf pte at level, where the rule
+ * at the top lets it be believed (a copy-on-write 2 MiB leaf over a split
+ * block libmm owns); else NULL. */
+static uint32 *block_shares(pte_t pte, int level)
+{
+    if (level != 1 || (pte & (PTE_COW | PTE_NOFREE)) != PTE_COW || !leaf_is_split(pte, level))
+        return NULL;
+    return frame_word(pte_frame(pte));
+}
+
+/* Drop one share of the block behind the leaf pte at level; false when the
+ * block has none (the leaf holds the pages' references itself). */
+static bool drop_share(pte_t pte, int level)
+{
+    uint32 *shares = block_shares(pte, level);
+
+    if (!shares || *shares == 0)
+        return false;
+    (*shares)--;
+    return true;
+}
+
+/* The superpage leaf pte at level stops being one (it is split, or its
+ * caller takes over its references): if it shared its block, it leaves the
+ * share and takes its own reference on each page. */
+static void unshare_leaf(pte_t pte, int level)
+{
+    if (!drop_share(pte, level))
+        return;
+    for (uint64 off = 0; off < LEVEL_SIZE(level); off += PAGE_SIZE)
+        page_get((char *)pte_frame(pte) + off);
+}
+
 /* Replace the superpage leaf *p at level by a table of next-level leaves
  * that translate exactly as it did (same PAs and bits).  0 or -MM_ENOMEM. */
 static int split_leaf(pte_t *p, int level)
 {
-    pagetable_t t = page_zalloc(0);
+    pagetable_t t = page_alloc(0);      /* every entry is written below */
     uint64 pa = PTE2PA(*p), bits = PTE_FLAGS(*p);
 
     if (!t)
@@ -316,6 +356,7 @@ static int split_leaf(pte_t *p, int level)
     for (uint64 i = 0; i < PTES_PER_TABLE; i++)
         t[i] = PA2PTE(pa + i * LEVEL_SIZE(level - 1)) | bits;
     *table_count(t) = PTES_PER_TABLE;
+    unshare_leaf(*p, level);
     *p = PA2PTE(virt_to_phys((uint64)t)) | PTE_V;
     return 0;
 }
@@ -325,7 +366,7 @@ static int split_at(pagetable_t pt, uint64 va, struct tlb_batch *b)
 {
     for (;;) {
         int level;
-        pte_t *p = find_leaf(pt, va, &level);
+        pte_t *p = vm_lookup(pt, va, &level);
 
         if (!(*p & PTE_V) || level == 0 || !(va & (LEVEL_SIZE(level) - 1)))
             return 0;
@@ -345,14 +386,6 @@ static int split_range_ends(pagetable_t pt, uint64 va, uint64 sz, struct tlb_bat
     if (err == 0 && end != 0 && va_is_canonical(end))
         err = split_at(pt, end, b);
     return err;
-}
-
-/* Whether the frames behind a superpage leaf are separate order-0 pages
- * (page_split), so any part of it can be freed page by page. */
-static bool leaf_is_split(pte_t pte, int level)
-{
-    unsigned order;
-    return level > 0 && page_head_kind(phys_to_virt(PTE2PA(pte)), &order) == PK_ALLOC && order == 0;
 }
 
 /* do_free is allowed on [va, va + sz): every leaf meeting it lies wholly
@@ -380,13 +413,15 @@ static bool range_is_freeable(pagetable_t pt, uint64 va, uint64 sz)
 /* Give back the frames behind a leaf at level (the do_free rule above). */
 static void release_leaf(pte_t pte, int level)
 {
-    void *frame = (void *)phys_to_virt(PTE2PA(pte));
+    void *frame = pte_frame(pte);
 
     if (pte & PTE_NOFREE)
         return;
     if (level == 0) {
         page_put(frame);
     } else if (leaf_is_split(pte, level)) {
+        if (drop_share(pte, level))
+            return;
         for (uint64 off = 0; off < LEVEL_SIZE(level); off += PAGE_SIZE)
             page_put((char *)frame + off);
     } else {
@@ -451,6 +486,8 @@ static void unmap_leaves(pagetable_t pt, uint64 va, uint64 sz, bool do_free,
             drop_entry(pt, p, level, va, b);
             if (do_free)
                 release_leaf(old, level);
+            else
+                unshare_leaf(old, level);   /* the caller takes over its references */
             batch_note(b, va);
         }
         va += span;
@@ -598,8 +635,9 @@ int mappages(pagetable_t pgtbl, uint64 va, uint64 pa, uint64 sz, uint64 flags)
     return err;
 }
 
-/* Contract in vm_internal.h. */
-int vm_map_page(pagetable_t pt, uint64 va, uint64 pa, uint64 flags)
+/* vm_map_frame where tables are missing: create them, then map. */
+static __attribute__((noinline)) int map_frame_walk(pagetable_t pt, pte_t **slot, uint64 va,
+                                                    void *frame, uint64 flags)
 {
     int level;
     pte_t *p = walk_to(pt, va, 0, true, &level);
@@ -608,17 +646,21 @@ int vm_map_page(pagetable_t pt, uint64 va, uint64 pa, uint64 flags)
         return -MM_ENOMEM;
     if (*p & PTE_V)
         return -MM_EEXIST;
-    *p = make_leaf(pa, flags, va);
+    *slot = p;
+    return vm_map_frame(pt, slot, 0, va, frame, flags);
+}
+
+/* Contract in vm_internal.h.  Fast path: the level-0 slot is there. */
+MM_FAST_PATH int vm_map_frame(pagetable_t pt, pte_t **slot, int level, uint64 va, void *frame,
+                              uint64 flags)
+{
+    if (level != 0)
+        return map_frame_walk(pt, slot, va, frame, flags);
+    pte_t *p = *slot;
+    *p = make_leaf((uint64)frame - DIRECT_MAP_OFFSET, flags, va);
     count_added(p, 0);
     arch_sfence_vma_page(va);   /* the spec lets a TLB cache invalid entries */
     return 0;
-}
-
-/* Contract in vm_internal.h. */
-void vm_replace_leaf(pte_t *p, uint64 va, uint64 pa, uint64 flags)
-{
-    *p = make_leaf(pa, flags, va);
-    arch_sfence_vma_page(va);
 }
 
 /* Contract in vm_internal.h. */
@@ -630,60 +672,6 @@ int vm_split_at(pagetable_t pt, uint64 va)
     int err = split_at(pt, PGROUNDDOWN(va), &b);
     batch_finish(&b);
     return err;
-}
-
-/* Share the frames of the valid leaf pte at level (one reference each, the
- * image's frames excepted): the leaf becomes copy-on-write. */
-static pte_t share_leaf(pte_t pte, int level)
-{
-    if (pte & PTE_NOFREE)
-        return pte;
-    void *frame = (void *)phys_to_virt(PTE2PA(pte));
-    if (level > 0 && !leaf_is_split(pte, level))
-        page_split(frame, LEVEL_ORDER(level));
-    for (uint64 off = 0; off < LEVEL_SIZE(level); off += PAGE_SIZE)
-        page_get((char *)frame + off);
-    return (pte & ~(PTE_W | PTE_D)) | PTE_COW;
-}
-
-/* Contract in mm/vm.h. */
-int uvmcopy(pagetable_t cpgtbl, pagetable_t ppgtbl, uint64 sz)
-{
-    struct tlb_batch b;
-    int err = 0;
-
-    if (!cpgtbl || !ppgtbl || cpgtbl == ppgtbl || sz > SV39_LOW_END)
-        return -MM_EINVAL;
-    batch_start(&b, ppgtbl, 0);
-    for (uint64 va = 0; va < sz && err == 0;) {
-        int level;
-        pte_t *p = find_leaf(ppgtbl, va, &level);
-        uint64 span = level_span(va, level);
-
-        if ((*p & PTE_V) && level == SV39_ROOT_LEVEL) {
-            err = -MM_EINVAL;           /* no gigapages in an app's half */
-        } else if (*p & PTE_V) {
-            pte_t shared = (*p & PTE_NOFREE) ? *p : ((*p & ~(PTE_W | PTE_D)) | PTE_COW);
-            err = mappages(cpgtbl, va, PTE2PA(*p), LEVEL_SIZE(level),
-                           PTE_FLAGS(shared) & (VM_PERM_BITS | VM_RSW_BITS));
-            if (err == 0 && share_leaf(*p, level) != *p) {
-                *p = shared;
-                batch_note(&b, va);
-            }
-        }
-        va += span;
-    }
-    batch_finish(&b);
-    return err;
-}
-
-/* Contract in vm_internal.h. */
-bool vm_block_is_full(pagetable_t pt, uint64 base)
-{
-    int level;
-    pte_t *p = walk_to(pt, base, 1, false, &level);
-
-    return level == 1 && pte_is_table(*p) && *table_count(pte_table(*p)) == PTES_PER_TABLE;
 }
 
 /* Contract in vm_internal.h. */
@@ -701,9 +689,252 @@ int vm_collapse_block(pagetable_t pt, uint64 base, uint64 pa, uint64 flags)
     *p = make_leaf(pa, flags, base);
     vm_flush_all();
     for (unsigned i = 0; i < PTES_PER_TABLE; i++)
-        page_put((void *)phys_to_virt(PTE2PA(t[i])));
+        page_put(pte_frame(t[i]));
     page_free(t, 0);
     return 0;
+}
+
+/* ---- copy-on-write copies (uvmcopy) ------------------------------------ */
+
+/* One uvmcopy: the TLB work on the parent's table and the end of the range
+ * copied. */
+struct copy {
+    struct tlb_batch  b;
+    uint64            end;
+};
+
+/* The leaf pte as uvmcopy leaves it in both tables: read-only and
+ * copy-on-write, except the image's frames, which are shared as they are. */
+static pte_t cow_leaf(pte_t pte)
+{
+    return (pte & PTE_NOFREE) ? pte : ((pte & ~(PTE_W | PTE_D)) | PTE_COW);
+}
+
+/* How many entries of a table at level that maps from base start below end. */
+static unsigned entries_below(uint64 base, int level, uint64 end)
+{
+    if (end <= base)
+        return 0;
+    uint64 n = (end - base + LEVEL_SIZE(level) - 1) >> PX_SHIFT(level);
+    return n < PTES_PER_TABLE ? (unsigned)n : PTES_PER_TABLE;
+}
+
+/* Take what one more mapping of the valid leaf pte at level needs (nothing
+ * for the image's frames): a reference on a 4 KiB frame; a share of a 2 MiB
+ * leaf's block, splitting a whole block first (see the top).  -MM_EINVAL for
+ * a gigapage, which an app's half never holds. */
+static int share_frames(pte_t pte, int level)
+{
+    void *frame = pte_frame(pte);
+
+    if (pte & PTE_NOFREE)
+        return 0;
+    if (level == 0) {
+        page_get(frame);
+        return 0;
+    }
+    if (level != 1)
+        return -MM_EINVAL;
+    if (!leaf_is_split(pte, level))
+        page_split(frame, LEVEL_ORDER(level));
+    uint32 *shares = frame_word(frame);
+    if (!(pte & PTE_COW))
+        *shares = 0;            /* the block's only leaf: no shares yet */
+    if (*shares == UINT32_MAX)
+        panic("uvmcopy: share count of the block %p overflows", frame);
+    (*shares)++;
+    return 0;
+}
+
+/* Share the valid leaf *pp of the parent (at level, mapping va) into the
+ * child's entry *cp, which must be empty: both become cow_leaf(*pp). */
+static int copy_leaf(pte_t *cp, pte_t *pp, int level, uint64 va, struct tlb_batch *b)
+{
+    if (*cp & PTE_V)
+        return -MM_EEXIST;
+    int err = share_frames(*pp, level);
+    if (err)
+        return err;
+    pte_t shared = cow_leaf(*pp);
+    if (shared != *pp) {
+        *pp = shared;
+        batch_note(b, va);
+    }
+    *cp = shared;
+    count_added(cp, level);
+    return 0;
+}
+
+/* The record of the frame at direct-map address va if it is an allocated
+ * order-0 page of the hot region (hot: a copy of page_fast, kept in
+ * registers by the loops), else NULL: page_get's fast-path test. */
+static inline struct page_meta *hot_page(uint64 va, const struct page_fast hot)
+{
+    struct page_meta *m = (struct page_meta *)((va >> (PAGE_SHIFT - PAGE_META_SHIFT)) + hot.meta_bias);
+
+    return va - hot.base < hot.span_bytes && m->tag == (va ^ hot.key) ? m : NULL;
+}
+
+/* share_frames() of the valid 4 KiB leaf pte (not the image's), with no call
+ * for an allocated page of the hot region. */
+static inline void leaf_get(pte_t pte, const struct page_fast hot)
+{
+    uint64 va = (uint64)pte_frame(pte);
+    struct page_meta *m = hot_page(va, hot);
+
+    if (m && m->refs_extra != UINT32_MAX - 1)
+        m->refs_extra++;
+    else
+        page_get((void *)va);
+}
+
+/* share_frames() of the valid 2 MiB leaf pte (not the image's), with no call
+ * when its block is split (the head's tag then says an allocated order-0
+ * page) and in the hot region. */
+static inline void block_get(pte_t pte, const struct page_fast hot)
+{
+    uint64 va = (uint64)pte_frame(pte);
+    struct page_meta *m = hot_page(va, hot);
+
+    if (m && m->aux != UINT32_MAX)
+        m->aux = (pte & PTE_COW) ? m->aux + 1 : 1;      /* the first share of a plain leaf */
+    else
+        share_frames(pte, 1);
+}
+
+/* The new, zeroed level-0 table ct takes the parent's leaves in pt[0, n),
+ * shared as copy_leaf does (without counting or noting them).  Visits pt
+ * from the top down (mmap regions and stacks grow down, so their tables fill
+ * from the top) and stops once it has seen valid entries: the parent's
+ * count, never below the truth.  Returns how many leaves it placed.  The
+ * loop of a fork: it calls nothing but page_get's slow path. */
+static __attribute__((noinline)) uint32 share_leaves(pte_t *ct, pte_t *pt, unsigned n, uint32 valid)
+{
+    const struct page_fast hot = page_fast;
+    uint32 placed = 0;
+
+    for (unsigned i = n; i-- > 0 && placed < valid;) {
+        pte_t pte = pt[i];
+
+        if (!(pte & PTE_V))
+            continue;
+        if (!(pte & PTE_NOFREE)) {
+            leaf_get(pte, hot);
+            pte = cow_leaf(pte);
+            pt[i] = pte;
+        }
+        ct[i] = pte;
+        placed++;
+    }
+    return placed;
+}
+
+static int copy_subtable(pte_t *cp, pagetable_t pt, int level, uint64 base, struct copy *c);
+
+/* share_leaves for a new level-1 table: 2 MiB leaves take a share of their
+ * block, level-0 tables are copied into new tables.  *placed gets the valid
+ * entries of ct; 0 or the first error. */
+static __attribute__((noinline)) int share_blocks(pte_t *ct, pte_t *pt, unsigned n, uint32 valid,
+                                                  uint64 base, struct copy *c, uint32 *placed)
+{
+    const struct page_fast hot = page_fast;
+    uint32 done = 0;
+    int err = 0;
+
+    for (unsigned i = n; i-- > 0 && valid > 0;) {
+        pte_t pte = pt[i];
+
+        if (!(pte & PTE_V))
+            continue;
+        valid--;
+        if (pte_is_table(pte)) {
+            err = copy_subtable(&ct[i], pte_table(pte), 0, base + i * LEVEL_SIZE(1), c);
+            done += ct[i] != 0;
+            if (err)
+                break;
+            continue;
+        }
+        if (!(pte & PTE_NOFREE)) {
+            block_get(pte, hot);
+            pte = cow_leaf(pte);
+            pt[i] = pte;
+        }
+        ct[i] = pte;
+        done++;
+    }
+    *placed = done;
+    return err;
+}
+
+static int copy_table(pagetable_t ct, pagetable_t pt, int level, uint64 base, struct copy *c);
+
+/* Share the parent's table pt (at level 0 or 1, mapping from base) under
+ * the child's entry *cp: into the table *cp names, or into a new one filled
+ * in one pass and linked there unless it stays empty.  *cp must not be a
+ * leaf.  0 or the first error.  A new table's leaves are noted on the batch
+ * as some changes (whether each parent leaf changed is not tracked). */
+static int copy_subtable(pte_t *cp, pagetable_t pt, int level, uint64 base, struct copy *c)
+{
+    if (pte_is_table(*cp))
+        return copy_table(pte_table(*cp), pt, level, base, c);
+    if (*cp & PTE_V)
+        return -MM_EEXIST;
+    pagetable_t t = table_alloc();
+    if (!t)
+        return -MM_ENOMEM;
+    unsigned n = entries_below(base, level, c->end);
+    uint32 placed = 0, valid = *table_count(pt);
+    int err = 0;
+    if (level == 0)
+        placed = share_leaves(t, pt, n, valid);
+    else
+        err = share_blocks(t, pt, n, valid, base, c, &placed);
+    if (placed)
+        batch_note_some(&c->b, base);   /* leaves of the parent may have become read-only */
+    if (placed == 0) {
+        page_free(t, 0);
+        return err;
+    }
+    *table_count(t) = placed;
+    *cp = PA2PTE(virt_to_phys((uint64)t)) | PTE_V;      /* after a failure too: it holds references */
+    count_added(cp, level + 1);
+    return err;
+}
+
+/* Share the entries of the parent's table pt (at level, mapping from base)
+ * that start below the end into the child's table ct, which sits at the
+ * same place and may hold entries already.  Stops at the first error. */
+static int copy_table(pagetable_t ct, pagetable_t pt, int level, uint64 base, struct copy *c)
+{
+    unsigned n = entries_below(base, level, c->end);
+    int err = 0;
+
+    for (unsigned i = 0; i < n && err == 0; i++) {
+        uint64 va = base + i * LEVEL_SIZE(level);
+
+        if (level > 0 && pte_is_table(pt[i]))
+            err = copy_subtable(&ct[i], pte_table(pt[i]), level - 1, va, c);
+        else if (pt[i] & PTE_V)
+            err = copy_leaf(&ct[i], &pt[i], level, va, &c->b);
+    }
+    return err;
+}
+
+/* Contract in mm/vm.h.  Table by table: each table of the parent becomes a
+ * new child table in one pass.  A 2 MiB leaf takes a share of its block
+ * instead of a reference on each page (see the top).  Also -MM_EEXIST when
+ * the child maps something in the way. */
+int uvmcopy(pagetable_t cpgtbl, pagetable_t ppgtbl, uint64 sz)
+{
+    struct copy c;
+
+    if (!cpgtbl || !ppgtbl || cpgtbl == ppgtbl || sz > SV39_LOW_END)
+        return -MM_EINVAL;
+    batch_start(&c.b, ppgtbl, 0);
+    c.end = sz;
+    int err = copy_table(cpgtbl, ppgtbl, SV39_ROOT_LEVEL, 0, &c);
+    batch_finish(&c.b);
+    return err;
 }
 
 /* ---- changing permissions ---------------------------------------------- */

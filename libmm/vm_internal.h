@@ -1,12 +1,16 @@
-/* Not public: the page-table helpers shared by vm.c, vmprint.c and kvm.c. */
+/* Not public: the page-table helpers shared by vm.c, vmprint.c, kvm.c and
+ * the fault, mmap and uvm code that edits entries vm.c found. */
 #ifndef MM_VM_INTERNAL_H
 #define MM_VM_INTERNAL_H
 
 #include <stdbool.h>
 
+#include <arch/layout.h>
 #include <arch/mmu.h>
 #include <mm/page.h>
 #include <mm/types.h>
+
+#include "page_internal.h"
 
 /* Permission bits mappages() and vm_protect() accept, and the software (RSW)
  * bits mappages() also passes through to the leaf for other modules. */
@@ -16,16 +20,58 @@
 /* Allocation order of the block behind one leaf at level: 0, 9 or 18. */
 #define LEVEL_ORDER(level)  ((unsigned)(PX_BITS * (level)))
 
-/* True for a valid entry that points to the next-level table. */
+/* True for a valid entry that points to the next-level table (V set, R, W
+ * and X clear). */
 static inline bool pte_is_table(pte_t pte)
 {
-    return (pte & PTE_V) && !PTE_IS_LEAF(pte);
+    return (pte & (PTE_V | PTE_RWX_MASK)) == PTE_V;
+}
+
+/* The direct-map address of the page (or block) an entry names: the table a
+ * non-leaf entry points to, the frame of a leaf.  phys_to_virt() inlined:
+ * walks do this at every level. */
+static inline void *pte_frame(pte_t pte)
+{
+    return (void *)(PTE2PA(pte) + DIRECT_MAP_OFFSET);
 }
 
 /* The table a non-leaf entry points to, by its direct-map address. */
 static inline pagetable_t pte_table(pte_t pte)
 {
-    return (pagetable_t)phys_to_virt(PTE2PA(pte));
+    return (pagetable_t)pte_frame(pte);
+}
+
+/* The table page that holds entry p. */
+static inline pagetable_t table_of(const pte_t *p)
+{
+    return (pagetable_t)PGROUNDDOWN((uint64)p);
+}
+
+/* The owner word of the record of frame (page-aligned, allocated by libmm),
+ * which page.c leaves to the owner of an allocated order-0 page: a table's
+ * count of valid entries, a 2 MiB block's shares (vm.c).  One shift and one
+ * add in the hot region. */
+static inline uint32 *frame_word(const void *frame)
+{
+    uint64 va = (uint64)frame;
+
+    if (va - page_fast.base < page_fast.span_bytes)
+        return &hot_meta(va)->aux;
+    return &page_meta_lookup(va)->aux;
+}
+
+/* The count of valid entries of the non-root table t (roots are not
+ * counted: vm.c never frees them). */
+static inline uint32 *table_count(pagetable_t t)
+{
+    return frame_word(t);
+}
+
+/* Whether the level-0 table that holds the entry p has all 512 entries
+ * valid (its 2 MiB block is fully mapped by 4 KiB leaves). */
+static inline bool vm_table_is_full(const pte_t *p)
+{
+    return *table_count(table_of(p)) == PTES_PER_TABLE;
 }
 
 /* Sign-extend bit 38, turning a sum of table indices into a canonical VA. */
@@ -35,26 +81,62 @@ static inline uint64 sv39_canonical(uint64 va)
 }
 
 /* A leaf that must not become writable by an mprotect: it maps a frame
- * shared copy-on-write (or the zero page); a write fault copies it. */
+ * shared copy-on-write (or the zero page); a write fault copies it, or
+ * reuses it once it is the frame's only mapping. */
 #define PTE_COW         PTE_SW0
 /* A leaf whose frame is not libmm's to free (the app image mapped in
  * place): unmapping with do_free leaves the frame alone. */
 #define PTE_NOFREE      PTE_SW1
 
-/* Map the 4 KiB page va -> pa with flags (validated by the caller) in pt,
- * creating tables; the fast path of page faults.  0, -MM_ENOMEM, or
- * -MM_EEXIST when something maps va already.  Fences the page. */
-int  vm_map_page(pagetable_t pt, uint64 va, uint64 pa, uint64 flags);
-/* Point the valid level-0 leaf p (mapping va) at pa with flags; fences va. */
-void vm_replace_leaf(pte_t *p, uint64 va, uint64 pa, uint64 flags);
+/* The leaf entry for pa with flags at va: V and A always, D when writable,
+ * G in the shared high half (hardware A/D updating is off, see vm.c). */
+static inline pte_t make_leaf(uint64 pa, uint64 flags, uint64 va)
+{
+    pte_t pte = PA2PTE(pa) | flags | PTE_V | PTE_A;
+
+    if (flags & PTE_W)
+        pte |= PTE_D;
+    if (va >= SV39_HIGH_START)
+        pte |= PTE_G;
+    return pte;
+}
+
+/* The leaf that maps va in pt, or the invalid entry (at some level) where
+ * the walk found nothing; its level in *level.  pt must be a table and va
+ * canonical; never allocates, never NULL.  One test per level, inline: the
+ * fault path's one walk, and the loops over ranges in vm.c. */
+static inline pte_t *vm_lookup(pagetable_t pt, uint64 va, int *level)
+{
+    int lvl = SV39_ROOT_LEVEL;
+    pte_t *p = &pt[PX(lvl, va)];
+
+    while (lvl > 0 && pte_is_table(*p)) {
+        lvl--;
+        p = &pte_table(*p)[PX(lvl, va)];
+    }
+    *level = lvl;
+    return p;
+}
+
+/* Point the valid level-0 leaf p (mapping va) at frame with flags (validated
+ * by the caller); fences va. */
+static inline void vm_replace_leaf(pte_t *p, uint64 va, void *frame, uint64 flags)
+{
+    *p = make_leaf((uint64)frame - DIRECT_MAP_OFFSET, flags, va);
+    arch_sfence_vma_page(va);
+}
+
+/* Map the 4 KiB page va of pt to frame (a direct-map address) with flags,
+ * validated by the caller; *slot is the invalid entry at level that
+ * vm_lookup() returned for va.  A level-0 slot is filled in place; otherwise
+ * the missing tables are created.  On success *slot is the new leaf.  0,
+ * -MM_ENOMEM, or -MM_EEXIST when something maps va.  Fences the page. */
+int  vm_map_frame(pagetable_t pt, pte_t **slot, int level, uint64 va, void *frame, uint64 flags);
 
 /* Split the superpage leaf that maps va (if any) into next-level leaves
  * down to 4 KiB, flushing the TLB.  0 or -MM_ENOMEM. */
 int  vm_split_at(pagetable_t pt, uint64 va);
 
-/* Whether the 2 MiB block at base (aligned) is mapped by a full level-0
- * table (512 valid entries). */
-bool vm_block_is_full(pagetable_t pt, uint64 base);
 /* Replace the full level-0 table of the block at base by one 2 MiB leaf to
  * pa with flags: every old entry must be a plain (not copy-on-write) leaf
  * with exactly flags (R/W/X/U/G bits), else -MM_EINVAL and nothing changes.
