@@ -85,3 +85,8 @@ CASES += [
     dict(name='mmap layer on QEMU: console-fd errno rows, EFAULT, copies, zero page, 2 MiB, VMAs, no leak',
          app='tests/guest/mman_api', status=0, expect=[r'mman_api: 0 failure\(s\)'], reject=[r'FAIL ']),
 ]
+
+CASES += [
+    dict(name='uvmcopy on QEMU: copy-on-write of 4 KiB pages and shared 2 MiB leaves, no leak',
+         app='tests/guest/cow_huge', status=0, expect=[r'cow_huge: 0 failure\(s\)'], reject=[r'FAIL ']),
+]
