@@ -7,6 +7,7 @@
 #include <stdbool.h>
 
 #include <arch/mmu.h>
+#include <mm/kalloc.h>
 #include <mm/mman.h>
 #include <mm/types.h>
 
@@ -27,10 +28,15 @@ struct vma {
     uint32      flags;          /* VMA_* */
     const char *name;           /* for reports: "app text", "heap", "mmap", ... */
     struct vma *left, *right;   /* tree */
+    struct vma *parent;         /* tree; NULL at the root */
     struct vma *prev, *next;    /* list, by address */
     uint64      gap;            /* free bytes between prev (or the floor) and start */
     uint64      max_gap;        /* largest gap in this subtree */
     int         height;
+    bool        fresh;          /* no page was ever mapped in it, so unmapping and
+                                 * mprotect skip the page tables.  Set by mmap; cleared
+                                 * by vma_find (the fault path finds its VMA there) and
+                                 * mm_populate; a merge keeps it if both parts had it */
 };
 
 /* An address space: the low half of one page table.  Single hart, and the
@@ -40,7 +46,11 @@ struct mm {
     struct vma *root;           /* VMA tree */
     struct vma *first;          /* lowest VMA */
     uint64      nr_vmas;
-    struct vma *cache;          /* last VMA a fault or lookup found */
+    struct vma *cache;          /* last VMA mapped, or found by a fault or lookup */
+    struct vma *gap_hint;       /* mmap's usual place (vma.c): below gap_hint_limit, */
+    uint64      gap_hint_len;   /* no gap above it holds gap_hint_len bytes; or NULL */
+    uint64      gap_hint_limit;
+    struct vma *unbalanced;     /* a leaf its ancestors' heights do not count yet (vma.c) */
     uint64      heap_start, brk;
     struct vma *heap;           /* the brk VMA, NULL while the heap is empty */
     uint64      mmap_base;      /* mmap placement searches down from here */
@@ -54,9 +64,10 @@ struct mm {
 #define VMA_MAX_COUNT   65530               /* Linux's default vm.max_map_count */
 
 /* ---- vma.c: the tree ---- */
-/* The VMA containing addr, or NULL. */
+/* The VMA containing addr, or NULL.  The caller may map pages in it (the
+ * fault path finds its VMA here), so it is no longer fresh. */
 struct vma *vma_find(struct mm *mm, uint64 addr);
-/* The lowest VMA that ends above addr, or NULL. */
+/* The lowest VMA that ends above addr, or NULL (no side effect). */
 struct vma *vma_first_after(struct mm *mm, uint64 addr);
 /* Whether [start, end) meets no VMA. */
 bool        vma_range_free(struct mm *mm, uint64 start, uint64 end);
@@ -66,18 +77,49 @@ void        vma_insert(struct mm *mm, struct vma *v);
 void        vma_remove(struct mm *mm, struct vma *v);
 /* Change v's end (the range it grows into must be free). */
 void        vma_set_end(struct mm *mm, struct vma *v, uint64 end);
+/* Change v's start (the range it grows into must be free). */
+void        vma_set_start(struct mm *mm, struct vma *v, uint64 start);
 /* Split v at addr (v->start < addr < v->end): v keeps [start, addr), spare
  * becomes [addr, end) with v's attributes and is returned. */
 struct vma *vma_split(struct mm *mm, struct vma *v, uint64 addr, struct vma *spare);
 /* Merge v with its neighbours when they touch it and have the same
  * protection and flags; the absorbed VMAs are freed.  Returns the survivor. */
 struct vma *vma_merge(struct mm *mm, struct vma *v);
+/* vma_insert and vma_merge in one: when v (made by vma_new, its range
+ * free) would merge with its neighbours, they grow over its range and v is
+ * freed; else v is inserted.  Returns the VMA that holds the range. */
+struct vma *vma_add(struct mm *mm, struct vma *v);
 /* Highest page-aligned address a with [a, a + len) free and
  * VMA_FLOOR <= a, a + len <= limit; 0 when there is none. */
 uint64      vma_find_gap(struct mm *mm, uint64 len, uint64 limit);
-/* A new VMA (kalloc'd), not yet inserted; NULL when out of memory. */
-struct vma *vma_new(uint64 start, uint64 end, uint32 prot, uint32 flags, const char *name);
-void        vma_free(struct vma *v);
+/* A new VMA (kalloc'd, not fresh), not yet inserted; NULL when out of memory. */
+static inline struct vma *vma_new(uint64 start, uint64 end, uint32 prot, uint32 flags,
+                                  const char *name)
+{
+    struct vma *v = kalloc(sizeof *v);
+    if (v) {
+        v->start = start;
+        v->end = end;
+        v->prot = prot;
+        v->flags = flags;
+        v->name = name;
+        v->fresh = false;
+    }
+    return v;
+}
+
+static inline void vma_free(struct vma *v)
+{
+    kfree(v);
+}
+
+/* Whether a and its successor b (either may be NULL) touch and can be one
+ * VMA: same protection, flags and name, and neither a guard nor the heap. */
+static inline bool vma_mergeable(const struct vma *a, const struct vma *b)
+{
+    return a && b && a->end == b->start && a->prot == b->prot && a->flags == b->flags &&
+           a->name == b->name && !(a->flags & (VMA_GUARD | VMA_HEAP));
+}
 /* Check the tree's order, balance, gaps and list; 0 or -MM_EINVAL. */
 int         vma_check(struct mm *mm);
 

@@ -43,16 +43,24 @@ static uint64 page_len(uint64 len)
 
 /* ---- mapping and unmapping VMAs ---------------------------------------- */
 
+/* mm_map_range, the new range fresh (never populated) or not; the VMA that
+ * holds it, or NULL when out of memory. */
+static struct vma *map_range(struct mm *mm, uint64 start, uint64 end, uint32 prot, uint32 flags,
+                             const char *name, bool fresh)
+{
+    struct vma *v = mm->nr_vmas < VMA_MAX_COUNT ? vma_new(start, end, prot, flags, name) : NULL;
+    if (!v)
+        return NULL;
+    v->fresh = fresh;
+    return vma_add(mm, v);
+}
+
 int mm_map_range(struct mm *mm, uint64 start, uint64 end, uint32 prot, uint32 flags,
                  const char *name, struct vma **out)
 {
-    if (mm->nr_vmas >= VMA_MAX_COUNT)
-        return -MM_ENOMEM;
-    struct vma *v = vma_new(start, end, prot, flags, name);
+    struct vma *v = map_range(mm, start, end, prot, flags, name, false);
     if (!v)
         return -MM_ENOMEM;
-    vma_insert(mm, v);
-    v = vma_merge(mm, v);
     if (out)
         *out = v;
     return 0;
@@ -64,58 +72,97 @@ static int release_pages(struct mm *mm, struct vma *v, uint64 start, uint64 end)
     return vm_unmap(mm->pt, start, (end - start) >> PAGE_SHIFT, !(v->flags & VMA_IMAGE));
 }
 
-/* Cut the VMAs so that none straddles start or end; needs up to two spare
- * nodes, taken from *spare.  0 or -MM_ENOMEM (nothing changed). */
-static int split_around(struct mm *mm, uint64 start, uint64 end)
+/* The spare VMAs for cutting one VMA at the start of a range (*a, when
+ * need_a) and one at its end (*b, when need_b).  0, or -MM_ENOMEM with none
+ * taken (no memory, or the cuts would pass the VMA count limit). */
+static int take_spares(struct mm *mm, bool need_a, bool need_b, struct vma **a, struct vma **b)
 {
-    struct vma *a = vma_find(mm, start), *b = vma_find(mm, end);
-    bool cut_a = a && a->start < start, cut_b = b && b->start < end && end != 0;
-    struct vma *s1 = cut_a ? vma_new(0, 0, 0, 0, NULL) : NULL;
-    struct vma *s2 = cut_b ? vma_new(0, 0, 0, 0, NULL) : NULL;
-
-    if ((cut_a && !s1) || (cut_b && !s2) || mm->nr_vmas + cut_a + cut_b > VMA_MAX_COUNT + 1) {
-        vma_free(s1);
-        vma_free(s2);
+    *a = need_a ? vma_new(0, 0, 0, 0, NULL) : NULL;
+    *b = need_b ? vma_new(0, 0, 0, 0, NULL) : NULL;
+    if ((need_a && !*a) || (need_b && !*b) || mm->nr_vmas + need_a + need_b > VMA_MAX_COUNT + 1) {
+        vma_free(*a);
+        vma_free(*b);
         return -MM_ENOMEM;
     }
-    if (cut_a)
-        vma_split(mm, a, start, s1);
-    b = cut_b ? vma_find(mm, end) : NULL;
-    if (cut_b)
-        vma_split(mm, b, end, s2);
     return 0;
 }
 
-/* Contract in mm_internal.h.  The page tables go first: an unmap that cannot
- * split a superpage fails before any VMA changes. */
-static int unmap_vmas(struct mm *mm, uint64 start, uint64 end, bool release)
+/* Release the pages of [start, end) in the VMAs first..last (in list order,
+ * all meeting the range); fresh VMAs have none.  0 or vm_unmap's error. */
+static int release_range(struct mm *mm, struct vma *first, struct vma *last, uint64 start, uint64 end)
 {
-    if (start >= end)
-        return 0;           /* an empty range changes nothing (and must not split) */
-    struct vma *v = vma_first_after(mm, start);
-    if (!v || v->start >= end)
-        return 0;
-    for (struct vma *w = v; release && w && w->start < end; w = w->next) {
+    for (struct vma *w = first;; w = w->next) {
         uint64 a = w->start > start ? w->start : start, b = w->end < end ? w->end : end;
-        int err = release_pages(mm, w, a, b);
-        if (err)
+        int err = w->fresh ? 0 : release_pages(mm, w, a, b);
+        if (err || w == last)
             return err;
     }
-    int err = split_around(mm, start, end);
-    if (err)
-        return err;
-    for (v = vma_first_after(mm, start); v && v->start < end;) {
+}
+
+/* Remove and free the VMAs from first up to (not including) stop. */
+static void remove_vmas(struct mm *mm, struct vma *first, struct vma *stop)
+{
+    for (struct vma *v = first; v != stop;) {
         struct vma *next = v->next;
         vma_remove(mm, v);
         vma_free(v);
         v = next;
     }
+}
+
+/* unmap_vmas when first starts below start or last ends above end: those
+ * parts stay, first's head and last's tail.  A range inside one VMA splits
+ * it, with a spare VMA taken before anything changes (-MM_ENOMEM when none,
+ * or when the VMA count is at its limit, as on Linux). */
+static int unmap_cutting(struct mm *mm, struct vma *first, struct vma *last, uint64 start, uint64 end)
+{
+    bool head = first->start < start, tail = last->end > end;
+    struct vma *spare = NULL;
+    if (first == last && head && tail &&
+        (mm->nr_vmas >= VMA_MAX_COUNT || !(spare = vma_new(0, 0, 0, 0, NULL))))
+        return -MM_ENOMEM;
+    int err = release_range(mm, first, last, start, end);
+    if (err) {
+        vma_free(spare);
+        return err;
+    }
+    if (spare) {
+        vma_split(mm, first, end, spare);       /* spare keeps the tail */
+        tail = false;
+    }
+    remove_vmas(mm, head ? first->next : first, tail ? last : last->next);
+    if (head)
+        vma_set_end(mm, first, start);
+    if (tail)
+        vma_set_start(mm, last, end);
+    return 0;
+}
+
+/* Contract in mm_internal.h (mm_unmap_range).  The page tables go first: an
+ * unmap that cannot split a superpage fails before any VMA changes. */
+static int unmap_vmas(struct mm *mm, uint64 start, uint64 end)
+{
+    if (start >= end)
+        return 0;           /* an empty range changes nothing (and must not split) */
+    struct vma *first = vma_first_after(mm, start), *last = first;
+    if (!first || first->start >= end)
+        return 0;
+    while (last->next && last->next->start < end)
+        last = last->next;
+    if (first->start < start || last->end > end)
+        return unmap_cutting(mm, first, last, start, end);
+    if (first != last || !first->fresh) {       /* a lone fresh VMA has no pages */
+        int err = release_range(mm, first, last, start, end);
+        if (err)
+            return err;
+    }
+    remove_vmas(mm, first, last->next);
     return 0;
 }
 
 int mm_unmap_range(struct mm *mm, uint64 start, uint64 end)
 {
-    return unmap_vmas(mm, start, end, true);
+    return unmap_vmas(mm, start, end);
 }
 
 /* Populate one 2 MiB block at va with a split order-9 block; false when it
@@ -141,6 +188,7 @@ void mm_populate(struct mm *mm, struct vma *v, uint64 start, uint64 end)
 
     if (v->prot == MM_PROT_NONE || (v->flags & VMA_GUARD))
         return;
+    v->fresh = false;
     for (uint64 va = start; va < end;) {
         if (huge_ok && (va & (MEGAPAGE_SIZE - 1)) == 0 && end - va >= MEGAPAGE_SIZE &&
             write && populate_huge(mm, v, va)) {
@@ -211,10 +259,48 @@ static const char *mmap_name(int flags)
     return (flags & MM_MAP_TYPE) == MM_MAP_PRIVATE ? "mmap" : "mmap shared";
 }
 
-int64_t mm_mmap(uint64 addr, uint64 len, int prot, int flags, int fd, int64_t offset)
+/* The error an anonymous mapping's type and protection give (checked after
+ * its placement, in Linux's order); 0 when they are fine. */
+static int anon_kind_error(int prot, int flags)
+{
+    int type = flags & MM_MAP_TYPE;     /* MAP_SHARED_VALIDATE is EINVAL, as on Linux */
+    if (type != MM_MAP_PRIVATE && (type != MM_MAP_SHARED || (flags & MM_MAP_GROWSDOWN)))
+        return -MM_EINVAL;
+    if ((prot & MM_PROT_WRITE) && (prot & MM_PROT_EXEC))
+        return -MM_EACCES;              /* no mapping is ever writable and executable */
+    return 0;
+}
+
+/* mm_mmap of anonymous memory; len is page-rounded and not 0. */
+static int64_t mmap_anon(uint64 addr, uint64 len, int prot, int flags)
 {
     struct mm *mm = mm_current();
+    if (!mm)
+        return -MM_ENOMEM;
+    int64_t at = place(mm, addr, len, flags);
+    if (at < 0)
+        return at;
+    addr = (uint64)at;
+    if ((flags & MM_MAP_FIXED_NOREPLACE) && !vma_range_free(mm, addr, addr + len))
+        return -MM_EEXIST;
+    int err = anon_kind_error(prot, flags);
+    if (err)
+        return err;
+    if ((flags & MM_MAP_FIXED) && mm_unmap_range(mm, addr, addr + len) != 0)
+        return -MM_ENOMEM;
+    uint32 vflags = ((flags & MM_MAP_TYPE) != MM_MAP_PRIVATE ? VMA_SHARED : 0) |
+                    ((flags & MM_MAP_STACK) ? VMA_STACK : 0);
+    struct vma *v = map_range(mm, addr, addr + len, (uint32)prot & PROT_RWX, vflags, mmap_name(flags),
+                              true);    /* fresh until a fault or mm_populate maps a page */
+    if (!v)
+        return -MM_ENOMEM;
+    if (flags & MM_MAP_POPULATE)
+        mm_populate(mm, v, addr, addr + len);
+    return (int64_t)addr;
+}
 
+int64_t mm_mmap(uint64 addr, uint64 len, int prot, int flags, int fd, int64_t offset)
+{
     if (offset & PAGE_MASK)
         return -MM_EINVAL;
     if (!(flags & MM_MAP_ANONYMOUS))
@@ -224,37 +310,7 @@ int64_t mm_mmap(uint64 addr, uint64 len, int prot, int flags, int fd, int64_t of
     if (flags & MM_MAP_FIXED_NOREPLACE)
         flags |= MM_MAP_FIXED;
     len = page_len(len);
-    if (len == 0 || !mm)
-        return -MM_ENOMEM;
-    int64_t at = place(mm, addr, len, flags);
-    if (at < 0)
-        return at;
-    addr = (uint64)at;
-    if ((flags & MM_MAP_FIXED_NOREPLACE) && !vma_range_free(mm, addr, addr + len))
-        return -MM_EEXIST;
-    switch (flags & MM_MAP_TYPE) {     /* anonymous: MAP_SHARED_VALIDATE is EINVAL, as on Linux */
-    case MM_MAP_SHARED:
-        if (flags & MM_MAP_GROWSDOWN)
-            return -MM_EINVAL;
-        break;
-    case MM_MAP_PRIVATE:
-        break;
-    default:
-        return -MM_EINVAL;
-    }
-    if ((prot & MM_PROT_WRITE) && (prot & MM_PROT_EXEC))
-        return -MM_EACCES;              /* no mapping is ever writable and executable */
-    if ((flags & MM_MAP_FIXED) && mm_unmap_range(mm, addr, addr + len) != 0)
-        return -MM_ENOMEM;
-    uint32 vflags = ((flags & MM_MAP_TYPE) != MM_MAP_PRIVATE ? VMA_SHARED : 0) |
-                    ((flags & MM_MAP_STACK) ? VMA_STACK : 0);
-    struct vma *v;
-    int err = mm_map_range(mm, addr, addr + len, (uint32)prot & PROT_RWX, vflags, mmap_name(flags), &v);
-    if (err)
-        return err;
-    if (flags & MM_MAP_POPULATE)
-        mm_populate(mm, v, addr, addr + len);
-    return (int64_t)addr;
+    return len ? mmap_anon(addr, len, prot, flags) : -MM_ENOMEM;
 }
 
 /* ---- munmap ------------------------------------------------------------ */
@@ -281,13 +337,17 @@ int do_munmap(void *addr, size_t length)
 /* Give [start, end) of v (which it must cover) the protection prot. */
 static int protect_piece(struct mm *mm, struct vma *v, uint64 start, uint64 end, uint32 prot)
 {
+    struct vma *s1, *s2;
     if (v->prot == prot)
         return 0;
-    int err = split_around(mm, start, end);
+    int err = take_spares(mm, v->start < start, v->end > end, &s1, &s2);
     if (err)
         return err;
-    v = vma_find(mm, start);
-    err = vm_protect(mm->pt, start, end - start, prot_to_pte(prot));
+    if (s1)
+        v = vma_split(mm, v, start, s1);
+    if (s2)
+        vma_split(mm, v, end, s2);
+    err = v->fresh ? 0 : vm_protect(mm->pt, start, end - start, prot_to_pte(prot));
     if (err)
         return err;
     v->prot = prot;
@@ -315,8 +375,8 @@ int mm_mprotect(uint64 addr, uint64 len, int prot)
     if ((prot & MM_PROT_WRITE) && (prot & MM_PROT_EXEC))
         return -MM_EACCES;
     for (uint64 a = addr; a < end;) {
-        struct vma *v = mm ? vma_find(mm, a) : NULL;
-        if (!v || (v->flags & VMA_GUARD))
+        struct vma *v = mm ? vma_first_after(mm, a) : NULL;
+        if (!v || v->start > a || (v->flags & VMA_GUARD))
             return -MM_ENOMEM;
         uint64 b = v->end < end ? v->end : end;
         int err = protect_piece(mm, v, a, b, (uint32)prot & PROT_RWX);
@@ -428,10 +488,10 @@ static int64_t move_vma(struct mm *mm, struct vma *v, uint64 addr, uint64 old_le
     uint64 moved = old_len < new_len ? old_len : new_len;
     err = move_pages(mm, addr, new_addr, moved);
     if (err) {
-        unmap_vmas(mm, new_addr, new_addr + new_len, true);
+        unmap_vmas(mm, new_addr, new_addr + new_len);
         return err;
     }
-    unmap_vmas(mm, addr, addr + old_len, true);   /* moved pages are no longer there */
+    unmap_vmas(mm, addr, addr + old_len);   /* moved pages are no longer there */
     return (int64_t)new_addr;
 }
 
