@@ -208,12 +208,6 @@ static const char *violation(const struct vma *v, uint64 addr, unsigned access)
     return "access denied";
 }
 
-static const char *perms_of(uint32 prot)
-{
-    static const char *const names[8] = { "---", "r--", "-w-", "rw-", "--x", "r-x", "-wx", "rwx" };
-    return names[prot & 7];
-}
-
 /* Fill *info for the fault at addr that libmm could not resolve (err). */
 static __attribute__((noinline)) int explain(struct mm *mm, uint64 addr, unsigned access, int err,
                                              struct fault_info *info)
@@ -225,7 +219,7 @@ static __attribute__((noinline)) int explain(struct mm *mm, uint64 addr, unsigne
         info->region_start = v->start;
         info->region_end = v->end;
         info->region_name = v->name;
-        info->region_perms = perms_of(v->prot);
+        info->region_perms = vma_perms(v);
     }
     return err;
 }

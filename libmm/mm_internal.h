@@ -113,6 +113,9 @@ static inline void vma_free(struct vma *v)
     kfree(v);
 }
 
+/* v's protection as "rwx" letters ("---" for PROT_NONE), for reports. */
+const char *vma_perms(const struct vma *v);
+
 /* Whether a and its successor b (either may be NULL) touch and can be one
  * VMA: same protection, flags and name, and neither a guard nor the heap. */
 static inline bool vma_mergeable(const struct vma *a, const struct vma *b)

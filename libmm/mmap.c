@@ -576,8 +576,7 @@ void mm_print_vmas(void)
 {
     struct mm *mm = mm_current();
     for (struct vma *v = mm ? mm->first : NULL; v; v = v->next) {
-        static const char *const perms[8] = { "---", "r--", "-w-", "rw-", "--x", "r-x", "-wx", "rwx" };
-        kprintf("  %016lx-%016lx %s %s%s %lu KiB\n", v->start, v->end, perms[v->prot & 7],
+        kprintf("  %016lx-%016lx %s %s%s %lu KiB\n", v->start, v->end, vma_perms(v),
                 v->name, (v->flags & VMA_SHARED) ? " (shared)" : "", (v->end - v->start) >> 10);
     }
 }

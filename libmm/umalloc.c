@@ -1015,15 +1015,9 @@ MM_FAST_PATH void *umalloc(struct umalloc *h, size_t n)
         c = h->heads[i];
         if (c) {
             size_t size = i * ALIGN_BYTES;
-            struct chunk *next = c->next;
-            h->heads[i] = next;
-            if (next)
-                next->pprev = &h->heads[i];
-            else
-                list_emptied(h, i);
+            list_pop(h, c, i);
             c->head = size;
-            next = chunk_plus(c, size);
-            next->head &= ~PREV_FREE_BIT;
+            chunk_plus(c, size)->head &= ~PREV_FREE_BIT;
             return payload(c);
         }
         return umalloc_small(h, i * ALIGN_BYTES);

@@ -664,6 +664,12 @@ static int counted_height(const struct mm *mm, const struct vma *v)
     return v == mm->unbalanced ? 0 : height(v);
 }
 
+const char *vma_perms(const struct vma *v)
+{
+    static const char *const names[8] = { "---", "r--", "-w-", "rw-", "--x", "r-x", "-wx", "rwx" };
+    return names[v->prot & 7];
+}
+
 /* Check the subtree at v (hanging from parent); returns its node count, or
  * -1 after a report. */
 static long check_node(const struct mm *mm, const struct vma *v, const struct vma *parent,
