@@ -172,46 +172,39 @@ def write(rows_, wall, outdir, docs_path):
     return table
 
 
+def _line_plot(plt, path, xs, ys, label, target, target_label, xlabel, ylabel, title, xscale=None):
+    """One PNG: a measured curve over xs, its target curve (a value per x),
+    the y axis from 0."""
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.plot(xs, ys, marker='o', label=label)
+    ax.plot(xs, target, color='gray', linestyle='--', label=target_label)
+    if xscale:
+        ax.set_xscale(**xscale)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_ylim(bottom=0)
+    ax.set_title(title)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
 def plot(f, outdir):
     """PNG plots of the scaling curves: kalloc by size, libmm init by RAM size,
     mmap+munmap by VMA count."""
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(6, 4))
-    ax.plot(KALLOC_SIZES, [f['kalloc_pair_%d' % s] for s in KALLOC_SIZES], marker='o', label='kalloc+kfree')
-    ax.axhline(30, color='gray', linestyle='--', label='target for 16..256 B (30)')
-    ax.set_xscale('log', base=2)
-    ax.set_xlabel('allocation size (bytes)')
-    ax.set_ylabel('instructions per pair')
-    ax.set_title('kalloc+kfree cost by size (qemu -icount)')
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(os.path.join(outdir, 'kalloc_by_size.png'), dpi=100)
-    plt.close(fig)
-    fig, ax = plt.subplots(figsize=(6, 4))
-    ax.plot(RAM_SIZES, [f['mm_init_' + m] for m in RAM_SIZES], marker='o', label='libmm init')
-    ax.axhline(250000, color='gray', linestyle='--', label='target (250k)')
-    ax.set_xlabel('guest RAM')
-    ax.set_ylabel('instructions')
-    ax.set_ylim(bottom=0)
-    ax.set_title('libmm initialisation by RAM size')
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(os.path.join(outdir, 'mm_init_by_ram.png'), dpi=100)
-    plt.close(fig)
-    fig, ax = plt.subplots(figsize=(6, 4))
-    ax.plot(MMAP_VMAS, [f['mmap_munmap_64k_at_%d' % n] for n in MMAP_VMAS], marker='o',
-            label='mmap+munmap 64 KiB')
-    base = f['mmap_munmap_64k_at_10']
-    ax.plot(MMAP_VMAS, [400 + 40 * math.log2(n / 10) for n in MMAP_VMAS], color='gray',
-            linestyle='--', label='target (400 at 10, +40 per doubling)')
-    ax.set_xscale('log')
-    ax.set_xlabel('VMAs in the address space')
-    ax.set_ylabel('instructions per pair')
-    ax.set_ylim(bottom=0, top=max(base, f['mmap_munmap_64k_at_10000']) * 1.2)
-    ax.set_title('mmap+munmap cost by VMA count (qemu -icount)')
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(os.path.join(outdir, 'mmap_by_vmas.png'), dpi=100)
-    plt.close(fig)
+    _line_plot(plt, os.path.join(outdir, 'kalloc_by_size.png'), KALLOC_SIZES,
+               [f['kalloc_pair_%d' % s] for s in KALLOC_SIZES], 'kalloc+kfree',
+               [30] * len(KALLOC_SIZES), 'target for 16..256 B (30)', 'allocation size (bytes)',
+               'instructions per pair', 'kalloc+kfree cost by size (qemu -icount)', {'value': 'log', 'base': 2})
+    _line_plot(plt, os.path.join(outdir, 'mm_init_by_ram.png'), RAM_SIZES,
+               [f['mm_init_' + m] for m in RAM_SIZES], 'libmm init', [250000] * len(RAM_SIZES),
+               'target (250k)', 'guest RAM', 'instructions', 'libmm initialisation by RAM size')
+    _line_plot(plt, os.path.join(outdir, 'mmap_by_vmas.png'), MMAP_VMAS,
+               [f['mmap_munmap_64k_at_%d' % n] for n in MMAP_VMAS], 'mmap+munmap 64 KiB',
+               [400 + 40 * math.log2(n / 10) for n in MMAP_VMAS], 'target (400 at 10, +40 per doubling)',
+               'VMAs in the address space', 'instructions per pair',
+               'mmap+munmap cost by VMA count (qemu -icount)', {'value': 'log'})

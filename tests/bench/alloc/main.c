@@ -9,34 +9,9 @@
 #include <mm/kalloc.h>
 #include <mm/page.h>
 
-#define REPS 201
+#include "../measure.h"
+
 #define FRAG_OBJECTS 4096
-
-static uint64 samples[REPS];
-static uint64 overhead;
-static volatile uint64 sink;      /* results are used, so nothing is optimised away */
-
-static int cmp_u64(const void *a, const void *b)
-{
-    uint64 x = *(const uint64 *)a, y = *(const uint64 *)b;
-    return x < y ? -1 : x > y;
-}
-
-static uint64 median(void)
-{
-    qsort(samples, REPS, sizeof samples[0], cmp_u64);
-    return samples[REPS / 2];
-}
-
-/* Measure body REPS times; the result is the median minus the empty measurement. */
-#define MEASURE(body) ({                                   \
-        for (int r_ = 0; r_ < REPS; r_++) {                \
-            uint64 t0_ = rdinstret();                      \
-            body;                                          \
-            uint64 t1_ = rdinstret();                      \
-            samples[r_] = t1_ - t0_;                       \
-        }                                                  \
-        median() - overhead; })
 
 /* ---- the reference: an xv6-style free list with its spinlock ---- */
 struct run { struct run *next; };

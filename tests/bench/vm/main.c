@@ -15,31 +15,11 @@
 #include <mm/uvm.h>
 #include <mm/vm.h>
 
-#define REPS        201
+#include "../measure.h"
+
 #define PG          4096UL
 #define RW          (PROT_READ | PROT_WRITE)
 #define ANON        (MAP_PRIVATE | MAP_ANONYMOUS)
-
-static uint64 samples[REPS];
-static uint64 overhead;
-static volatile uint64 sink;
-
-static int cmp_u64(const void *a, const void *b)
-{
-    uint64 x = *(const uint64 *)a, y = *(const uint64 *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* Run body REPS times (r_ is the repetition); the median minus the empty cost. */
-#define MEASURE(body) ({                                   \
-        for (int r_ = 0; r_ < REPS; r_++) {                \
-            uint64 t0_ = rdinstret();                      \
-            body;                                          \
-            uint64 t1_ = rdinstret();                      \
-            samples[r_] = t1_ - t0_;                       \
-        }                                                  \
-        qsort(samples, REPS, sizeof samples[0], cmp_u64);  \
-        samples[REPS / 2] - overhead; })
 
 static void report(const char *key, uint64 v)
 {
