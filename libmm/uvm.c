@@ -139,9 +139,11 @@ uint64 uvmdealloc(pagetable_t pt, uint64 oldsz, uint64 newsz)
 
 pagetable_t uvminit(uint64 trapframe, const char *init_code, int sz)
 {
+    if (sz < 0)
+        return NULL;
     pagetable_t pt = uvmmake(trapframe);
-    if (!pt || sz < 0)
-        return pt && sz >= 0 ? pt : NULL;
+    if (!pt)
+        return NULL;
     for (uint64 off = 0; off < (uint64)sz; off += PAGE_SIZE) {
         char *page = page_zalloc(0);
         if (!page || mappages(pt, APP_BASE + off, virt_to_phys((uint64)page), PAGE_SIZE, PTE_RX) != 0) {
