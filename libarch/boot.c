@@ -1,5 +1,7 @@
-/* The path from early boot to the app: boot information from the device tree,
- * the console, libmm, the app's address space, then libc_glue's start. */
+/* libarch's early boot: the trap vector, boot information from the device
+ * tree and the console; then the boot sequence of the layer above
+ * (capsule_main, arch/boot.h) takes over. */
+#include <arch/boot.h>
 #include <arch/bootinfo.h>
 #include <arch/console.h>
 #include <arch/csr.h>
@@ -7,13 +9,9 @@
 #include <arch/fdt.h>
 #include <arch/layout.h>
 
-#include <mm/page.h>
-#include <mm/uvm.h>
-#include <mm/vm.h>
-
 #include "arch_internal.h"
 
-/* Written once here before libmm starts; read-only afterwards. */
+/* Written once here before the layer above starts; read-only afterwards. */
 static struct boot_info boot_info;
 
 const struct boot_info *arch_boot_info(void)
@@ -32,7 +30,7 @@ static void add_reserved(uint64_t base, uint64_t size)
 /* Fill boot_info from the device tree, then reserve the image and the tree. */
 static void bootinfo_init(uint64_t hartid, uint64_t dtb_pa)
 {
-    const void *dtb = (const void *)phys_to_virt(dtb_pa);
+    const void *dtb = (const void *)arch_direct_map(dtb_pa);
     int err = fdt_fill_boot_info(dtb, &boot_info);
     console_init();
     if (err < 0)
@@ -45,31 +43,20 @@ static void bootinfo_init(uint64_t hartid, uint64_t dtb_pa)
         panic("boot: the device tree lists no memory");
 }
 
-/* Build the app's address space and return its initial stack pointer. */
-static uint64_t app_space_init(void)
+/* Contract in arch/boot.h. */
+void arch_enter_app(void (*entry)(uint64_t, uint64_t), uint64_t sp)
 {
-    pagetable_t pt = uvmmake(0);
-    uint64_t sp = pt ? uvm_boot_image(pt) : 0;
-    if (!sp)
-        panic("boot: out of memory while mapping the app image");
-    arch_write_satp(MAKE_SATP(virt_to_phys((uint64_t)pt)));
-    arch_sfence_vma_all();
-    return sp;
+    csr_set(sstatus, SSTATUS_FS_INITIAL);   /* the app may use the FPU */
+    arch_call_on_stack(entry, 0, 0, sp);
 }
 
-/* Called by entry.S on the boot stack, running in the high half. */
+/* Called by entry.S on the boot stack, running in the high half: what
+ * libarch needs before anything else runs, then the layer above. */
 void arch_boot(uint64_t hartid, uint64_t dtb_pa)
 {
     uint64_t entry = rdinstret();
     trap_init();
     bootinfo_init(hartid, dtb_pa);
     boot_info.instret_at_entry = entry;
-    uint64_t mm_start = rdinstret();
-    kinit();
-    kvminit();
-    boot_info.instret_mm_init = rdinstret() - mm_start;
-    kvminithart();
-    uint64_t sp = app_space_init();
-    csr_set(sstatus, SSTATUS_FS_INITIAL);   /* the app may use the FPU */
-    arch_call_on_stack(capsule_start, 0, 0, sp);
+    capsule_main();
 }

@@ -7,7 +7,7 @@
 #include <arch/console.h>
 #include <arch/sbi.h>
 
-#include <mm/page.h>
+#include "arch_internal.h"
 
 #define UART_THR    0           /* transmit holding register */
 #define UART_LSR    5           /* line status register */
@@ -23,7 +23,7 @@ void console_init(void)
     const struct boot_info *bi = arch_boot_info();
     if (bi->uart_pa) {
         uart_shift = bi->uart_reg_shift;
-        uart_base = (volatile uint8_t *)phys_to_virt(bi->uart_pa);
+        uart_base = (volatile uint8_t *)arch_direct_map(bi->uart_pa);
     }
 }
 

@@ -4,7 +4,7 @@
 #include <arch/layout.h>
 #include <arch/sbi.h>
 
-#include <mm/page.h>
+#include "arch_internal.h"
 
 #define TEST_PASS       0x5555      /* sifive,test: power off, status 0 */
 #define TEST_FAIL       0x3333      /* sifive,test: power off, status in bits 16.. */
@@ -17,7 +17,7 @@ void arch_exit(int status)
     uint32_t code = (uint32_t)status & EXIT_STATUS_MASK;
 
     if (bi->test_pa) {
-        volatile uint32_t *dev = (volatile uint32_t *)phys_to_virt(bi->test_pa);
+        volatile uint32_t *dev = (volatile uint32_t *)arch_direct_map(bi->test_pa);
         *dev = code ? (code << TEST_CODE_SHIFT) | TEST_FAIL : TEST_PASS;
     }
     sbi_shutdown(code != 0);

@@ -1,10 +1,6 @@
 /* The flattened device tree parser: bounds-checked reads of the header, the
  * memory reservation map and the structure and strings blocks (see arch/fdt.h). */
 #include <arch/fdt.h>
-#include <mm/errno.h>
-
-_Static_assert(FDT_EINVAL == MM_EINVAL && FDT_ENOENT == MM_ENOENT,
-               "fdt error codes are libmm's");
 
 /* Header field offsets (Devicetree Specification, 5.2). */
 #define HDR_MAGIC           0

@@ -75,22 +75,26 @@ static int find_either(const void *dtb, const char *compat_a, const char *compat
 }
 
 /* reg entry 0 of the first node compatible with compat_a or compat_b into
- * *pa and *size (left 0 when there is none).  Returns the node or an error. */
+ * *pa and *size (left 0 when there is none), also added to bi's MMIO windows.
+ * Returns the node or an error. */
 static int find_device(const void *dtb, const char *compat_a, const char *compat_b,
-                       uint64_t *pa, uint64_t *size)
+                       struct boot_info *bi, uint64_t *pa, uint64_t *size)
 {
     *pa = *size = 0;
     int node = find_either(dtb, compat_a, compat_b);
     if (node < 0)
         return node;
     int rc = fdt_read_reg(dtb, node, 0, pa, size);
+    if (rc == 0 && *size && bi->nr_mmio < BOOT_MAX_MMIO)
+        bi->mmio[bi->nr_mmio++] = (struct mem_range){ *pa, *size };
     return rc == 0 || rc == -FDT_ENOENT ? node : rc;
 }
 
 /* The UART, the exit test device and the PLIC. */
 static int fill_devices(const void *dtb, struct boot_info *bi)
 {
-    int len, uart = find_device(dtb, "ns16550a", "ns16550", &bi->uart_pa, &bi->uart_size);
+    bi->nr_mmio = 0;
+    int len, uart = find_device(dtb, "ns16550a", "ns16550", bi, &bi->uart_pa, &bi->uart_size);
     if (uart == -FDT_EINVAL)
         return uart;
     bi->uart_reg_shift = 0;
@@ -99,8 +103,8 @@ static int fill_devices(const void *dtb, struct boot_info *bi)
         return -FDT_EINVAL;
     if (shift)
         bi->uart_reg_shift = fdt32(shift);
-    if (find_device(dtb, "sifive,test1", "sifive,test0", &bi->test_pa, &bi->test_size) == -FDT_EINVAL ||
-        find_device(dtb, "riscv,plic0", "sifive,plic-1.0.0", &bi->plic_pa, &bi->plic_size) == -FDT_EINVAL)
+    if (find_device(dtb, "sifive,test1", "sifive,test0", bi, &bi->test_pa, &bi->test_size) == -FDT_EINVAL ||
+        find_device(dtb, "riscv,plic0", "sifive,plic-1.0.0", bi, &bi->plic_pa, &bi->plic_size) == -FDT_EINVAL)
         return -FDT_EINVAL;
     return 0;
 }

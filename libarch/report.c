@@ -8,9 +8,6 @@
 #include <arch/exit.h>
 #include <arch/layout.h>
 
-#include <mm/uvm.h>
-#include <mm/vm.h>
-
 #include "arch_internal.h"
 
 #define BACKTRACE_MAX_FRAMES 32
@@ -28,15 +25,13 @@ static bool is_text(uint64_t pc)
            (pc >= (uint64_t)__app_start && pc < (uint64_t)__app_text_end);
 }
 
-/* A frame pointer we may read: aligned, and both slots below it mapped. */
+/* A frame pointer we may read: aligned, and both slots below it readable
+ * (the readable hook). */
 static bool fp_readable(uint64_t fp)
 {
-    pagetable_t pt = uvm_current() ? uvm_current() : kernel_pagetable();
     if (fp % sizeof(uint64_t) || fp < NULL_GUARD_END + 2 * sizeof(uint64_t))
         return false;
-    if (!pt)
-        return fp > (uint64_t)boot_stack_bottom && fp <= (uint64_t)trap_stack_top;
-    return walkaddr(pt, fp - 2 * sizeof(uint64_t)) && walkaddr(pt, fp - sizeof(uint64_t));
+    return arch_report_readable(fp - 2 * sizeof(uint64_t)) && arch_report_readable(fp - sizeof(uint64_t));
 }
 
 void print_backtrace(uint64_t pc, uint64_t ra, uint64_t fp)

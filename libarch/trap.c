@@ -1,5 +1,6 @@
-/* Trap dispatch: page faults go to libmm, which resolves them or says why
- * not; anything unresolved or unexpected is reported and ends the app. */
+/* Trap dispatch: page faults go to the registered fault hook (libmm's), which
+ * resolves them or says why not; anything unresolved or unexpected is
+ * reported and ends the app. */
 #include <stddef.h>
 
 #include <arch/console.h>
@@ -8,9 +9,6 @@
 #include <arch/layout.h>
 #include <arch/trap.h>
 #include <arch/usercopy.h>
-
-#include <mm/errno.h>
-#include <mm/fault.h>
 
 #include "arch_internal.h"
 
@@ -23,6 +21,37 @@ _Static_assert(sizeof(struct trapframe) == TF_SIZE, "trapframe size");
 _Static_assert(TF_SIZE % 16 == 0, "trap frames keep the stack 16-byte aligned");
 
 extern char trap_entry[];
+
+/* The default fault hook: nothing can resolve a fault before one is registered. */
+static int no_fault_handler(uint64_t addr, unsigned access, struct fault_info *info)
+{
+    (void)addr, (void)access;
+    *info = (struct fault_info){ .kind = "fault before a fault handler was registered" };
+    return -1;
+}
+
+/* The default readable hook: libarch's own boot and trap stacks only. */
+static int own_stacks_readable(uint64_t va)
+{
+    return va >= (uint64_t)boot_stack_bottom && va < (uint64_t)trap_stack_top;
+}
+
+/* Set by arch_register_hooks during boot, before the app runs; read-only after. */
+static struct arch_hooks hooks = { no_fault_handler, own_stacks_readable };
+
+/* Contract in arch/trap.h. */
+void arch_register_hooks(const struct arch_hooks *h)
+{
+    if (h->fault)
+        hooks.fault = h->fault;
+    if (h->readable)
+        hooks.readable = h->readable;
+}
+
+int arch_report_readable(uint64_t va)
+{
+    return hooks.readable(va);
+}
 
 void trap_init(void)
 {
@@ -56,11 +85,11 @@ static const struct fault_kind fault_kinds[EXC_STORE_PAGE_FAULT + 1] = {
     [EXC_STORE_PAGE_FAULT]  = { FAULT_WRITE, "store page fault" },
 };
 
-/* A fault libmm did not resolve (err; info filled by mm_fault), or one inside
- * the trap handler (not asked): a fault-safe copy that faulted returns -1
- * through its fixup; anything else is reported and ends the app. */
-static __attribute__((noinline)) void unresolved_fault(struct trapframe *tf, int err,
-                                                       struct fault_info *info)
+/* A fault the hook did not resolve (info filled by it), or one it was not
+ * asked about (inside the trap handler, or before a hook is registered): a
+ * fault-safe copy that faulted returns -1 through its fixup; anything else is
+ * reported and ends the app. */
+static __attribute__((noinline)) void unresolved_fault(struct trapframe *tf, struct fault_info *info)
 {
     const char *what = fault_kinds[tf->scause].what;
     uint64_t fixup = tf->regs[0] != 0 ? arch_fault_fixup(tf->sepc) : 0;
@@ -68,36 +97,31 @@ static __attribute__((noinline)) void unresolved_fault(struct trapframe *tf, int
         tf->sepc = fixup;
         return;
     }
-    if (tf->regs[0] == 0) {
-        info->kind = "fault inside the trap handler";
-        info->has_region = 0;
-    } else if (!info->kind) {
+    if (!info->kind)
         info->kind = "invalid access";
-    }
     kprintf("capsule: %s at 0x%016lx: %s\n", what, tf->stval, info->kind);
     if (info->has_region)
         kprintf("capsule:   in %s [0x%lx-0x%lx) %s\n", info->region_name,
                 info->region_start, info->region_end, info->region_perms);
     else
         kprintf("capsule:   no mapping (VMA) contains this address\n");
-    report_trap(tf, what, err == -MM_ENOMEM ? EXIT_STATUS_SIGKILL : EXIT_STATUS_SIGSEGV);
+    report_trap(tf, what, info->no_memory ? EXIT_STATUS_SIGKILL : EXIT_STATUS_SIGSEGV);
 }
 
-/* Page and access faults (tf->scause indexes fault_kinds): ask libmm, but not
- * from inside the trap handler (its sscratch slot is 0); what it cannot
- * resolve goes to unresolved_fault. */
+/* Page and access faults (tf->scause indexes fault_kinds): ask the fault
+ * hook, but not from inside the trap handler (its sscratch slot is 0); what
+ * it cannot resolve goes to unresolved_fault. */
 static void page_fault(struct trapframe *tf, unsigned access)
 {
     struct fault_info info;
-    int err = -MM_EFAULT;
 
     if (tf->regs[0] != 0) {
-        info.kind = NULL;
-        err = mm_fault(tf->stval, access, &info);
-        if (err == 0)
+        if (hooks.fault(tf->stval, access, &info) == 0)
             return;
+    } else {
+        info = (struct fault_info){ .kind = "fault inside the trap handler" };
     }
-    unresolved_fault(tf, err, &info);
+    unresolved_fault(tf, &info);
 }
 
 static void exception(struct trapframe *tf)

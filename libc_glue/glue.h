@@ -2,7 +2,13 @@
 #ifndef LIBC_GLUE_GLUE_H
 #define LIBC_GLUE_GLUE_H
 
+#include <stdint.h>
+
 /* The newlib errno for a libmm error number (MM_E*, positive). */
 int errno_from_mm(int mm_error);
+
+/* start.c: the app's start on its main stack (argv from bootargs,
+ * constructors, main, exit); arguments unused.  Never returns. */
+void capsule_start(uint64_t unused0, uint64_t unused1) __attribute__((noreturn));
 
 #endif

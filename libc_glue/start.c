@@ -4,6 +4,8 @@
 
 #include <arch/bootinfo.h>
 
+#include "glue.h"
+
 #define ARGV_MAX 64
 
 extern int  main(int argc, char **argv);
@@ -38,8 +40,8 @@ static int split_args(char *line, char **words, int max)
     return n;
 }
 
-/* Called by libarch on the app's main stack; never returns. */
-void capsule_start(unsigned long unused0, unsigned long unused1)
+/* Contract in glue.h: entered from the boot sequence (init.c). */
+void capsule_start(uint64_t unused0, uint64_t unused1)
 {
     static char line[BOOT_ARGS_MAX];
     static char *argv[ARGV_MAX + 2];

@@ -213,7 +213,8 @@ static __attribute__((noinline)) int explain(struct mm *mm, uint64 addr, unsigne
                                              struct fault_info *info)
 {
     struct vma *v = mm && addr < USER_END ? vma_find(mm, addr) : NULL;
-    info->kind = err == -MM_ENOMEM ? "out of memory (no page for a fault)" : violation(v, addr, access);
+    info->no_memory = err == -MM_ENOMEM;
+    info->kind = info->no_memory ? "out of memory (no page for a fault)" : violation(v, addr, access);
     info->has_region = v != NULL;
     if (v) {
         info->region_start = v->start;
@@ -232,4 +233,11 @@ int mm_fault(uint64 addr, unsigned access, struct fault_info *info)
     if (err == 0)
         return 0;
     return explain(mm, addr, access, err, info);
+}
+
+/* Contract in mm/fault.h. */
+int mm_report_readable(uint64 va)
+{
+    pagetable_t pt = uvm_current() ? uvm_current() : kernel_pagetable();
+    return pt && walkaddr(pt, va) != 0;
 }

@@ -1,5 +1,6 @@
 /* The kernel page table: the direct map of RAM, the libOS image mapped W^X
- * and the MMIO windows -- the high half every address space shares. */
+ * and the MMIO windows the boot information lists -- the high half every
+ * address space shares. */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -132,12 +133,8 @@ pagetable_t kvmmake(void)
     int err = map_ram(root, bi);
     if (err == 0)
         err = map_image(root);
-    if (err == 0)
-        err = map_mmio(root, bi->uart_pa, bi->uart_size);
-    if (err == 0)
-        err = map_mmio(root, bi->test_pa, bi->test_size);
-    if (err == 0)
-        err = map_mmio(root, bi->plic_pa, bi->plic_size);
+    for (int i = 0; err == 0 && i < bi->nr_mmio; i++)
+        err = map_mmio(root, bi->mmio[i].base, bi->mmio[i].size);
     if (err) {
         kprintf("kvmmake: cannot build the kernel page table: error %d\n", err);
         kvm_discard(root);

@@ -162,6 +162,12 @@ static void handwritten_virt_tree_fills_every_field(void **state)
     assert_int_equal(bi.test_pa, 0x100000);
     assert_int_equal(bi.plic_pa, 0xc000000);
     assert_int_equal(bi.plic_size, 0x600000);
+    assert_int_equal(bi.nr_mmio, 3);                  /* UART, test device, PLIC: the windows kvmmake maps */
+    assert_int_equal(bi.mmio[0].base, 0x10000000);
+    assert_int_equal(bi.mmio[0].size, 0x100);
+    assert_int_equal(bi.mmio[1].base, 0x100000);
+    assert_int_equal(bi.mmio[2].base, 0xc000000);
+    assert_int_equal(bi.mmio[2].size, 0x600000);
     assert_int_equal(bi.timebase_hz, 10000000);
     assert_string_equal(bi.bootargs, "console=ttyS0 quiet");
     free(b.data);
@@ -299,6 +305,7 @@ static void every_memory_node_and_reg_entry_becomes_ram(void **state)
     assert_int_equal(bi.ram[3].base, 0x200000000);
     assert_int_equal(bi.ram[3].size, 4 * MiB);
     assert_int_equal(bi.uart_pa, 0);        /* no devices: all zero */
+    assert_int_equal(bi.nr_mmio, 0);        /* and no windows to map */
     assert_int_equal(bi.test_pa, 0);
     assert_int_equal(bi.timebase_hz, 0);
     free(b.data);

@@ -637,9 +637,10 @@ static void test_kvmmake_maps_mmio_windows_rw(void **state)
     (void)state;
     struct boot_info *bi = (struct boot_info *)arch_boot_info();   /* sim's, writable */
 
-    bi->uart_pa = 0x10000000;  bi->uart_size = 0x100;
-    bi->test_pa = 0x10000800;  bi->test_size = 0x1000;  /* shares the UART's page, spills over */
-    bi->plic_pa = 0x0c000000;  bi->plic_size = 0x600000;
+    bi->mmio[0] = (struct mem_range){ 0x10000000, 0x100 };      /* a UART */
+    bi->mmio[1] = (struct mem_range){ 0x10000800, 0x1000 };     /* shares the UART's page, spills over */
+    bi->mmio[2] = (struct mem_range){ 0x0c000000, 0x600000 };   /* a PLIC */
+    bi->nr_mmio = 3;
     pagetable_t k = kvmmake();
     assert_non_null(k);
     assert_direct_mapped(k, 0x10000000);
@@ -666,7 +667,8 @@ static void test_kvmmake_has_no_wx_leaf_anywhere(void **state)
 {
     (void)state;
     struct boot_info *bi = (struct boot_info *)arch_boot_info();
-    bi->uart_pa = 0x10000000;  bi->uart_size = 0x100;
+    bi->mmio[0] = (struct mem_range){ 0x10000000, 0x100 };      /* a UART */
+    bi->nr_mmio = 1;
     pagetable_t k = kvmmake();
     struct sv39_stats st;
     int leaves = 0;
@@ -826,7 +828,8 @@ static void test_unmap_in_the_high_half_never_frees_shared_tables(void **state)
 {
     (void)state;
     struct boot_info *bi = (struct boot_info *)arch_boot_info();
-    bi->uart_pa = 0x10000000;  bi->uart_size = 0x100;
+    bi->mmio[0] = (struct mem_range){ 0x10000000, 0x100 };      /* a UART */
+    bi->nr_mmio = 1;
     pagetable_t k = kvmmake();
     assert_non_null(k);
     pagetable_t pt = new_table();

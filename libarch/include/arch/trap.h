@@ -34,6 +34,39 @@ struct trapframe {
 
 /* Install the trap vector and this hart's trap stack. */
 void trap_init(void);
+
+/* ---- Hooks: how the layers above serve traps (libarch calls up only through these) ---- */
+
+/* The access a page or access fault attempted. */
+#define FAULT_READ      1u
+#define FAULT_WRITE     2u
+#define FAULT_EXEC      4u
+
+/* What the fault handler knows about an address it could not resolve, for the report. */
+struct fault_info {
+    const char *kind;       /* "NULL pointer dereference", "stack overflow (guard page)", ... */
+    int         no_memory;  /* unresolved for want of a frame: the app ends with SIGKILL, not SIGSEGV */
+    int         has_region; /* whether addr lies in a known region (VMA) */
+    uint64_t    region_start, region_end;
+    const char *region_name;
+    const char *region_perms;   /* "r-x", "rw-", ... */
+};
+
+struct arch_hooks {
+    /* Resolve a fault at addr for access (FAULT_*).  Returns 0 when the access
+     * can be retried; otherwise nonzero after filling *info for the report
+     * (kind, no_memory and has_region always; the region_* fields when
+     * has_region).  *info is not initialised by the caller. */
+    int  (*fault)(uint64_t addr, unsigned access, struct fault_info *info);
+    /* Whether a report may read the 8 bytes at va (a backtrace walking frame
+     * pointers): mapped, and not device memory. */
+    int  (*readable)(uint64_t va);
+};
+
+/* Register the hooks (copied; a NULL member keeps the default: every fault is
+ * reported unresolved, and a backtrace reads only libarch's own stacks).
+ * Called once by the boot sequence before the app runs. */
+void arch_register_hooks(const struct arch_hooks *hooks);
 /* Called by trapvec.S with the saved frame; returns to resume at tf->sepc. */
 void trap_dispatch(struct trapframe *tf);
 #endif

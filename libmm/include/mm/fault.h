@@ -3,23 +3,20 @@
 #ifndef MM_FAULT_H
 #define MM_FAULT_H
 
+#include <arch/trap.h>
 #include <mm/types.h>
 
-#define FAULT_READ      1u
-#define FAULT_WRITE     2u
-#define FAULT_EXEC      4u
-
-/* What libmm knows about an address it could not resolve, for the report. */
-struct fault_info {
-    const char *kind;       /* "NULL pointer dereference", "stack overflow (guard page)", ... */
-    int         has_region; /* whether addr lies in a known region (VMA) */
-    uint64      region_start, region_end;
-    const char *region_name;
-    const char *region_perms;   /* "r-x", "rw-", ... */
-};
+/* FAULT_READ/WRITE/EXEC and struct fault_info come from <arch/trap.h>: libarch
+ * decodes a trap into them and calls mm_fault through its fault hook. */
 
 /* Resolve a fault at addr for access (FAULT_*).  Returns 0 when the access
- * can be retried, or -MM_EFAULT after filling *info for the report. */
+ * can be retried, or a negative error (-MM_EFAULT, or -MM_ENOMEM with
+ * info->no_memory set) after filling *info for the report. */
 int mm_fault(uint64 addr, unsigned access, struct fault_info *info);
+
+/* Whether a fault report may read the word at va: mapped in the running
+ * address space (or the kernel table before there is one).  libarch's
+ * backtrace asks this through its readable hook. */
+int mm_report_readable(uint64 va);
 
 #endif
