@@ -1,6 +1,7 @@
 /* The system calls newlib needs (it is built with its own syscalls off):
  * console I/O, the heap break, exit and process identity. */
 #include <errno.h>
+#include <limits.h>
 #include <sys/stat.h>
 #include <sys/times.h>
 #include <sys/time.h>
@@ -10,7 +11,10 @@
 #include <arch/exit.h>
 
 #include <mm/errno.h>
+#include <mm/page.h>
 #include <mm/uvm.h>
+
+#include "user.h"
 
 #undef errno
 extern int errno;
@@ -25,9 +29,12 @@ static int is_console(int fd)
 }
 
 #define BOUNCE_BYTES 256
+/* Linux's MAX_RW_COUNT: one read or write moves at most this many bytes. */
+#define MAX_RW_BYTES ((size_t)INT_MAX & ~(size_t)(PAGE_SIZE - 1))
 
-/* The app's buffer goes through a fault-safe copy: a bad pointer gives
- * EFAULT (or a short count after some bytes), never a fault. */
+/* The app's buffer goes through the checked copy (user.h): a range outside
+ * the app's half gives EFAULT before anything is written, as Linux's
+ * access_ok; a hole inside it gives a short count after some bytes, or EFAULT. */
 int _write(int fd, const void *buf, size_t len)
 {
     char bounce[BOUNCE_BYTES];
@@ -36,9 +43,15 @@ int _write(int fd, const void *buf, size_t len)
         errno = EBADF;
         return -1;
     }
+    if (!user_range_ok(buf, len)) {
+        errno = EFAULT;
+        return -1;
+    }
+    if (len > MAX_RW_BYTES)
+        len = MAX_RW_BYTES;
     while (done < len) {
         size_t n = len - done < BOUNCE_BYTES ? len - done : BOUNCE_BYTES;
-        if (copyin(uvm_current(), bounce, (uint64)buf + done, n) < 0) {
+        if (user_read(bounce, (const char *)buf + done, n) < 0) {
             if (done)
                 break;
             errno = EFAULT;
@@ -51,17 +64,22 @@ int _write(int fd, const void *buf, size_t len)
 }
 
 /* No console input yet: end of file, after checking that the buffer could
- * be written (its first and last byte, rewritten with their own values). */
+ * be written (inside the app's half; its first and last byte rewritten with
+ * their own values). */
 int _read(int fd, void *buf, size_t len)
 {
     if (fd != STDIN) {
         errno = EBADF;
         return -1;
     }
-    uint64 ends[2] = { (uint64)buf, (uint64)buf + len - 1 };
+    if (!user_range_ok(buf, len)) {
+        errno = EFAULT;
+        return -1;
+    }
+    char *ends[2] = { buf, (char *)buf + len - 1 };
     for (int i = 0; len && i < 2; i++) {
         char c;
-        if (copyin(uvm_current(), &c, ends[i], 1) < 0 || copyout(uvm_current(), ends[i], &c, 1) < 0) {
+        if (user_read(&c, ends[i], 1) < 0 || user_write(ends[i], &c, 1) < 0) {
             errno = EFAULT;
             return -1;
         }
@@ -98,8 +116,11 @@ int _fstat(int fd, struct stat *st)
         errno = EBADF;
         return -1;
     }
-    st->st_mode = S_IFCHR;
-    st->st_blksize = 0;
+    struct stat console = { .st_mode = S_IFCHR, .st_blksize = 0 };
+    if (user_write(st, &console, sizeof console) < 0) {
+        errno = EFAULT;
+        return -1;
+    }
     return 0;
 }
 
@@ -141,17 +162,23 @@ int _kill(int pid, int sig)
     return -1;
 }
 
+/* No clock yet: time 0.  NULL pointers are allowed, as on Linux. */
 int _gettimeofday(struct timeval *tv, void *tz)
 {
     (void)tz;
-    tv->tv_sec = 0;
-    tv->tv_usec = 0;
+    if (tv && user_put(tv, ((struct timeval){ 0, 0 })) < 0) {
+        errno = EFAULT;
+        return -1;
+    }
     return 0;
 }
 
 clock_t _times(struct tms *buf)
 {
-    buf->tms_utime = buf->tms_stime = buf->tms_cutime = buf->tms_cstime = 0;
+    if (buf && user_put(buf, ((struct tms){ 0, 0, 0, 0 })) < 0) {
+        errno = EFAULT;
+        return (clock_t)-1;
+    }
     return 0;
 }
 

@@ -282,11 +282,6 @@ int64_t uvm_set_brk(uint64 new_brk)
 /* ---- copying to and from the app -------------------------------------- */
 
 /* Whether [va, va + len) lies in the app's half. */
-static bool user_range(uint64 va, size_t len)
-{
-    return va < USER_END && len <= USER_END - va;
-}
-
 /* Copy through the direct map using pt's leaves (a space that is not
  * running): each page must be mapped with need (PTE_R or PTE_W). */
 static int copy_walk(pagetable_t pt, uint64 va, char *buf, size_t len, bool to_user)
@@ -312,7 +307,7 @@ static int copy_walk(pagetable_t pt, uint64 va, char *buf, size_t len, bool to_u
 
 int copyout(pagetable_t pgtbl, uint64 dstva, void *src, size_t len)
 {
-    if (!user_range(dstva, len))
+    if (!uvm_user_range(dstva, len))
         return -1;
     if (mm_of(pgtbl))
         return arch_copy_fault_safe((void *)dstva, src, len);
@@ -321,7 +316,7 @@ int copyout(pagetable_t pgtbl, uint64 dstva, void *src, size_t len)
 
 int copyin(pagetable_t pagetable, char *dst, uint64 srcva, size_t len)
 {
-    if (!user_range(srcva, len))
+    if (!uvm_user_range(srcva, len))
         return -1;
     int err = mm_of(pagetable) ? arch_copy_fault_safe(dst, (const void *)srcva, len)
                                : copy_walk(pagetable, srcva, dst, len, false);

@@ -58,6 +58,12 @@ uint64 uvm_heap_start(void);
 int64_t uvm_set_brk(uint64 new_brk);
 uint64  uvm_brk(void);
 
+/* Whether [va, va + len) lies inside the app's half without wrapping. */
+static inline int uvm_user_range(uint64 va, size_t len)
+{
+    return va < USER_END && len <= USER_END - va;
+}
+
 /* Copies between the libOS and the app's memory.  An address outside the
  * app's half, unmapped, or without the needed permission gives -1 and no
  * fault: for the running space a fault-safe copy (recovered by the trap

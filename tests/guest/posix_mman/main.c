@@ -40,6 +40,9 @@ int main(void)
 #if defined(__has_include)
 #if __has_include(<malloc.h>)
 #include <malloc.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/times.h>
 #define HAVE_MALLOC_USABLE_SIZE 1
 #endif
 #endif
@@ -744,6 +747,28 @@ static void bad_pointers(void)
     munmap(m, 2 * pg);
 }
 
+/* Pointers no call may store through or read from: NULL, an address in the
+ * kernel's half (on Capsule, RAM in the libOS's direct map), and a range
+ * that runs off the end of the address space.  NULL is allowed where Linux
+ * allows it.  (gettimeofday and times through a kernel address are left out: glibc
+ * stores to them in user space and the host run would crash; Capsule gives
+ * EFAULT.) */
+static void bad_pointers_everywhere(void)
+{
+    volatile uintptr_t kernel = (uintptr_t)0xffffffc080000000ull;
+    char buf[16] = "0123456789abcdef";
+    fflush(stdout);
+    TRY_INT("fstat(1, NULL)", fstat(1, NULL));
+    TRY_INT("fstat(1, kernel address)", fstat(1, (struct stat *)kernel));
+    TRY_INT("gettimeofday(NULL, NULL)", gettimeofday(NULL, NULL));
+    errno = 0;
+    clock_t t = times(NULL);
+    printf("times(NULL): %s\n", t == (clock_t)-1 ? ename(errno) : "not -1");
+    volatile size_t huge = SIZE_MAX;
+    TRY_INT("write(1, buf, SIZE_MAX)", (int)write(1, buf, huge));
+    TRY_INT("write(1, kernel address, 8)", (int)write(1, (void *)kernel, 8));
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -772,6 +797,7 @@ int main(void)
     malloc_contents();
     page_counts();
     bad_pointers();
+    bad_pointers_everywhere();
     printf("posix_mman: end\n");
     aligned_alloc_bad_alignment();
     return 0;
