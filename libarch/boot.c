@@ -1,6 +1,6 @@
-/* libarch's early boot: the trap vector, boot information from the device
- * tree and the console; then the boot sequence of the layer above
- * (capsule_main, arch/boot.h) takes over. */
+/* libarch's part of boot: the trap vector, boot information from the device
+ * tree and the console (arch_early_init), and entering the app; the boot
+ * sequence that calls them is the layer above's (capsule_main, arch/boot.h). */
 #include <arch/boot.h>
 #include <arch/bootinfo.h>
 #include <arch/console.h>
@@ -50,13 +50,11 @@ void arch_enter_app(void (*entry)(uint64_t, uint64_t), uint64_t sp)
     arch_call_on_stack(entry, 0, 0, sp);
 }
 
-/* Called by entry.S on the boot stack, running in the high half: what
- * libarch needs before anything else runs, then the layer above. */
-void arch_boot(uint64_t hartid, uint64_t dtb_pa)
+/* Contract in arch/boot.h. */
+void arch_early_init(uint64_t hartid, uint64_t dtb_pa)
 {
     uint64_t entry = rdinstret();
     trap_init();
     bootinfo_init(hartid, dtb_pa);
     boot_info.instret_at_entry = entry;
-    capsule_main();
 }

@@ -2,7 +2,8 @@
  * boot.  OpenSBI enters at physical 0x80200000 in S-mode with a0 = hart id and
  * a1 = device tree, paging off.  Early boot maps a gigapage identity, the high
  * alias of the image's gigapage and a direct map of the first 64 GiB, jumps to
- * the high half and calls arch_boot(hartid, dtb_pa) on the boot stack. */
+ * the high half and calls capsule_main(hartid, dtb_pa) on the boot stack:
+ * the boot sequence (arch/boot.h), which the layer above provides. */
 #include <arch/layout.h>
 #include <arch/trap.h>
 
@@ -84,7 +85,7 @@ high_start:
     li      fp, 0
     mv      a0, s0
     mv      a1, s1
-    call    arch_boot
+    call    capsule_main
 4:  wfi
     j       4b
 

@@ -1,9 +1,9 @@
-/* The boot sequence, top to bottom: what starts in which order.  libarch's
- * early boot (trap vector, boot information, console) calls capsule_main;
- * from here libmm starts and registers with libarch, the app's address space
- * is built, and the app starts (start.c).  The one place, like xv6's main(),
- * where the layers meet: libarch calls up only through capsule_main and the
- * hooks registered here. */
+/* The boot sequence, top to bottom: what starts in which order.  entry.S
+ * calls capsule_main; libarch's early init (trap vector, boot information,
+ * console), then libmm, which registers with libarch, then the app's address
+ * space and the app (start.c).  The one place, like xv6's main(), where the
+ * layers meet: libarch calls up only into capsule_main and through the hooks
+ * registered here. */
 #include <arch/boot.h>
 #include <arch/console.h>
 #include <arch/csr.h>
@@ -56,8 +56,9 @@ static uint64_t app_space_start(void)
 }
 
 /* Contract in arch/boot.h. */
-void capsule_main(void)
+void capsule_main(uint64_t hartid, uint64_t dtb_pa)
 {
+    arch_early_init(hartid, dtb_pa);
     mm_start();
     arch_register_hooks(&mm_hooks);
     uint64_t sp = app_space_start();

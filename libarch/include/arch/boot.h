@@ -1,15 +1,22 @@
-/* The hand-over from libarch's early boot to the layer above.  libarch starts
- * first (trap vector, boot information, console), then calls capsule_main,
- * which the layer above provides: it starts libmm, registers its hooks
- * (arch/trap.h) and enters the app with arch_enter_app. */
+/* Boot: entry.S (the image's entry from the firmware) sets up the boot stack
+ * and the high half, then calls capsule_main, which the layer above provides
+ * (libc_glue/init.c) -- as crt0 calls main.  capsule_main is the boot
+ * sequence, top to bottom: libarch's early init, libmm, the hooks libarch
+ * calls up through (arch/trap.h), the app's address space, the app. */
 #ifndef ARCH_BOOT_H
 #define ARCH_BOOT_H
 
 #include <stdint.h>
 
-/* Provided by the layer above (libc_glue/init.c): the rest of the boot
- * sequence, on the boot stack in the high half; never returns. */
-void capsule_main(void) __attribute__((noreturn));
+/* Provided by the layer above: the boot sequence, on the boot stack in the
+ * high half, with the hart id and the device tree's physical address from
+ * the firmware; never returns. */
+void capsule_main(uint64_t hartid, uint64_t dtb_pa) __attribute__((noreturn));
+
+/* First thing in capsule_main: the trap vector, the boot information from
+ * the device tree (arch/bootinfo.h) and the console.  A tree that is not
+ * valid or lists no memory is fatal (panic). */
+void arch_early_init(uint64_t hartid, uint64_t dtb_pa);
 
 /* Let S-mode code use the FPU, then call entry(0, 0) on the stack whose top
  * is sp; never returns. */
