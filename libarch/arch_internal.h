@@ -17,7 +17,9 @@ static inline void *arch_direct_map(uint64_t pa)
 void console_init(void);
 /* report.c: print the fault/trap report for tf and stop with status. */
 void report_trap(const struct trapframe *tf, const char *what, int status) __attribute__((noreturn));
-/* trap.c: whether a report may read the word at va (the readable hook). */
+/* trap.c: whether a report may read the 8 bytes at va: libarch's boot and
+ * trap stacks, libOS text, or app memory the readable hook vouches for --
+ * never MMIO, the direct map or libOS data. */
 int arch_report_readable(uint64_t va);
 /* report.c: print a frame-pointer backtrace starting at pc with frame pointer fp. */
 void print_backtrace(uint64_t pc, uint64_t ra, uint64_t fp);

@@ -34,6 +34,70 @@ static bool fp_readable(uint64_t fp)
     return arch_report_readable(fp - 2 * sizeof(uint64_t)) && arch_report_readable(fp - sizeof(uint64_t));
 }
 
+#define INSN_JAL_RA         0x0efu      /* jal ra, imm: opcode 1101111, rd = ra */
+#define INSN_JAL_RA_MASK    0xfffu
+#define INSN_AUIPC_RA       0x097u      /* auipc ra, imm: opcode 0010111, rd = ra */
+#define INSN_AUIPC_RA_MASK  0xfffu
+#define INSN_JALR_RA_RA     0x80e7u     /* jalr ra, imm(ra): opcode 1100111, rd = rs1 = ra */
+#define INSN_JALR_RA_MASK   0xfffffu
+
+/* The 32-bit instruction at pc, read as two halfwords (compressed code
+ * aligns it to 2 only); false when pc is not readable libOS or app text. */
+static bool text_insn(uint64_t pc, uint32_t *insn)
+{
+    if (!is_text(pc) || !arch_report_readable(pc & ~(uint64_t)7) ||
+        !arch_report_readable((pc + 3) & ~(uint64_t)7))
+        return false;
+    const uint16_t *half = (const uint16_t *)pc;
+    *insn = half[0] | (uint32_t)half[1] << 16;
+    return true;
+}
+
+static int64_t sign_extend(uint64_t value, unsigned bits)
+{
+    uint64_t sign = (uint64_t)1 << (bits - 1);
+    return (int64_t)((value ^ sign) - sign);
+}
+
+/* The target of the call just before the return address ret when it is a
+ * direct call -- `jal ra, imm`, or `auipc ra, hi; jalr ra, lo(ra)` (a call
+ * beyond jal's reach, e.g. between the libOS and the app) -- else 0. */
+static uint64_t direct_call_target(uint64_t ret)
+{
+    uint32_t insn, hi;
+    if (!text_insn(ret - 4, &insn))
+        return 0;
+    if ((insn & INSN_JAL_RA_MASK) == INSN_JAL_RA) {
+        /* J-type immediate: imm[20|10:1|11|19:12] in bits 31|30:21|20|19:12 */
+        uint64_t imm = ((insn >> 21) & 0x3ff) << 1 | ((insn >> 20) & 1) << 11 |
+                       ((insn >> 12) & 0xff) << 12 | (uint64_t)(insn >> 31) << 20;
+        return ret - 4 + (uint64_t)sign_extend(imm, 21);
+    }
+    if ((insn & INSN_JALR_RA_MASK) == INSN_JALR_RA_RA && text_insn(ret - 8, &hi) &&
+        (hi & INSN_AUIPC_RA_MASK) == INSN_AUIPC_RA)
+        return ret - 8 + (uint64_t)sign_extend(hi & ~(uint64_t)0xfff, 32) +
+               (uint64_t)sign_extend(insn >> 20, 12);
+    return 0;
+}
+
+/* Whether pc lies in a function that stored no frame of its own (an assembly
+ * routine such as memset, or a fast path built without a frame pointer):
+ * then ra, not the frame at fp, names its caller f, and the frame at fp is
+ * f's, whose saved return is frame_ra.  The register state alone cannot
+ * tell this from f itself faulting after an earlier call returned, so it is
+ * judged from the two direct calls: the one before ra (to pc's function
+ * when it is frameless, so its target is at or below pc) and the one before
+ * frame_ra (to f: then pc lies outside f, below f's entry or in a callee
+ * placed above it).  Indirect calls give no answer (false). */
+static bool pc_in_frameless_callee(uint64_t pc, uint64_t ra, uint64_t frame_ra)
+{
+    uint64_t callee = direct_call_target(ra);
+    uint64_t caller = direct_call_target(frame_ra);
+    if (!callee || !caller || callee > pc || ra == frame_ra)
+        return false;
+    return pc < caller || caller < callee;
+}
+
 void print_backtrace(uint64_t pc, uint64_t ra, uint64_t fp)
 {
     kprintf("capsule: backtrace:\n");
@@ -41,6 +105,10 @@ void print_backtrace(uint64_t pc, uint64_t ra, uint64_t fp)
     int depth = 1;
     if (!is_text(pc) && is_text(ra)) {
         /* a call or jump to a bad address: ra names the caller, whose frame is fp */
+        kprintf("    #1 0x%016lx\n", ra - 4);
+        depth = 2;
+    } else if (is_text(ra) && fp_readable(fp) &&
+               pc_in_frameless_callee(pc, ra, ((const uint64_t *)fp)[-FRAME_RA_SLOT])) {
         kprintf("    #1 0x%016lx\n", ra - 4);
         depth = 2;
     }
@@ -79,16 +147,35 @@ void report_trap(const struct trapframe *tf, const char *what, int status)
     arch_exit(status);
 }
 
+/* The report of panic and arch_fatal: the message, optionally a backtrace
+ * from the caller's return address (pc) and frame (fp), and the status. */
+static __attribute__((noreturn)) void fatal_report(int status, const char *prefix, const char *fmt,
+                                                   va_list ap, uint64_t pc, uint64_t fp)
+{
+    kprintf("capsule: %s", prefix);
+    kvprintf(fmt, ap);
+    kprintf("\n");
+    if (pc)
+        print_backtrace(pc, 0, fp);
+    kprintf("capsule: exit status %d\n", status);
+    arch_exit(status);
+}
+
 void panic(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    kprintf("capsule: panic: ");
-    kvprintf(fmt, ap);
-    kprintf("\n");
-    va_end(ap);
     const uint64_t *frame = __builtin_frame_address(0);
-    print_backtrace((uint64_t)__builtin_return_address(0) - 4, 0, frame[-FRAME_FP_SLOT]);
-    kprintf("capsule: exit status %d\n", EXIT_STATUS_SIGABRT);
-    arch_exit(EXIT_STATUS_SIGABRT);
+    fatal_report(EXIT_STATUS_SIGABRT, "panic: ", fmt, ap, (uint64_t)__builtin_return_address(0) - 4,
+                 frame[-FRAME_FP_SLOT]);
+}
+
+/* Contract in arch/exit.h. */
+void arch_fatal(int status, int backtrace, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    const uint64_t *frame = __builtin_frame_address(0);
+    fatal_report(status, "", fmt, ap, backtrace ? (uint64_t)__builtin_return_address(0) - 4 : 0,
+                 frame[-FRAME_FP_SLOT]);
 }

@@ -30,14 +30,15 @@ static int no_fault_handler(uint64_t addr, unsigned access, struct fault_info *i
     return -1;
 }
 
-/* The default readable hook: libarch's own boot and trap stacks only. */
-static int own_stacks_readable(uint64_t va)
+/* The default readable hook: no app memory is known to be readable. */
+static int nothing_readable(uint64_t va)
 {
-    return va >= (uint64_t)boot_stack_bottom && va < (uint64_t)trap_stack_top;
+    (void)va;
+    return 0;
 }
 
 /* Set by arch_register_hooks during boot, before the app runs; read-only after. */
-static struct arch_hooks hooks = { no_fault_handler, own_stacks_readable };
+static struct arch_hooks hooks = { no_fault_handler, nothing_readable };
 
 /* Contract in arch/trap.h. */
 void arch_register_hooks(const struct arch_hooks *h)
@@ -48,9 +49,14 @@ void arch_register_hooks(const struct arch_hooks *h)
         hooks.readable = h->readable;
 }
 
+/* Contract in arch_internal.h. */
 int arch_report_readable(uint64_t va)
 {
-    return hooks.readable(va);
+    if (va >= (uint64_t)boot_stack_bottom && va + sizeof(uint64_t) <= (uint64_t)trap_stack_top)
+        return 1;
+    if ((va >= (uint64_t)__kernel_start && va + sizeof(uint64_t) <= (uint64_t)__kernel_text_end))
+        return 1;
+    return va < USER_END && hooks.readable(va);
 }
 
 void trap_init(void)

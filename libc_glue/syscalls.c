@@ -154,14 +154,6 @@ int _getpid(void)
     return 1;
 }
 
-int _kill(int pid, int sig)
-{
-    if (pid == 1)
-        _exit(128 + sig);
-    errno = ESRCH;
-    return -1;
-}
-
 /* No clock yet: time 0.  NULL pointers are allowed, as on Linux. */
 int _gettimeofday(struct timeval *tv, void *tz)
 {

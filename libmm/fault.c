@@ -198,7 +198,8 @@ static const char *violation(const struct vma *v, uint64 addr, unsigned access)
     if (v && (v->flags & VMA_GUARD))
         return "stack overflow (guard page)";
     if (!v)
-        return addr >= USER_END ? "access to a libOS address" : "access to unmapped memory";
+        return sv39_canonical(addr) != addr ? "non-canonical address (a corrupted pointer?)"
+               : addr >= USER_END ? "access to a libOS address" : "access to unmapped memory";
     if (v->prot == MM_PROT_NONE)
         return "access to PROT_NONE memory";
     if (access & FAULT_WRITE)
@@ -238,6 +239,7 @@ int mm_fault(uint64 addr, unsigned access, struct fault_info *info)
 /* Contract in mm/fault.h. */
 int mm_report_readable(uint64 va)
 {
-    pagetable_t pt = uvm_current() ? uvm_current() : kernel_pagetable();
-    return pt && walkaddr(pt, va) != 0;
+    pagetable_t pt = uvm_current();
+    pte_t *pte = pt && va < USER_END ? walk(pt, va, 0) : NULL;
+    return pte && (*pte & (PTE_V | PTE_R)) == (PTE_V | PTE_R);
 }

@@ -76,6 +76,14 @@ CASES += [
          status=139, expect=[r'store page fault at 0x0*3fff7fe[0-9a-f]{3}: stack overflow \(guard page\)',
                              r'in stack guard', r'#\d 0x[0-9a-f]+\s+deep at .*main\.c:\d+'],
          reject=[r'still alive']),
+    _fault('leaf', r'store page fault at 0x[0-9a-f]+: write to read-only memory',
+           r'#0 0x[0-9a-f]+\s+memset', extra=[r'#1 0x[0-9a-f]+\s+main at .*main\.c:\d+']),
+    _fault('noncanonical', r'load page fault at 0x4141414141414151: non-canonical address',
+           r'no mapping \(VMA\) contains this address'),
+    dict(name='fault report: a garbage frame pointer is not followed into device memory',
+         app='tests/guest/mman_faults', args='garbage_fp', status=139,
+         expect=[r'load page fault at 0x0+8: NULL pointer dereference', r'#0 0x[0-9a-f]+\s+main at'],
+         reject=[r'still alive', r'inside the trap handler', r'#1 ']),
     dict(name='out of memory in a fault ends the app with 137', app='tests/guest/mman_faults', args='oom',
          status=137, expect=[r'out of memory \(no page for a fault\)', r'in mmap'],
          reject=[r'still alive']),
@@ -89,4 +97,23 @@ CASES += [
 CASES += [
     dict(name='uvmcopy on QEMU: copy-on-write of 4 KiB pages and shared 2 MiB leaves, no leak',
          app='tests/guest/cow_huge', status=0, expect=[r'cow_huge: 0 failure\(s\)'], reject=[r'FAIL ']),
+]
+
+# Signals the app sends itself: default actions as on Linux, with a report.
+CASES += [
+    dict(name='abort() reports with a backtrace and exits 134', app='tests/guest/signals', args='abort',
+         status=134, expect=[r'capsule: the app was ended by SIGABRT \(signal 6\)',
+                             r'#\d 0x[0-9a-f]+\s+abort_here at .*main\.c:\d+',
+                             r'#\d 0x[0-9a-f]+\s+main at .*main\.c:\d+', r'exit status 134'],
+         reject=[r'still alive']),
+    dict(name='a failed assert prints its message and exits 134', app='tests/guest/signals', args='assert',
+         status=134, expect=[r'assertion "argc == 99" failed', r'ended by SIGABRT',
+                             r'#\d 0x[0-9a-f]+\s+main at'],
+         reject=[r'still alive']),
+    dict(name='raise(SIGTERM) says what ended the app, 143', app='tests/guest/signals', args='term',
+         status=143, expect=[r'capsule: the app was ended by SIGTERM \(signal 15\)'], reject=[r'still alive']),
+    dict(name="raise(SIGBUS) exits with Linux's number, 135", app='tests/guest/signals', args='bus',
+         status=135, expect=[r'ended by SIGBUS \(signal 7\)'], reject=[r'still alive']),
+    dict(name='kill: signal 0, EINVAL before ESRCH, ignored signals', app='tests/guest/signals', args='calls',
+         status=0, expect=[r'signals: 0 failure\(s\)', r'still alive'], reject=[r'FAIL ']),
 ]

@@ -15,4 +15,9 @@
  * without one, SBI system reset (which QEMU maps to status 0 or 1). */
 void arch_exit(int status) __attribute__((noreturn));
 
+/* End the app with a report: "capsule: <message>", with backtrace a
+ * backtrace from the caller, then "capsule: exit status N" and arch_exit. */
+void arch_fatal(int status, int backtrace, const char *fmt, ...)
+    __attribute__((noreturn, format(printf, 3, 4)));
+
 #endif

@@ -58,13 +58,14 @@ struct arch_hooks {
      * (kind, no_memory and has_region always; the region_* fields when
      * has_region).  *info is not initialised by the caller. */
     int  (*fault)(uint64_t addr, unsigned access, struct fault_info *info);
-    /* Whether a report may read the 8 bytes at va (a backtrace walking frame
-     * pointers): mapped, and not device memory. */
+    /* Whether a report may read the 8 bytes at va of the app's memory (a
+     * backtrace walking frame pointers on the app's stacks): mapped readable.
+     * libarch's own stacks and text need no hook. */
     int  (*readable)(uint64_t va);
 };
 
 /* Register the hooks (copied; a NULL member keeps the default: every fault is
- * reported unresolved, and a backtrace reads only libarch's own stacks).
+ * reported unresolved, and a backtrace reads no app memory).
  * Called once by the boot sequence before the app runs. */
 void arch_register_hooks(const struct arch_hooks *hooks);
 /* Called by trapvec.S with the saved frame; returns to resume at tf->sepc. */

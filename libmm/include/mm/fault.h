@@ -14,9 +14,9 @@
  * info->no_memory set) after filling *info for the report. */
 int mm_fault(uint64 addr, unsigned access, struct fault_info *info);
 
-/* Whether a fault report may read the word at va: mapped in the running
- * address space (or the kernel table before there is one).  libarch's
- * backtrace asks this through its readable hook. */
+/* Whether a fault report may read the word at va: in the app's half and
+ * mapped readable in the running address space (never the direct map, MMIO
+ * or libOS data).  libarch's backtrace asks this through its readable hook. */
 int mm_report_readable(uint64 va);
 
 #endif

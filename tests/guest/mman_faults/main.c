@@ -3,7 +3,10 @@
  *   write_ro   a write to PROT_READ memory        prot_none  a read of PROT_NONE memory
  *   exec_data  a jump into read-write memory      unmapped   a read after munmap
  *   overflow   unbounded recursion into the main stack's guard page
- *   guard      a read of the guard page itself    oom        touching more than RAM */
+ *   guard      a read of the guard page itself    oom        touching more than RAM
+ *   leaf       a store inside memset (an assembly routine with no frame of its own)
+ *   garbage_fp a fault with the frame pointer aimed at device registers (UART)
+ *   noncanonical  a read through a pointer overwritten with 'A's */
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -59,6 +62,14 @@ int main(int argc, char **argv)
     } else if (!strcmp(what, "guard")) {
         volatile char *guard = (volatile char *)APP_STACK_GUARD;
         printf("read %d\n", guard[0]);
+    } else if (!strcmp(what, "leaf") && (p = map(PROT_READ))) {
+        memset(p + PG, 1, 64);
+    } else if (!strcmp(what, "garbage_fp")) {
+        /* UART registers in the direct map: the backtrace must not read them */
+        __asm__ volatile("mv s0, %0\n\tld t0, 8(zero)" : : "r"(0xffffffc010000010ull) : "t0", "memory");
+    } else if (!strcmp(what, "noncanonical")) {
+        volatile char *wild = (volatile char *)0x4141414141414151ull;
+        printf("read %d\n", *wild);
     } else if (!strcmp(what, "oom")) {
         size_t len = 1UL << 30;
         p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
