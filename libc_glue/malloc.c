@@ -35,11 +35,18 @@ void *_malloc_r(struct _reent *r, size_t n)
     return h ? checked(umalloc(h, n), r) : nomem(r);
 }
 
+/* The allocator exists before any constructor or main runs, so free never
+ * meets a NULL one: a pointer freed before any malloc is reported as not
+ * the allocator's, like any other. */
+static __attribute__((constructor(101))) void malloc_init(void)
+{
+    heap();
+}
+
 void _free_r(struct _reent *r, void *p)
 {
     (void)r;
-    if (p)
-        ufree(umalloc_active, p);   /* p came from malloc: the allocator exists */
+    free(p);
 }
 
 void *_calloc_r(struct _reent *r, size_t nr, size_t size)
@@ -74,12 +81,13 @@ size_t _malloc_usable_size_r(struct _reent *r, void *p)
 }
 
 /* malloc and free: straight to the allocator once it exists (the _r entry
- * points create it), and without a frame pointer, since they are called
- * more than anything else and only pass through: free is one tail call,
- * malloc saves nothing but its return address and sets errno itself when
- * the allocator returns NULL.  (A backtrace from inside the allocator
- * skips them.) */
-#if defined(__GNUC__) && !defined(__clang__)
+ * points create it).  In release builds without a frame pointer, since they
+ * are called more than anything else and only pass through: free is one
+ * tail call, malloc saves nothing but its return address and sets errno
+ * itself when the allocator returns NULL.  (A backtrace from inside the
+ * allocator then skips malloc's caller; debug builds -- the default for run
+ * and test -- keep the frames, so their reports name every caller.) */
+#if defined(__GNUC__) && !defined(__clang__) && !defined(CAPSULE_DEBUG)
 #define FRAMELESS   __attribute__((optimize("omit-frame-pointer")))
 #else
 #define FRAMELESS
@@ -97,7 +105,7 @@ FRAMELESS void *malloc(size_t n)
 FRAMELESS void free(void *p)
 {
     if (p)
-        ufree(umalloc_active, p);   /* p came from malloc: the allocator exists */
+        ufree(umalloc_active, p);   /* made before main (malloc_init) */
 }
 
 void *calloc(size_t nr, size_t size)    { return _calloc_r(NULL, nr, size); }

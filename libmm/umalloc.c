@@ -808,9 +808,23 @@ static void *map_alloc(struct umalloc *h, size_t n, size_t align, size_t reserve
     return (void *)p;
 }
 
-/* The record of c when c is a live mapped chunk of this allocator, else NULL. */
-static struct map_link *map_link_of(struct chunk *c)
+/* Whether the word at p can be read (the source's readable hook). */
+static inline bool word_readable(const struct umalloc *h, const void *p)
 {
+    return !h->src.readable || h->src.readable(h->src.ctx, p);
+}
+
+/* The record of c when c is a live mapped chunk of this allocator, else NULL.
+ * Unless c is the newest mapped block's, c's header and the record are first
+ * found readable, so a wild pointer (stale, garbage) is rejected without a
+ * fault; the link the record names is then trusted. */
+static struct map_link *map_link_of(const struct umalloc *h, struct chunk *c)
+{
+    struct map_link *newest = h->mapped;
+    if (newest && newest->chunk == c)
+        return newest;              /* the block mapped last (a growing one): no probing */
+    if (!word_readable(h, c))
+        return NULL;
     size_t off = c->prev_foot, bytes = chunk_size(c);
     uint64 region = (uint64)c - off;
 
@@ -818,9 +832,11 @@ static struct map_link *map_link_of(struct chunk *c)
         || (region & PAGE_MASK) || off >= bytes)
         return NULL;
     struct map_link *l = (struct map_link *)region;
-    if (l->chunk != c || l->bytes != bytes || !l->pprev || *l->pprev != l)
+    if ((region >> PAGE_SHIFT) != ((uint64)c >> PAGE_SHIFT) && !word_readable(h, l))
         return NULL;
-    return l;
+    if (l->chunk != c || l->bytes != bytes || !l->pprev || ((uint64)l->pprev & (sizeof(void *) - 1)))
+        return NULL;
+    return *l->pprev == l ? l : NULL;   /* a header that got this far is ours (or forged with care) */
 }
 
 static inline struct map_link *map_link_at(struct chunk *c)
@@ -881,6 +897,19 @@ static inline bool heap_chunk_ok(const struct umalloc *h, uint64 a)
     return !(((const struct chunk *)((uint64)c + size))->head & PREV_FREE_BIT);
 }
 
+/* Whether the heap chunk c (inside the heap) looks like one free() left:
+ * free or parked (not both), not mapped, and a size that fits the heap.  A
+ * header overwritten by an overflow of the block before it (text, a fill
+ * pattern) rarely passes. */
+static bool freed_chunk_intact(const struct umalloc *h, const struct chunk *c)
+{
+    size_t head = c->head, size = head & ~FLAG_MASK;
+    uint64 off = (uint64)c + HEAD_BYTES - h->plo;
+    size_t state = head & (FREE_BIT | CACHED_BIT | MAPPED_BIT);
+    return (state == FREE_BIT || state == CACHED_BIT) &&
+           size - MIN_CHUNK_BYTES < h->plimit && off + size <= h->plimit;
+}
+
 /* p is not a live block: say what is wrong with it and stop. */
 static __attribute__((noreturn, noinline, cold)) void bad_pointer(struct umalloc *h, const char *who,
                                                                   const void *p)
@@ -891,10 +920,14 @@ static __attribute__((noreturn, noinline, cold)) void bad_pointer(struct umalloc
         panic("%s: invalid pointer %p (not 16-byte aligned)", who, p);
     const struct chunk *c = chunk_of(p);
     if (a - h->plo < h->plimit) {
-        if (c->head & (FREE_BIT | CACHED_BIT))
+        if (freed_chunk_intact(h, c))
             panic("%s: %p is already free (a double free, or a use after free)", who, p);
-        panic("%s: invalid pointer %p (not the start of a block, or its header is corrupt)", who, p);
+        panic("%s: invalid pointer %p (not the start of a block, or heap corruption: its header was "
+              "overwritten, e.g. by a write past the end of the block before it)", who, p);
     }
+    if (!word_readable(h, c))
+        panic("%s: invalid pointer %p (not from this heap, or a large block already freed: "
+              "no memory there)", who, p);
     if ((c->head & (MAPPED_BIT | FREE_BIT)) == (MAPPED_BIT | FREE_BIT))
         panic("%s: %p is already free (a double free of a large block)", who, p);
     panic("%s: invalid pointer %p (not from this heap)", who, p);
@@ -907,7 +940,7 @@ static struct chunk *live_chunk(struct umalloc *h, const char *who, const void *
 
     if (heap_chunk_ok(h, (uint64)p))
         return c;
-    if (!((uint64)p & ALIGN_MASK) && map_link_of(c))
+    if (!((uint64)p & ALIGN_MASK) && map_link_of(h, c))
         return c;
     bad_pointer(h, who, p);
 }
@@ -1030,7 +1063,7 @@ static __attribute__((noinline)) void ufree_other(struct umalloc *h, void *p)
     if (!p)
         return;
     if (!((uint64)p & ALIGN_MASK)) {
-        struct map_link *l = map_link_of(chunk_of(p));
+        struct map_link *l = map_link_of(h, chunk_of(p));
         if (l) {
             map_free(h, l, false);
             return;
@@ -1457,7 +1490,7 @@ static int check_mapped(struct umalloc *h)
 
     for (struct map_link *l = h->mapped; l; l = l->next) {
         CHECK(l->pprev == pprev, "mapped block %p has a wrong back link", (void *)l);
-        CHECK(map_link_of(l->chunk) == l, "mapped block %p: its header is corrupt", (void *)l);
+        CHECK(map_link_of(h, l->chunk) == l, "mapped block %p: its header is corrupt", (void *)l);
         CHECK((uint64)payload(l->chunk) + l->usable <= (uint64)l + l->bytes,
               "mapped block %p: usable size %lu past its region", (void *)l, l->usable);
         bytes += l->bytes;

@@ -6,6 +6,7 @@
 #include <arch/usercopy.h>
 
 #include <mm/errno.h>
+#include <mm/fault.h>
 #include <mm/kalloc.h>
 #include <mm/mman.h>
 #include <mm/page.h>
@@ -374,11 +375,17 @@ static void heap_unmap(void *ctx, void *p, size_t bytes)
     mm_munmap((uint64)p, bytes);
 }
 
+static int heap_readable(void *ctx, const void *p)
+{
+    (void)ctx;
+    return mm_report_readable((uint64)p);
+}
+
 struct umalloc *umalloc_current(void)
 {
     struct mm *mm = current_mm;
     if (mm && !mm->umalloc) {
-        struct umalloc_source src = { heap_grow, heap_shrink, heap_map, heap_unmap, NULL };
+        struct umalloc_source src = { heap_grow, heap_shrink, heap_map, heap_unmap, NULL, heap_readable };
         mm->umalloc = umalloc_create(&src);
     }
     umalloc_active = mm ? mm->umalloc : NULL;

@@ -117,3 +117,17 @@ CASES += [
     dict(name='kill: signal 0, EINVAL before ESRCH, ignored signals', app='tests/guest/signals', args='calls',
          status=0, expect=[r'signals: 0 failure\(s\)', r'still alive'], reject=[r'FAIL ']),
 ]
+
+# Heap misuse is the allocator's to report: 134 and what went wrong, never a
+# fault inside the libOS.
+def _heap(arg, expect):
+    return dict(name='heap misuse: %s' % arg, app='tests/guest/heap_misuse', args=arg, status=134,
+                expect=expect + [r'#\d 0x[0-9a-f]+\s+main at'], reject=[r'still alive', r'page fault'])
+
+
+CASES += [
+    _heap('free_unmapped', [r'invalid pointer 0x[0-9a-f]+ \(not from this heap.*no memory there\)']),
+    _heap('realloc_unmapped', [r'urealloc: invalid pointer']),
+    _heap('usable_unmapped', [r'uusable_size: invalid pointer']),
+    _heap('overflow', [r'heap corruption']),
+]

@@ -53,6 +53,7 @@ struct test_source {
     size_t   gaps;              /* arena bytes skipped by gaps */
     bool     map_fails;
     bool     keep_unmapped;     /* unmapped regions stay readable until the test ends */
+    const uint8_t *hole; size_t hole_bytes;   /* the readable hook says no here */
     struct { void *p; size_t bytes; bool live; } maps[MAX_MAPS];
     int      nmaps, map_calls, unmap_calls;
 };
@@ -149,6 +150,13 @@ static int live_maps(void)
     return n;
 }
 
+static int src_readable(void *ctx, const void *p)
+{
+    struct test_source *s = ctx;
+    const uint8_t *b = p;
+    return !(s->hole && b >= s->hole && b < s->hole + s->hole_bytes);
+}
+
 static void source_init(bool can_map, bool can_shrink)
 {
     uint8_t *arena = src_state.arena;
@@ -157,7 +165,8 @@ static void source_init(bool can_map, bool can_shrink)
     src_state.arena = arena;
     src_state.limit = ARENA_BYTES;
     src = (struct umalloc_source){ src_grow, can_shrink ? src_shrink : NULL,
-                                   can_map ? src_map : NULL, can_map ? src_unmap : NULL, &src_state };
+                                   can_map ? src_map : NULL, can_map ? src_unmap : NULL, &src_state,
+                                   src_readable };
 }
 
 static int group_setup(void **state)
@@ -1104,6 +1113,43 @@ static void test_pointers_from_elsewhere_are_reported(void **state)
     ufree(heap, big);
 }
 
+/* A wild pointer into memory that is not there (the readable hook says so;
+ * ASan would catch a read of the poisoned bytes) is reported by every entry
+ * point, never followed. */
+static void test_pointers_into_unmapped_memory_are_reported_without_a_read(void **state)
+{
+    (void)state;
+    static _Alignas(4096) uint8_t hole[2 * 4096];
+    src_state.hole = hole;
+    src_state.hole_bytes = sizeof hole;
+    ASAN_POISON_MEMORY_REGION(hole, sizeof hole);
+    assert_true(ufree_panics(hole + 4096));
+    assert_panic_names(hole + 4096, "no memory there");
+    assert_true(urealloc_panics(hole + 64, 10));
+    assert_panic_names(hole + 64, "urealloc");
+    assert_true(usable_panics(hole + 128));
+    assert_panic_names(hole + 128, "no memory there");
+    ASAN_UNPOISON_MEMORY_REGION(hole, sizeof hole);
+    src_state.hole = NULL;
+}
+
+/* A write past the end of a block that lands on the next block's header is
+ * heap corruption, not a double free. */
+static void test_an_overflow_into_the_next_header_is_reported_as_corruption(void **state)
+{
+    (void)state;
+    uint8_t *a = umalloc(heap, 100), *b = umalloc(heap, 100), *guard = umalloc(heap, 100);
+    uint64_t head;
+    memcpy(&head, b - 8, sizeof head);
+    memset(a, 'A', uusable_size(heap, a) + 8);     /* the tail word, then b's head */
+    assert_true(ufree_panics(b));
+    assert_panic_names(b, "heap corruption");
+    memcpy(b - 8, &head, sizeof head);              /* mend it, so the heap checks out again */
+    ufree(heap, a);
+    ufree(heap, b);
+    ufree(heap, guard);
+}
+
 static void test_check_finds_a_corrupt_header(void **state)
 {
     (void)state;
@@ -1289,6 +1335,8 @@ int main(void)
         T(double_free_of_a_mapped_block_is_reported),
         T(misaligned_and_interior_pointers_are_reported),
         T(pointers_from_elsewhere_are_reported),
+        T(pointers_into_unmapped_memory_are_reported_without_a_read),
+        T(an_overflow_into_the_next_header_is_reported_as_corruption),
         T(check_finds_a_corrupt_header),
         T(random_operations_keep_blocks_intact),
 #undef T_PLAIN

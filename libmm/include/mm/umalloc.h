@@ -30,6 +30,11 @@ struct umalloc_source {
     void *(*map)(void *ctx, size_t bytes);
     void  (*unmap)(void *ctx, void *p, size_t bytes);
     void  *ctx;
+    /* Whether the 8-byte word at p (8-aligned) can be read without a fault:
+     * asked before a pointer that is not in the heap is trusted as a mapped
+     * block's, so that a wild pointer is reported, not followed.  NULL: every
+     * word is readable. */
+    int   (*readable)(void *ctx, const void *p);
 };
 
 struct umalloc;
