@@ -803,8 +803,9 @@ static void start_model(struct mm_model *m)
 static void test_random_calls_and_faults_match_the_model(void **state)
 {
     (void)state;
-    static const char *const names[] = { "mmap", "munmap", "mprotect", "madvise", "msync", "mremap",
-                                         "access", "no-op" };
+    static const char *const names[MODEL_NOP + 1] = { "mmap", "munmap", "mprotect", "madvise", "msync",
+                                                      "mremap", "access", "fork", "switch", "exit",
+                                                      "no-op" };
     for (uint64_t s = 0; s < RANDOM_SEEDS; s++) {
         struct mm_model m;
         unsigned kinds[MODEL_NOP + 1] = { 0 };
