@@ -720,6 +720,29 @@ static void test_mremap_to_the_same_length_inside_a_vma_changes_nothing(void **s
     mm_destroy(mm);
 }
 
+/* Known libmm bug, reported: mremap_to checks the source VMA, then unmaps the
+ * destination, then looks the source up again and moves from it; when an
+ * empty old range (old_len 0) lies inside the destination, the overlap rule
+ * lets it through, the unmap removes the source VMA, and move_vma
+ * dereferences NULL.  Linux looks the source up after the unmap: EFAULT. */
+#define BUG_MREMAP_FIXED_ONTO_ITS_EMPTY_SOURCE    1
+
+static void test_mremap_fixed_of_an_empty_range_onto_itself_fails_efault(void **state)
+{
+    (void)state;
+    if (BUG_MREMAP_FIXED_ONTO_ITS_EMPTY_SOURCE) {
+        printf("  known bug: mremap(addr, 0, len, MREMAP_MAYMOVE | MREMAP_FIXED, addr) unmaps its "
+               "own source VMA and then dereferences NULL in move_vma (mmap.c)\n");
+        skip();
+    }
+    struct mm *mm = new_current_mm();
+
+    assert_int_equal(map_fixed(SCENE, 2, RW), SCENE);
+    assert_int_equal(mm_mremap(SCENE, 0, 2 * PG, MM_MREMAP_MAYMOVE | MM_MREMAP_FIXED, SCENE), -MM_EFAULT);
+    assert_int_equal(vma_check(mm), 0);
+    mm_destroy(mm);
+}
+
 static void test_populate_uses_2m_leaves_and_a_partial_munmap_splits_them(void **state)
 {
     (void)state;
@@ -869,6 +892,7 @@ int main(void)
         T(test_mremap_grows_in_place_then_moves_with_the_bytes),
         T(test_invalid_arguments_get_the_errors_linux_gives),
         T(test_mremap_to_the_same_length_inside_a_vma_changes_nothing),
+        T(test_mremap_fixed_of_an_empty_range_onto_itself_fails_efault),
         T(test_populate_uses_2m_leaves_and_a_partial_munmap_splits_them),
         T(test_a_fault_without_a_free_page_fails_enomem_and_maps_nothing),
         T(test_random_calls_and_faults_match_the_model),

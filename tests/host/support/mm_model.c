@@ -1040,17 +1040,25 @@ static bool starts_a_shared_block(const struct mm_model *m, uint64_t p)
     return (va_of(m, p) & (MEGAPAGE_SIZE - 1)) == 0 && t.level == 1 && (t.pte & PTE_SW0);
 }
 
-/* Whether op meets the known libmm bug that test_cow.c's skipped test
- * test_a_write_to_the_first_page_of_a_shared_2m_leaf_copies_only_that_page
- * shows: a write fault, or a populate for writing (MADV_WILLNEED), at the
- * first page of a copy-on-write 2 MiB leaf does not split the leaf
- * (vm_split_at leaves a superpage alone when va is its first page), so
- * break_cow rewrites the 2 MiB leaf as if it were that page's 4 KiB leaf. */
+/* Whether op meets a known libmm bug, each shown by a skipped test:
+ *  - test_cow.c, test_a_write_to_the_first_page_of_a_shared_2m_leaf_copies_only_that_page:
+ *    a write fault, or a populate for writing (MADV_WILLNEED), at the first
+ *    page of a copy-on-write 2 MiB leaf does not split the leaf (vm_split_at
+ *    leaves a superpage alone when va is its first page), so break_cow
+ *    rewrites the 2 MiB leaf as if it were that page's 4 KiB leaf;
+ *  - test_vma.c, test_mremap_fixed_of_an_empty_range_onto_itself_fails_efault:
+ *    mremap(MREMAP_FIXED) of an empty old range that the new range covers
+ *    unmaps its own source VMA, then dereferences NULL (mmap.c, mremap_to). */
 static bool meets_known_bug(const struct mm_model *m, const struct model_op *op)
 {
     bool write = op->kind == MODEL_ACCESS && op->prot == (int)FAULT_WRITE;
     bool populate = op->kind == MODEL_MADVISE && op->flags == MM_MADV_WILLNEED;
+    int fixed = MM_MREMAP_MAYMOVE | MM_MREMAP_FIXED;
 
+    if (op->kind == MODEL_MREMAP && op->flags == fixed && !op->misalign &&
+        op->npages == 0 && op->new_npages > 0 && m->pg[op->page].mapped &&
+        op->new_page <= op->page && op->page < op->new_page + op->new_npages)
+        return true;
     for (uint64_t p = op->page; (write || populate) && p < op->page + op->npages && p < m->npages; p++)
         if (m->pg[p].mapped && (m->pg[p].prot & MM_PROT_WRITE) && starts_a_shared_block(m, p))
             return true;
