@@ -1019,6 +1019,8 @@ static void test_random_calls_forks_and_exits_match_the_model(void **state)
                "known bugs\n", (unsigned long)m.forks, (unsigned long)m.exits, m.nspaces,
                (unsigned long)m.avoided);
         assert_true(m.forks > 10);
+        for (unsigned i = 0; s == 0 && i < m.nspaces; i++)     /* each space's VMAs */
+            mm_draw(m.space[i].mm, m.base, m.base + WINDOW_PAGES * PG, 128, false);
         model_finish(&m);
     }
 }
