@@ -6,9 +6,13 @@
  * split where a call's range cuts them and merged with a neighbour of the
  * same protection and kind when a call creates or re-protects a range (an
  * mremap that grows in place does not merge with the VMA it reaches), and
- * anonymous memory that reads zero until written. */
+ * anonymous memory that reads zero until written.  After a copy (fork)
+ * every page keeps its contents in each space, and a page that was present
+ * stays copy-on-write until written there: uvmcopy's contract (mm/vm.h),
+ * which makes MAP_SHARED pages copy-on-write too. */
 #include "mm_model.h"
 #include "sim.h"
+#include "space.h"
 #include "sv39_check.h"
 
 #include <stdarg.h>
@@ -31,6 +35,7 @@
 #define ACCESS_MAX_PAGES    16              /* pages one MODEL_ACCESS touches */
 #define HOT_PAGES           256             /* "near the top": where mmap places first */
 #define BLOCK_PAGES         512             /* a 2 MiB block */
+#define COPY_SELECTOR       250             /* first byte from which (with copies) an op is a fork, ... */
 
 static const char fence_name[] = "model fence";
 /* Where a write leaves its tag in the page, and where checks look for it. */
@@ -117,7 +122,7 @@ static void map_vma(struct mm_model *m, uint64_t p, uint64_t n, unsigned prot, u
 {
     touch(m, p, n);
     for (uint64_t i = p; i < p + n; i++)
-        m->pg[i] = (struct model_page){ 1, (uint8_t)prot, (uint8_t)kind, i == p, 0 };
+        m->pg[i] = (struct model_page){ 1, (uint8_t)prot, (uint8_t)kind, i == p, 0, 0 };
     merge_edges(m, p, n);
 }
 
@@ -187,8 +192,9 @@ static const char *check_zero_frame(struct mm_model *m, const char *what, uint64
 
 /* Mapped page p, present with leaf pte mapping frame pa, allowing perms
  * (SV39_*, as the walker says): permissions, copy-on-write only on the zero
- * page, one reference per private frame, contents.  Counts the zero-page
- * leaves in *zero_leaves. */
+ * page and on pages shared by a copy, one reference per private frame (at
+ * least one on a shared frame: model_check counts them exactly), contents.
+ * Counts the zero-page leaves in *zero_leaves. */
 static const char *check_present(struct mm_model *m, uint64_t p, uint64_t pte, uint64_t pa,
                                  unsigned perms, uint64_t *zero_leaves)
 {
@@ -207,10 +213,10 @@ static const char *check_present(struct mm_model *m, uint64_t p, uint64_t pte, u
                         (unsigned long)p, (unsigned long)va_of(m, p), perms_str(pg->prot),
                         (unsigned long)pte, perms, want,
                         pg->prot == MM_PROT_NONE ? " with U set" : " with U clear");
-    if (cow != zero)
-        return mismatch(m, "page %lu: leaf 0x%lx %s the zero page but is%s copy-on-write",
-                        (unsigned long)p, (unsigned long)pte, zero ? "maps" : "does not map",
-                        cow ? "" : " not");
+    if (cow != (zero || pg->cow))
+        return mismatch(m, "page %lu: leaf 0x%lx %s the zero page, %s shared by a copy, but is%s "
+                        "copy-on-write", (unsigned long)p, (unsigned long)pte,
+                        zero ? "maps" : "does not map", pg->cow ? "was" : "was not", cow ? "" : " not");
     if (zero) {
         ++*zero_leaves;
         if (pg->tag)
@@ -219,26 +225,46 @@ static const char *check_present(struct mm_model *m, uint64_t p, uint64_t pte, u
         return NULL;
     }
     uint32_t refs = page_refcount((void *)phys_to_virt(pa));
-    if (refs != 1)
-        return mismatch(m, "page %lu: frame 0x%lx has %u references, want 1 (private)",
-                        (unsigned long)p, (unsigned long)pa, refs);
+    if (cow ? refs == 0 : refs != 1)
+        return mismatch(m, "page %lu: frame 0x%lx has %u references, want %s", (unsigned long)p,
+                        (unsigned long)pa, refs, cow ? "at least 1 (shared by a copy)" : "1 (private)");
     return check_tag(m, p, pa, pg->tag);
 }
+
+/* One 4 KiB frame that a leaf maps, for the reference-count census. */
+struct frame_use {
+    uint64_t pa;
+    bool     big;           /* through a 2 MiB leaf */
+};
 
 /* What the walk over every leaf found. */
 struct leaf_census {
     struct mm_model *m;
-    uint64_t present;       /* 4 KiB pages the leaves cover */
-    uint64_t tagged;        /* ... of which the model says were written */
-    uint64_t zero_leaves;
+    uint64_t present;       /* 4 KiB pages the leaves cover (all spaces) */
+    uint64_t tagged;        /* ... of which the model says were written (this space) */
+    uint64_t shared;        /* ... of which the model says are shared by a copy (this space) */
+    uint64_t zero_leaves;   /* leaves that map the zero page (all spaces) */
+    struct frame_use *uses; /* the frames the other leaves map (all spaces) */
+    uint64_t nuses, cap;
     const char *bad;
 };
+
+static void note_use(struct leaf_census *c, uint64_t pa, bool big)
+{
+    if (c->nuses == c->cap) {
+        c->cap = c->cap ? 2 * c->cap : 4096;
+        c->uses = realloc(c->uses, c->cap * sizeof *c->uses);
+        if (!c->uses)
+            abort();
+    }
+    c->uses[c->nuses++] = (struct frame_use){ pa, big };
+}
 
 static void check_leaf(void *ctx, uint64_t va, uint64_t pa, uint64_t pte, int level)
 {
     struct leaf_census *c = ctx;
     struct mm_model *m = c->m;
-    uint64_t pages = 1UL << (9 * level);
+    uint64_t pages = 1UL << (9 * level), zero = virt_to_phys((uint64)mm_zero_page());
 
     if (c->bad)
         return;
@@ -252,7 +278,59 @@ static void check_leaf(void *ctx, uint64_t va, uint64_t pa, uint64_t pte, int le
         c->bad = check_present(m, p, pte, pa + i * PAGE_SIZE, perms, &c->zero_leaves);
         c->present++;
         c->tagged += m->pg[p].tag != 0;
+        c->shared += m->pg[p].cow;
+        if (pa + i * PAGE_SIZE != zero)
+            note_use(c, pa + i * PAGE_SIZE, level > 0);
     }
+}
+
+static int by_pa(const void *a, const void *b)
+{
+    uint64_t x = ((const struct frame_use *)a)->pa, y = ((const struct frame_use *)b)->pa;
+    return (x > y) - (x < y);
+}
+
+/* Every frame's reference count is the number of 4 KiB leaves that map it
+ * in all spaces, plus one for all the 2 MiB leaves that map its block
+ * (vm.c's rule for sharing a 2 MiB leaf). */
+static const char *check_refcounts(struct mm_model *m, struct leaf_census *c)
+{
+    if (c->nuses)
+        qsort(c->uses, c->nuses, sizeof *c->uses, by_pa);
+    for (uint64_t i = 0, j; i < c->nuses; i = j) {
+        uint32_t small = 0, big = 0;
+        for (j = i; j < c->nuses && c->uses[j].pa == c->uses[i].pa; j++) {
+            small += !c->uses[j].big;
+            big += c->uses[j].big;
+        }
+        uint32_t want = small + (big > 0), refs = page_refcount((void *)phys_to_virt(c->uses[i].pa));
+        if (refs != want)
+            return mismatch(m, "frame 0x%lx has %u references, want %u: %u 4 KiB leaves and %u "
+                            "2 MiB leaves map it in %u spaces", (unsigned long)c->uses[i].pa, refs,
+                            want, small, big, m->nspaces);
+    }
+    return NULL;
+}
+
+/* Make space i the model's current one (libmm's: model_apply does that). */
+static void select_space(struct mm_model *m, unsigned i)
+{
+    m->cur = i;
+    m->mm = m->space[i].mm;
+    m->pg = m->space[i].pg;
+}
+
+/* The mismatch bad (in m->why), naming space i when there are several
+ * (cur is the current one). */
+static const char *in_space(struct mm_model *m, unsigned i, unsigned cur, const char *bad)
+{
+    char tmp[sizeof m->why];
+
+    if (!bad || m->nspaces == 1)
+        return bad;
+    snprintf(tmp, sizeof tmp, "space %u of %u (current %u): %s", i, m->nspaces, cur, bad);
+    memcpy(m->why, tmp, sizeof m->why);
+    return m->why;
 }
 
 /* The VMA list: the fence, then the model's VMAs, and nothing else. */
@@ -289,28 +367,55 @@ static const char *check_vmas(struct mm_model *m)
     return NULL;
 }
 
-const char *model_check(struct mm_model *m)
+/* model_check of the space the model has made current; its leaves join the
+ * census c. */
+static const char *check_space(struct mm_model *m, struct leaf_census *c)
 {
-    struct leaf_census c = { m, 0, 0, 0, NULL };
     struct sv39_stats st;
-    uint64_t tagged = 0;
+    uint64_t tagged = 0, shared = 0;
     const char *bad;
 
     if (vma_check(m->mm) != 0)
         return mismatch(m, "vma_check failed (the tree or list is inconsistent)");
     if ((bad = check_vmas(m)))
         return bad;
-    sv39_walk_all(root_pa(m), check_leaf, &c, &st);
-    if (c.bad)
-        return c.bad;
+    c->m = m;
+    c->tagged = c->shared = 0;
+    sv39_walk_all(root_pa(m), check_leaf, c, &st);
+    if (c->bad)
+        return c->bad;
     if (st.malformed || st.wx_leaves)
         return mismatch(m, "%lu malformed leaves, %lu W+X leaves", (unsigned long)st.malformed,
                         (unsigned long)st.wx_leaves);
-    for (uint64_t p = 1; p < m->npages; p++)
+    for (uint64_t p = 1; p < m->npages; p++) {
         tagged += m->pg[p].tag != 0;
-    if (tagged != c.tagged)
+        shared += m->pg[p].cow;
+    }
+    if (tagged != c->tagged)
         return mismatch(m, "%lu pages were written but only %lu of them have a leaf",
-                        (unsigned long)tagged, (unsigned long)c.tagged);
+                        (unsigned long)tagged, (unsigned long)c->tagged);
+    if (shared != c->shared)
+        return mismatch(m, "%lu pages are shared by a copy but only %lu of them have a leaf",
+                        (unsigned long)shared, (unsigned long)c->shared);
+    return NULL;
+}
+
+const char *model_check(struct mm_model *m)
+{
+    struct leaf_census c = { .m = m };
+    unsigned cur = m->cur;
+    const char *bad = NULL;
+
+    for (unsigned i = 0; i < m->nspaces && !bad; i++) {
+        select_space(m, i);
+        bad = in_space(m, i, cur, check_space(m, &c));
+    }
+    select_space(m, cur);
+    if (!bad)
+        bad = check_refcounts(m, &c);
+    free(c.uses);
+    if (bad)
+        return bad;
     uint32_t refs = page_refcount(mm_zero_page());
     if (refs != m->zero_refs + c.zero_leaves)
         return mismatch(m, "the zero page has %u references, want %lu (%lu leaves map it)", refs,
@@ -318,7 +423,8 @@ const char *model_check(struct mm_model *m)
     return check_zero_frame(m, "the zero page", virt_to_phys((uint64)mm_zero_page()));
 }
 
-const char *model_check_touched(struct mm_model *m)
+/* model_check_touched of the space the model has made current. */
+static const char *check_touched_space(struct mm_model *m)
 {
     uint64_t zero_leaves = 0;
     const char *bad;
@@ -329,14 +435,28 @@ const char *model_check_touched(struct mm_model *m)
         return bad;
     for (uint64_t p = m->touched_lo; p < m->touched_hi; p++) {
         struct sv39_xlate t = sv39_translate(root_pa(m), va_of(m, p), SV39_READ);
-        if (!t.pte && m->pg[p].tag)
-            return mismatch(m, "page %lu was written (tag 0x%02x) but has no leaf",
-                            (unsigned long)p, m->pg[p].tag);
+        if (!t.pte && (m->pg[p].tag || m->pg[p].cow))
+            return mismatch(m, "page %lu was written (tag 0x%02x) or shared by a copy (%u) but "
+                            "has no leaf", (unsigned long)p, m->pg[p].tag, m->pg[p].cow);
         if (t.pte && (bad = check_present(m, p, t.pte, t.pa, sv39_perms(root_pa(m), va_of(m, p), NULL),
                                           &zero_leaves)))
             return bad;
     }
     return NULL;
+}
+
+/* Every space: a write in the current one must not show in the others. */
+const char *model_check_touched(struct mm_model *m)
+{
+    unsigned cur = m->cur;
+    const char *bad = NULL;
+
+    for (unsigned i = 0; i < m->nspaces && !bad; i++) {
+        select_space(m, i);
+        bad = in_space(m, i, cur, check_touched_space(m));
+    }
+    select_space(m, cur);
+    return bad;
 }
 
 /* ---- the operations ------------------------------------------------------ */
@@ -478,7 +598,8 @@ static bool advice_known(int advice)
 }
 
 /* madvise and msync: the range's pages with a hole give -MM_ENOMEM, the
- * mapped pages are still advised (DONTNEED and FREE drop their contents). */
+ * mapped pages are still advised (DONTNEED and FREE drop their contents;
+ * WILLNEED populates a writable page for a write, which ends its sharing). */
 static const char *apply_advise(struct mm_model *m, const struct model_op *op)
 {
     uint64_t len = len_of(op->npages, op->short_by), addr = va_of(m, op->page) + op->misalign;
@@ -493,7 +614,9 @@ static const char *apply_advise(struct mm_model *m, const struct model_op *op)
         if (!m->pg[i].mapped)
             want = -MM_ENOMEM;
         else if (!sync && (op->flags == MM_MADV_DONTNEED || op->flags == MM_MADV_FREE))
-            m->pg[i].tag = 0;
+            m->pg[i].tag = m->pg[i].cow = 0;
+        else if (!sync && op->flags == MM_MADV_WILLNEED && (m->pg[i].prot & MM_PROT_WRITE))
+            m->pg[i].cow = 0;
     }
     if (sync)
         return expect_call(m, "msync", mm_msync(addr, len, op->flags), want);
@@ -503,14 +626,15 @@ static const char *apply_advise(struct mm_model *m, const struct model_op *op)
 /* mremap's move of [p, p + o) to the free range [q, q + n) in the window. */
 static void move_pages(struct mm_model *m, uint64_t p, uint64_t o, uint64_t q, uint64_t n)
 {
-    uint8_t *tags = malloc(o + 1);
-    for (uint64_t i = 0; i < o; i++)
-        tags[i] = m->pg[p + i].tag;
+    struct model_page *was = malloc((o + 1) * sizeof *was);
+    memcpy(was, m->pg + p, o * sizeof *was);
     map_vma(m, q, n, m->pg[p].prot, m->pg[p].kind);
-    for (uint64_t i = 0; i < o; i++)
-        m->pg[q + i].tag = tags[i];
+    for (uint64_t i = 0; i < o; i++) {         /* the leaves move with their bits */
+        m->pg[q + i].tag = was[i].tag;
+        m->pg[q + i].cow = was[i].cow;
+    }
     unmap_pages(m, p, o);
-    free(tags);
+    free(was);
 }
 
 /* Whether [p, p + o) lies in one VMA (mremap's source). */
@@ -532,7 +656,7 @@ static int64_t remap_in_place_or_move(struct mm_model *m, uint64_t p, uint64_t o
     }
     if (p + o == e && range_free(m, e, n - o)) {
         for (uint64_t i = e; i < p + n; i++)
-            m->pg[i] = (struct model_page){ 1, m->pg[p].prot, m->pg[p].kind, 0, 0 };
+            m->pg[i] = (struct model_page){ 1, m->pg[p].prot, m->pg[p].kind, 0, 0, 0 };
         return (int64_t)va_of(m, p);        /* no merge with a VMA at p + n */
     }
     if (!(flags & MM_MREMAP_MAYMOVE))
@@ -626,12 +750,13 @@ static const char *access_page(struct mm_model *m, uint64_t p, unsigned offset, 
         if (!pg->tag && (bad = check_zero_frame(m, "a page the model says reads zero", t.pa)))
             return bad;
     }
-    if (fault != FAULT_WRITE)
-        return check_tag(m, p, t.pa, pg->tag);
+    if ((bad = check_tag(m, p, t.pa, pg->tag)) || fault != FAULT_WRITE)
+        return bad;             /* a copy-on-write fault kept the contents */
     uint8_t *k = sim_pa(t.pa & ~PAGE_MASK);
     for (unsigned i = 0; i < sizeof tag_offsets / sizeof tag_offsets[0]; i++)
         k[tag_offsets[i]] = tag;
     m->pg[p].tag = tag;
+    m->pg[p].cow = 0;
     return NULL;
 }
 
@@ -644,6 +769,102 @@ static const char *apply_access(struct mm_model *m, const struct model_op *op)
             return bad;
     }
     return NULL;
+}
+
+/* ---- copies of the address space (fork) ------------------------------------ */
+
+/* End space i: destroy it and drop it from the model.  The current space
+ * stays current unless it is i; then space 0 is. */
+static void end_space(struct mm_model *m, unsigned i)
+{
+    unsigned cur = m->cur;
+
+    mm_destroy(m->space[i].mm);
+    free(m->space[i].pg);
+    memmove(&m->space[i], &m->space[i + 1], (m->nspaces - i - 1) * sizeof m->space[0]);
+    m->nspaces--;
+    m->exits++;
+    select_space(m, cur == i ? 0 : cur > i ? cur - 1 : cur);
+    mm_set_current(m->mm);
+}
+
+/* What uvmcopy made of a parent leaf, checked by fork_leaf. */
+struct fork_census {
+    struct mm_model *m;
+    uint64_t child_root;
+    struct model_page *child_pg;
+    uint64_t leaves;
+    const char *bad;
+};
+
+/* A leaf of the parent just after the copy: the child has the same entry
+ * (same frame, bits and level), copy-on-write; its pages are now shared. */
+static void fork_leaf(void *ctx, uint64_t va, uint64_t pa, uint64_t pte, int level)
+{
+    struct fork_census *f = ctx;
+    struct mm_model *m = f->m;
+    struct sv39_xlate t = sv39_translate(f->child_root, va, SV39_READ);
+
+    f->leaves++;
+    if (f->bad)
+        return;
+    if (t.pte != pte || t.level != level || !(pte & PTE_SW0)) {
+        f->bad = mismatch(m, "after the copy, the parent's leaf 0x%lx (level %d) at va 0x%lx is the "
+                          "child's 0x%lx (level %d): want the same, copy-on-write", (unsigned long)pte,
+                          level, (unsigned long)va, (unsigned long)t.pte, t.level);
+        return;
+    }
+    (void)pa;
+    uint64_t first = (va - m->base) / PAGE_SIZE, pages = 1UL << (9 * level);
+    for (uint64_t p = first; p < first + pages && p < m->npages; p++)
+        m->pg[p].cow = f->child_pg[p].cow = 1;
+}
+
+/* fork: copy the current space.  Right after the copy, the child's leaves
+ * are exactly the parent's, all copy-on-write. */
+static const char *apply_fork(struct mm_model *m, const struct model_op *op)
+{
+    if (m->nspaces == MODEL_SPACES)
+        end_space(m, m->cur == 0 ? 1 : 0);     /* the oldest other space makes room */
+    struct model_page *pg = malloc(m->npages * sizeof *pg);
+    struct mm *child = pg ? space_fork(m->mm) : NULL;
+    if (!child) {
+        free(pg);
+        return mismatch(m, "space_fork failed (out of memory?)");
+    }
+    memcpy(pg, m->pg, m->npages * sizeof *pg);
+    struct fork_census f = { m, virt_to_phys((uint64)child->pt), pg, 0, NULL };
+    struct sv39_stats parent, st;
+    sv39_walk_all(root_pa(m), fork_leaf, &f, &parent);
+    sv39_walk_all(f.child_root, NULL, NULL, &st);
+    m->space[m->nspaces++] = (struct model_space){ child, pg };
+    m->forks++;
+    if (op->flags & 1)
+        select_space(m, m->nspaces - 1);
+    mm_set_current(m->mm);
+    if (f.bad)
+        return f.bad;
+    if (st.leaves[0] + st.leaves[1] + st.leaves[2] != f.leaves)
+        return mismatch(m, "the child has %lu leaves, the parent %lu",
+                        (unsigned long)(st.leaves[0] + st.leaves[1] + st.leaves[2]),
+                        (unsigned long)f.leaves);
+    return NULL;
+}
+
+static const char *apply_switch(struct mm_model *m, const struct model_op *op)
+{
+    select_space(m, (unsigned)op->flags % m->nspaces);
+    mm_set_current(m->mm);
+    return NULL;
+}
+
+/* exit: the current space ends (not the last one). */
+static const char *apply_exit(struct mm_model *m, const struct model_op *op)
+{
+    if (m->nspaces == 1)
+        return NULL;
+    end_space(m, m->cur);
+    return apply_switch(m, op);
 }
 
 /* Bring op's fields into the window (any values are accepted). */
@@ -682,6 +903,8 @@ const char *model_apply(struct mm_model *m, const struct model_op *op)
         touch(m, c.page, c.new_npages);
         touch(m, c.new_page, c.new_npages);
     }
+    if (c.kind == MODEL_FORK || c.kind == MODEL_SWITCH || c.kind == MODEL_EXIT)
+        touch(m, 1, m->npages);     /* every page of every space may have changed */
     switch (c.kind) {
     case MODEL_MMAP:     return apply_mmap(m, &c);
     case MODEL_MUNMAP:   return apply_munmap(m, &c);
@@ -690,6 +913,9 @@ const char *model_apply(struct mm_model *m, const struct model_op *op)
     case MODEL_MSYNC:    return apply_advise(m, &c);
     case MODEL_MREMAP:   return apply_mremap(m, &c);
     case MODEL_ACCESS:   return apply_access(m, &c);
+    case MODEL_FORK:     return apply_fork(m, &c);
+    case MODEL_SWITCH:   return apply_switch(m, &c);
+    case MODEL_EXIT:     return apply_exit(m, &c);
     default:             return NULL;
     }
 }
@@ -807,7 +1033,48 @@ static void decode_mremap(const struct mm_model *m, struct model_op *op, const u
     op->new_page = pick_page(m, ((unsigned)b[8] << 8) | b[9]);
 }
 
-void model_decode(struct mm_model *m, const uint8_t *b, struct model_op *op)
+/* Whether a copy-on-write 2 MiB leaf maps page p, which is its first page. */
+static bool starts_a_shared_block(const struct mm_model *m, uint64_t p)
+{
+    struct sv39_xlate t = sv39_translate(root_pa(m), va_of(m, p), SV39_READ);
+    return (va_of(m, p) & (MEGAPAGE_SIZE - 1)) == 0 && t.level == 1 && (t.pte & PTE_SW0);
+}
+
+/* Whether op meets a known libmm bug, each shown by a skipped test:
+ *  - test_cow.c, test_a_write_to_the_first_page_of_a_shared_2m_leaf_copies_only_that_page:
+ *    a write fault, or a populate for writing (MADV_WILLNEED), at the first
+ *    page of a copy-on-write 2 MiB leaf does not split the leaf (vm_split_at
+ *    leaves a superpage alone when va is its first page), so break_cow
+ *    rewrites the 2 MiB leaf as if it were that page's 4 KiB leaf;
+ *  - test_vma.c, test_mremap_fixed_of_an_empty_range_onto_itself_fails_efault:
+ *    mremap(MREMAP_FIXED) of an empty old range that the new range covers
+ *    unmaps its own source VMA, then dereferences NULL (mmap.c, mremap_to). */
+static bool meets_known_bug(const struct mm_model *m, const struct model_op *op)
+{
+    bool write = op->kind == MODEL_ACCESS && op->prot == (int)FAULT_WRITE;
+    bool populate = op->kind == MODEL_MADVISE && op->flags == MM_MADV_WILLNEED;
+    int fixed = MM_MREMAP_MAYMOVE | MM_MREMAP_FIXED;
+
+    if (op->kind == MODEL_MREMAP && op->flags == fixed && !op->misalign &&
+        op->npages == 0 && op->new_npages > 0 && m->pg[op->page].mapped &&
+        op->new_page <= op->page && op->page < op->new_page + op->new_npages)
+        return true;
+    for (uint64_t p = op->page; (write || populate) && p < op->page + op->npages && p < m->npages; p++)
+        if (m->pg[p].mapped && (m->pg[p].prot & MM_PROT_WRITE) && starts_a_shared_block(m, p))
+            return true;
+    return false;
+}
+
+/* A fork, switch or exit from b (m->copies). */
+static void decode_copy(const uint8_t *b, struct model_op *op)
+{
+    static const enum model_op_kind kinds[6] = { MODEL_FORK, MODEL_FORK, MODEL_FORK, MODEL_SWITCH,
+                                                 MODEL_SWITCH, MODEL_EXIT };
+    op->kind = kinds[(b[0] - COPY_SELECTOR) % 6];
+    op->flags = b[1];
+}
+
+static void decode_op(struct mm_model *m, const uint8_t *b, struct model_op *op)
 {
     static const enum model_op_kind kinds[20] = {
         MODEL_MMAP, MODEL_MMAP, MODEL_MMAP, MODEL_MMAP, MODEL_MMAP, MODEL_MUNMAP, MODEL_MUNMAP,
@@ -866,6 +1133,21 @@ void model_decode(struct mm_model *m, const uint8_t *b, struct model_op *op)
     *op = clamp(m, op);
 }
 
+void model_decode(struct mm_model *m, const uint8_t *b, struct model_op *op)
+{
+    if (m->copies && b[0] >= COPY_SELECTOR) {
+        memset(op, 0, sizeof *op);
+        decode_copy(b, op);
+        *op = clamp(m, op);
+        return;
+    }
+    decode_op(m, b, op);
+    if (meets_known_bug(m, op)) {
+        op->kind = MODEL_NOP;
+        m->avoided++;
+    }
+}
+
 void model_describe(const struct model_op *op, char *buf, size_t len)
 {
     static const char *const places[] = { "MAP_FIXED", "MAP_FIXED_NOREPLACE", "hint", "anywhere" };
@@ -889,6 +1171,15 @@ void model_describe(const struct model_op *op, char *buf, size_t len)
         break;
     case MODEL_NOP:
         snprintf(buf, len, "nothing (a known bug's case)");
+        break;
+    case MODEL_FORK:
+        snprintf(buf, len, "fork (the %s continues)", (op->flags & 1) ? "child" : "parent");
+        break;
+    case MODEL_SWITCH:
+        snprintf(buf, len, "switch to space %d (modulo the spaces)", op->flags);
+        break;
+    case MODEL_EXIT:
+        snprintf(buf, len, "exit of the current space, then space %d (modulo the rest)", op->flags);
         break;
     default:
         snprintf(buf, len, "%s(page %lu + %u B, %lu pages - %u B, %s %#x)",
@@ -914,14 +1205,19 @@ const char *model_start(struct mm_model *m, uint64_t npages)
     m->zero_refs = page_refcount(mm_zero_page());
     if (!m->pg || mm_map_range(m->mm, m->base, va_of(m, 1), MM_PROT_NONE, 0, fence_name, NULL) != 0)
         return mismatch(m, "cannot set up the window");
-    m->pg[0] = (struct model_page){ 1, MM_PROT_NONE, FENCE_KIND, 1, 0 };
+    m->pg[0] = (struct model_page){ 1, MM_PROT_NONE, FENCE_KIND, 1, 0, 0 };
+    m->space[0] = (struct model_space){ m->mm, m->pg };
+    m->nspaces = 1;
     return model_check(m);
 }
 
 void model_finish(struct mm_model *m)
 {
+    while (m->nspaces > 1)
+        end_space(m, m->nspaces - 1);
     mm_destroy(m->mm);
     free(m->pg);
+    m->nspaces = 0;
     m->mm = NULL;
     m->pg = NULL;
 }

@@ -24,6 +24,17 @@
  * page, one reference per private frame), the content tags, and the zero
  * page's reference count and contents.
  *
+ * The model can also follow fork: MODEL_FORK makes a copy of the current
+ * space (space_fork: the same VMAs, the low half shared copy-on-write by
+ * uvmcopy) and the model copies its pages; up to MODEL_SPACES spaces live at
+ * once, MODEL_SWITCH makes another one current and MODEL_EXIT ends the
+ * current one.  Operations act on the current space; the checks cover every
+ * space: each sees its own contents (a write in one is invisible in the
+ * others), a page that had a leaf at a copy keeps a copy-on-write leaf until
+ * it is written (or populated writable), and every frame's reference count
+ * is the number of 4 KiB leaves that map it in all spaces, plus one for all
+ * 2 MiB leaves that map its block together.
+ *
  * Every function returns NULL when the address space agrees with the model,
  * else a description of the first mismatch (in m->why). */
 #ifndef TEST_MM_MODEL_H
@@ -45,25 +56,45 @@ struct model_page {
     uint8_t kind;           /* MODEL_SHARED | MODEL_STACK */
     uint8_t vma_start;      /* the first page of its VMA */
     uint8_t tag;            /* content: 0 reads as zero, else the byte last written */
+    uint8_t cow;            /* had a leaf at a copy (MODEL_FORK) and was not written since:
+                             * its leaf is copy-on-write */
+};
+
+#define MODEL_SPACES    3   /* address spaces alive at once (a fork beyond ends the oldest other) */
+
+/* One address space the model follows, and its window's pages. */
+struct model_space {
+    struct mm         *mm;
+    struct model_page *pg;
 };
 
 struct mm_model {
-    struct mm         *mm;
-    uint64_t           base;        /* VA of window page 0, the fence */
+    struct mm         *mm;          /* the current space (space[cur]): operations act on it */
+    uint64_t           base;        /* VA of window page 0, the fence (the same in every space) */
     uint64_t           npages;      /* window pages, the fence included */
-    struct model_page *pg;
+    struct model_page *pg;          /* the current space's pages */
+    struct model_space space[MODEL_SPACES];     /* the live spaces, oldest first */
+    unsigned           nspaces, cur;
+    bool               copies;      /* model_decode may give MODEL_FORK, MODEL_SWITCH, MODEL_EXIT
+                                     * (off after model_start) */
     uint32_t           zero_refs;   /* zero-page references with no mapping of it */
     uint64_t           touched_lo, touched_hi;  /* pages the last operation may have changed */
     uint64_t           refused;     /* calls the model expected to fail */
     uint64_t           denied;      /* accesses the model expected to fault */
     uint64_t           outside;     /* mappings placed below the fence */
+    uint64_t           forks, exits;
+    uint64_t           avoided;     /* operations model_decode dropped: they meet a known bug */
     char               why[1024];   /* the last mismatch */
 };
 
 /* The operations.  Ranges are window pages; model_apply() clamps them into
- * the window, so any field values are valid (the fuzzer relies on this). */
+ * the window, so any field values are valid (the fuzzer relies on this).
+ * MODEL_FORK copies the current space (flags bit 0: the child becomes
+ * current, else the parent stays); MODEL_SWITCH makes space flags % nspaces
+ * current; MODEL_EXIT ends the current space, unless it is the only one, and
+ * makes space flags % (the rest) current. */
 enum model_op_kind { MODEL_MMAP, MODEL_MUNMAP, MODEL_MPROTECT, MODEL_MADVISE, MODEL_MSYNC,
-                     MODEL_MREMAP, MODEL_ACCESS, MODEL_NOP };
+                     MODEL_MREMAP, MODEL_ACCESS, MODEL_FORK, MODEL_SWITCH, MODEL_EXIT, MODEL_NOP };
 
 /* How mmap picks its address (MODEL_MMAP's place). */
 enum model_place { MODEL_FIXED, MODEL_NOREPLACE, MODEL_HINT, MODEL_ANYWHERE };
@@ -83,7 +114,7 @@ struct model_op {
 /* A fresh address space (mm_create, made current) with a window of npages
  * pages (the fence included; a multiple of 512 keeps 2 MiB alignment). */
 const char *model_start(struct mm_model *m, uint64_t npages);
-/* mm_destroy and free the model (the caller checks for leaks). */
+/* mm_destroy every space and free the model (the caller checks for leaks). */
 void        model_finish(struct mm_model *m);
 
 /* Do op on the address space and on the model; compare the result. */
@@ -98,7 +129,9 @@ const char *model_check_touched(struct mm_model *m);
 #define MODEL_OP_BYTES  10
 /* Turn MODEL_OP_BYTES bytes into an operation, choosing ranges from the
  * model's current layout (VMA edges, the area just below mmap_base, 2 MiB
- * blocks) so that operations meet each other. */
+ * blocks) so that operations meet each other.  With m->copies, about one
+ * operation in 40 is a fork, switch or exit.  An operation that would meet a
+ * known libmm bug becomes MODEL_NOP (counted in m->avoided). */
 void        model_decode(struct mm_model *m, const uint8_t *b, struct model_op *op);
 /* One line describing op, for reproducers. */
 void        model_describe(const struct model_op *op, char *buf, size_t len);
