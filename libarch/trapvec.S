@@ -1,5 +1,6 @@
 /* The trap vector: saves the whole integer context on this hart's trap stack
- * (sscratch holds its top while not in a trap, 0 while in one), turns the FPU
+ * (sscratch holds its top while not in a trap, 0 while in one; neither its
+ * value nor the interrupted sp is trusted, see below), turns the FPU
  * off for the handler (libOS code must not touch FP registers; a use traps),
  * calls trap_dispatch(frame) and restores. */
 #include <arch/csr.h>
@@ -20,14 +21,30 @@
 trap_entry:
     csrrw   sp, sscratch, sp        /* sp = trap stack top, or 0 when nested */
     bnez    sp, from_outside
-    csrrw   sp, sscratch, sp        /* nested: back to the current (trap) stack */
+    /* sscratch was 0: a trap inside the trap handler -- when the interrupted
+     * sp lies on the trap stack.  Otherwise the app zeroed sscratch (an
+     * S-mode app can): the trap comes from outside after all. */
+    csrrw   sp, sscratch, sp        /* sp = interrupted sp, sscratch = 0 */
+    csrw    sscratch, t0            /* free t0 */
+    la      t0, trap_stack_bottom
+    bltu    sp, t0, reenter
+    la      t0, trap_stack_top
+    bgtu    sp, t0, reenter
+    csrr    t0, sscratch
+    csrw    sscratch, zero
     addi    sp, sp, -TF_SIZE
     SAVE_GPRS
     addi    t0, sp, TF_SIZE
     sd      t0, TF_SP(sp)           /* the interrupted sp */
     sd      zero, TF_SCRATCH(sp)    /* still inside a trap on return */
     j       saved
+reenter:
+    csrr    t0, sscratch
+    csrw    sscratch, sp            /* as from outside: sscratch = the interrupted sp */
 from_outside:
+    /* Never trust sscratch's value beyond "not 0": the app could have
+     * written any; the trap stack is a known address. */
+    la      sp, trap_stack_top
     addi    sp, sp, -TF_SIZE
     SAVE_GPRS
     csrr    t0, sscratch

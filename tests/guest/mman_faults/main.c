@@ -6,7 +6,9 @@
  *   guard      a read of the guard page itself    oom        touching more than RAM
  *   leaf       a store inside memset (an assembly routine with no frame of its own)
  *   garbage_fp a fault with the frame pointer aimed at device registers (UART)
- *   noncanonical  a read through a pointer overwritten with 'A's */
+ *   noncanonical  a read through a pointer overwritten with 'A's
+ *   bad_sscratch  a NULL read after writing garbage to sscratch (S-mode can)
+ *   zero_sscratch_bad_sp  the same after zeroing sscratch and aiming sp at the NULL page */
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -70,6 +72,11 @@ int main(int argc, char **argv)
     } else if (!strcmp(what, "noncanonical")) {
         volatile char *wild = (volatile char *)0x4141414141414151ull;
         printf("read %d\n", *wild);
+    } else if (!strcmp(what, "bad_sscratch")) {
+        __asm__ volatile("csrw sscratch, %0\n\tld t0, 8(zero)" : : "r"(0x1234ul) : "t0", "memory");
+    } else if (!strcmp(what, "zero_sscratch_bad_sp")) {
+        __asm__ volatile("mv t1, sp\n\tcsrw sscratch, zero\n\tli sp, 0x10\n\tld t0, 8(zero)\n\tmv sp, t1"
+                         : : : "t0", "t1", "memory");
     } else if (!strcmp(what, "oom")) {
         size_t len = 1UL << 30;
         p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
