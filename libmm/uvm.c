@@ -179,7 +179,7 @@ int mm_map_stack(pagetable_t pgtbl, uint64 top, uint64 bytes)
 {
     struct mm *mm = mm_of(pgtbl);
     bytes = PGROUNDUP(bytes);
-    if (!pgtbl || (top & PAGE_MASK) || bytes == 0 || top > USER_END ||
+    if (!pgtbl || (top & PAGE_MASK) || bytes == 0 || top > USER_END || top < VMA_FLOOR ||
         top - VMA_FLOOR < bytes + PAGE_SIZE)
         return -MM_EINVAL;
     uint64 bottom = top - bytes, guard = bottom - PAGE_SIZE;

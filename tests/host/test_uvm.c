@@ -49,12 +49,6 @@
 #define READ_WRITE      (SV39_READ | SV39_WRITE)
 #define READ_EXEC       (SV39_READ | SV39_EXEC)
 
-/* Known libmm bug, reported: mm_map_stack checks top - VMA_FLOOR < bytes +
- * PAGE_SIZE, which wraps when top is below VMA_FLOOR (64 KiB), so a stack
- * and its guard page are mapped in the NULL guard ("nothing is ever mapped
- * below"); it should be -MM_EINVAL.  The test that shows it skips while
- * this is set. */
-#define BUG_STACK_BELOW_THE_NULL_GUARD  1
 
 static uint64_t baseline_free;
 
@@ -514,11 +508,6 @@ static void test_mm_map_stack_refuses_bad_ranges_with_einval(void **state)
 static void test_mm_map_stack_below_the_null_guard_is_refused(void **state)
 {
     (void)state;
-    if (BUG_STACK_BELOW_THE_NULL_GUARD) {
-        printf("  known bug: mm_map_stack(pt, top, bytes) with top below VMA_FLOOR (64 KiB) maps the "
-               "stack and its guard in the NULL guard: top - VMA_FLOOR wraps in its range check\n");
-        skip();
-    }
     struct mm *mm = new_current_mm();
 
     assert_int_equal(mm_map_stack(mm->pt, 0x8000, PG), -MM_EINVAL);
