@@ -1116,8 +1116,14 @@ MM_FAST_PATH void ufree(struct umalloc *h, void *p)
     }
 #ifdef MM_DEBUG
     /* Poison what the block held (its list links and the next chunk's
-     * prev_foot are written below anyway). */
-    mm_fill((char *)c + MIN_CHUNK_BYTES, size - MIN_CHUNK_BYTES, POISON_WORD);
+     * prev_foot are written below anyway) as far as the end of its header's
+     * page, which is backed: a store to a page of a big block that nobody
+     * touched would need a frame, and freeing must never need memory. */
+    uint64 poison_end = align_up((uint64)c + HEAD_BYTES, PAGE_SIZE);
+    if (poison_end > (uint64)c + size)
+        poison_end = (uint64)c + size;
+    if (poison_end > (uint64)c + MIN_CHUNK_BYTES)
+        mm_fill((char *)c + MIN_CHUNK_BYTES, poison_end - ((uint64)c + MIN_CHUNK_BYTES), POISON_WORD);
 #endif
     chunk_release_to(h, c, size, head, nhead);
 }

@@ -259,18 +259,27 @@ uint64 uvm_brk(void)
     return current_mm ? current_mm->brk : 0;
 }
 
+/* Contract in mm/uvm.h. */
+bool uvm_commit_ok(uint64 bytes)
+{
+    return PGROUNDUP(bytes) / PAGE_SIZE <= page_free_count();
+}
+
 int64_t uvm_set_brk(uint64 new_brk)
 {
     struct mm *mm = current_mm;
     if (!mm || new_brk < mm->heap_start || new_brk > USER_END)
         return -MM_ENOMEM;
-    uint64 base = PGROUNDUP(mm->heap_start), old_end = PGROUNDUP(mm->brk), new_end = PGROUNDUP(new_brk);
+    uint64 old_end = PGROUNDUP(mm->brk), new_end = PGROUNDUP(new_brk);
     if (new_end > old_end) {
-        if (!vma_range_free(mm, old_end, new_end))
+        if (!uvm_commit_ok(new_end - old_end) || !vma_range_free(mm, old_end, new_end))
             return -MM_ENOMEM;
-        if (mm->heap)
-            vma_set_end(mm, mm->heap, new_end);
-        else if (mm_map_range(mm, base, new_end, MM_PROT_READ | MM_PROT_WRITE, VMA_HEAP, "heap",
+        /* Grow the heap VMA that ends at the old break, or start one there:
+         * only [old_end, new_end) is taken, whatever the app did below. */
+        struct vma *v = old_end > PGROUNDUP(mm->heap_start) ? vma_find(mm, old_end - 1) : NULL;
+        if (v && (v->flags & VMA_HEAP) && v->end == old_end)
+            vma_set_end(mm, v, new_end);
+        else if (mm_map_range(mm, old_end, new_end, MM_PROT_READ | MM_PROT_WRITE, VMA_HEAP, "heap",
                               &mm->heap) != 0)
             return -MM_ENOMEM;
     } else if (new_end < old_end && mm_unmap_range(mm, new_end, old_end) != 0) {
@@ -282,7 +291,6 @@ int64_t uvm_set_brk(uint64 new_brk)
 
 /* ---- copying to and from the app -------------------------------------- */
 
-/* Whether [va, va + len) lies in the app's half. */
 /* Copy through the direct map using pt's leaves (a space that is not
  * running): each page must be mapped with need (PTE_R or PTE_W). */
 static int copy_walk(pagetable_t pt, uint64 va, char *buf, size_t len, bool to_user)
@@ -365,6 +373,8 @@ static void heap_shrink(void *ctx, size_t bytes)
 static void *heap_map(void *ctx, size_t bytes)
 {
     (void)ctx;
+    if (!uvm_commit_ok(bytes))
+        return NULL;
     int64_t a = mm_mmap(0, bytes, MM_PROT_READ | MM_PROT_WRITE, MM_MAP_PRIVATE | MM_MAP_ANONYMOUS, -1, 0);
     return a < 0 ? NULL : (void *)a;
 }

@@ -138,3 +138,13 @@ CASES += [
     _heap('usable_unmapped', [r'uusable_size: invalid pointer']),
     _heap('overflow', [r'heap corruption']),
 ]
+
+# malloc when memory runs out: NULL and ENOMEM, never 137 (tests/guest/malloc_exhaust).
+CASES += [
+    dict(name='malloc of 1 MiB blocks on 32M ends in NULL, and all of it comes back after free',
+         app='tests/guest/malloc_exhaust', mem='32M', status=0,
+         expect=[r'then NULL with ENOMEM', r'malloc_exhaust: 0 failure\(s\)']),
+    dict(name='malloc of 1 MiB blocks written in full on 32M ends in NULL, not a kill',
+         app='tests/guest/malloc_exhaust', args='touch', mem='32M', status=0,
+         expect=[r'then NULL with ENOMEM', r'malloc_exhaust: 0 failure\(s\)']),
+]

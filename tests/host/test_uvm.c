@@ -608,6 +608,47 @@ static void test_brk_into_a_mapping_is_enomem_and_keeps_the_break(void **state)
     mm_destroy(mm);
 }
 
+/* The app unmaps the heap's tail and maps its own page in the hole, below
+ * the break: growing the break must not stretch the heap VMA over it
+ * (Linux: the heap grows only into free space, from the old break). */
+static void test_brk_never_grows_the_heap_over_a_mapping_in_a_hole_below_the_break(void **state)
+{
+    (void)state;
+    struct mm *mm = mm_with_heap();
+    assert_int_equal(uvm_set_brk(HEAP + 4 * PG), HEAP + 4 * PG);
+    assert_int_equal(mm_munmap(HEAP + 2 * PG, 2 * PG), 0);
+    assert_int_equal(mm_mmap(HEAP + 2 * PG, PG, RW, MM_MAP_PRIVATE | MM_MAP_ANONYMOUS | MM_MAP_FIXED, -1, 0),
+                     HEAP + 2 * PG);
+
+    assert_int_equal(uvm_set_brk(HEAP + 6 * PG), HEAP + 6 * PG);
+    assert_int_equal(vma_check(mm), 0);
+    assert_int_equal(vma_find(mm, HEAP)->end, HEAP + 2 * PG);          /* the old heap is left as it is */
+    assert_int_equal(vma_find(mm, HEAP + 2 * PG)->end, HEAP + 3 * PG);  /* the app's page */
+    assert_null(vma_find(mm, HEAP + 3 * PG));                          /* the hole stays a hole */
+    assert_int_equal(vma_find(mm, HEAP + 4 * PG)->start, HEAP + 4 * PG); /* new heap from the old break */
+    assert_int_equal(vma_find(mm, HEAP + 5 * PG)->end, HEAP + 6 * PG);
+    mm_destroy(mm);
+}
+
+/* The whole heap unmapped and a mapping placed where it was: brk growth
+ * starts at the old break, never at the heap's start over that mapping. */
+static void test_brk_after_the_heap_was_unmapped_grows_from_the_old_break(void **state)
+{
+    (void)state;
+    struct mm *mm = mm_with_heap();
+    assert_int_equal(uvm_set_brk(HEAP + 2 * PG), HEAP + 2 * PG);
+    assert_int_equal(mm_munmap(HEAP, 2 * PG), 0);
+    assert_int_equal(mm_mmap(HEAP, PG, RW, MM_MAP_PRIVATE | MM_MAP_ANONYMOUS | MM_MAP_FIXED, -1, 0), HEAP);
+
+    assert_int_equal(uvm_set_brk(HEAP + 3 * PG), HEAP + 3 * PG);
+    assert_int_equal(vma_check(mm), 0);
+    assert_int_equal(vma_find(mm, HEAP)->end, HEAP + PG);
+    assert_null(vma_find(mm, HEAP + PG));
+    assert_int_equal(vma_find(mm, HEAP + 2 * PG)->start, HEAP + 2 * PG);
+    assert_int_equal(vma_find(mm, HEAP + 2 * PG)->end, HEAP + 3 * PG);
+    mm_destroy(mm);
+}
+
 /* ---- copies to and from a table that is not running ------------------------ */
 
 /* A table with two RW pages at APP_BASE, and one R+X page of code after them. */
@@ -773,6 +814,8 @@ int main(void)
         T(test_brk_grows_a_demand_paged_heap_and_shrinking_frees_its_pages),
         T(test_brk_below_the_heap_start_or_past_the_low_half_is_enomem),
         T(test_brk_into_a_mapping_is_enomem_and_keeps_the_break),
+        T(test_brk_never_grows_the_heap_over_a_mapping_in_a_hole_below_the_break),
+        T(test_brk_after_the_heap_was_unmapped_grows_from_the_old_break),
         T(test_copyout_then_copyin_across_a_page_boundary),
         T(test_copyout_to_a_read_only_page_fails_and_copyin_from_it_works),
         T(test_copies_through_an_unmapped_page_fail),

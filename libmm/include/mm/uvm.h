@@ -4,6 +4,8 @@
 #ifndef MM_UVM_H
 #define MM_UVM_H
 
+#include <stdbool.h>
+
 #include <mm/types.h>
 #include <arch/layout.h>
 
@@ -52,9 +54,20 @@ pagetable_t uvm_current(void);
 
 /* The heap (brk) bounds of the running address space. */
 uint64 uvm_heap_start(void);
+/* The commit policy for the app's heap (docs/memory.md): new memory for it
+ * -- brk growth, and the blocks malloc maps -- is refused when it is more
+ * than the free frames could back, so malloc says NULL instead of the app
+ * dying later in a fault.  A heuristic as Linux's default: nothing is
+ * reserved, pages shared copy-on-write are never counted twice, and plain
+ * mmap is not checked (it may overcommit, as MAP_NORESERVE does). */
+bool uvm_commit_ok(uint64 bytes);
+
 /* Move the break to new_brk (the heap VMA covers whole pages, demand-paged).
- * Returns the new break, or -MM_ENOMEM and leaves it (below the start, or
- * the pages it needs are taken by another mapping). */
+ * Growth takes only [old break, new break), which must be free (Linux's
+ * rule): the heap VMA ending at the old break grows, or a new one starts
+ * there.  Returns the new break, or -MM_ENOMEM and leaves it (below the
+ * start, the pages it needs are taken by another mapping, or more than the
+ * commit policy allows). */
 int64_t uvm_set_brk(uint64 new_brk);
 uint64  uvm_brk(void);
 
