@@ -16,4 +16,15 @@ void capsule_start(uint64_t unused0, uint64_t unused1) __attribute__((noreturn))
  * that ends the app (never returns then); nothing for one that is ignored. */
 void signal_default_action(int sig);
 
+/* mman.c: the bodies of the mmap family's calls that can unmap memory,
+ * reached through the entry points in mman_entry.S (which carry the public
+ * names and switch to the libOS call stack when needed). */
+#include <sys/types.h>
+void *glue_mmap(void *addr, size_t length, int prot, int flags, int fd, off_t offset);
+int   glue_munmap(void *addr, size_t length);
+int   glue_mprotect(void *addr, size_t length, int prot);
+int   glue_madvise(void *addr, size_t length, int advice);
+int   glue_posix_madvise(void *addr, size_t length, int advice);
+void *glue_mremap(void *old_address, size_t old_size, size_t new_size, int flags, void *new_address);
+
 #endif

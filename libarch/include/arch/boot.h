@@ -6,6 +6,7 @@
 #ifndef ARCH_BOOT_H
 #define ARCH_BOOT_H
 
+#ifndef __ASSEMBLER__
 #include <stdint.h>
 
 /* Provided by the layer above: the boot sequence, on the boot stack in the
@@ -21,5 +22,17 @@ void arch_early_init(uint64_t hartid, uint64_t dtb_pa);
 /* Let S-mode code use the FPU, then call entry(0, 0) on the stack whose top
  * is sp; never returns. */
 void arch_enter_app(void (*entry)(uint64_t, uint64_t), uint64_t sp) __attribute__((noreturn));
+#endif
+
+/* For assembly entry points of the layer above (e.g. libc_glue's mmap
+ * family): `la t1, body; j arch_libos_call` calls body(a0..a7) on the
+ * libOS call stack and returns body's a0/a1 straight to the caller (ra),
+ * with sp as it was.  The caller's stack is not read or written between the
+ * call and the return, so body may unmap it (munmap of the stack the app
+ * runs on completes; the app's next access faults, as on Linux).  Not
+ * reentrant: body must not come back through arch_libos_call. */
+#ifdef __ASSEMBLER__
+    .extern arch_libos_call
+#endif
 
 #endif

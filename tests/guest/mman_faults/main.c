@@ -8,7 +8,10 @@
  *   garbage_fp a fault with the frame pointer aimed at device registers (UART)
  *   noncanonical  a read through a pointer overwritten with 'A's
  *   bad_sscratch  a NULL read after writing garbage to sscratch (S-mode can)
- *   zero_sscratch_bad_sp  the same after zeroing sscratch and aiming sp at the NULL page */
+ *   zero_sscratch_bad_sp  the same after zeroing sscratch and aiming sp at the NULL page
+ *   unmap_stack   munmap of the stack pages the app is running on
+ *   dontneed_stack  madvise(MADV_DONTNEED) of them (they read back as zeros) */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -38,6 +41,16 @@ static void touch_all(char *p, size_t len)
 {
     for (size_t off = 0; off < len; off += PG)
         p[off] = 1;
+}
+
+/* This function's stack page and the 4 below it. */
+static __attribute__((noinline)) void drop_own_stack(int dontneed)
+{
+    volatile char here = 0;
+    uintptr_t page = (uintptr_t)&here & ~(uintptr_t)(PG - 1);
+    void *range = (void *)(page - 4 * PG);
+    int r = dontneed ? madvise(range, 5 * PG, MADV_DONTNEED) : munmap(range, 5 * PG);
+    here = (char)r;     /* the app's own access: faults (unmapped), or reads zeros */
 }
 
 int main(int argc, char **argv)
@@ -77,6 +90,8 @@ int main(int argc, char **argv)
     } else if (!strcmp(what, "zero_sscratch_bad_sp")) {
         __asm__ volatile("mv t1, sp\n\tcsrw sscratch, zero\n\tli sp, 0x10\n\tld t0, 8(zero)\n\tmv sp, t1"
                          : : : "t0", "t1", "memory");
+    } else if (!strcmp(what, "unmap_stack") || !strcmp(what, "dontneed_stack")) {
+        drop_own_stack(what[0] == 'd');
     } else if (!strcmp(what, "oom")) {
         size_t len = 1UL << 30;
         p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
