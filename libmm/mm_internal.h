@@ -1,6 +1,7 @@
-/* Not public: address spaces and their VMAs, shared by vma.c (the tree,
- * split and merge), mmap.c (the system calls), fault.c (faults) and uvm.c
- * (building the app's space, brk, the seeds' calls).  Host tests include it. */
+/* Not public: address spaces and their VMAs, shared by vma_tree.c (the
+ * tree), vma.c (split and merge), mmap.c (the system calls), fault.c
+ * (faults) and uvm.c (building the app's space, brk, the seeds' calls).
+ * Host tests include it. */
 #ifndef MM_MM_INTERNAL_H
 #define MM_MM_INTERNAL_H
 
@@ -47,10 +48,10 @@ struct mm {
     struct vma *first;          /* lowest VMA */
     uint64      nr_vmas;
     struct vma *cache;          /* last VMA mapped, or found by a fault or lookup */
-    struct vma *gap_hint;       /* mmap's usual place (vma.c): below gap_hint_limit, */
+    struct vma *gap_hint;       /* mmap's usual place (vma_tree.c): below gap_hint_limit, */
     uint64      gap_hint_len;   /* no gap above it holds gap_hint_len bytes; or NULL */
     uint64      gap_hint_limit;
-    struct vma *unbalanced;     /* a leaf its ancestors' heights do not count yet (vma.c) */
+    struct vma *unbalanced;     /* a leaf its ancestors' heights do not count yet (vma_tree.c) */
     uint64      heap_start, brk;
     struct vma *heap;           /* the brk VMA, NULL while the heap is empty */
     uint64      mmap_base;      /* mmap placement searches down from here */
@@ -63,35 +64,8 @@ struct mm {
 #define VMA_FLOOR       NULL_GUARD_END      /* nothing is ever mapped below */
 #define VMA_MAX_COUNT   65530               /* Linux's default vm.max_map_count */
 
-/* ---- vma.c: the tree ---- */
-/* The VMA containing addr, or NULL.  The caller may map pages in it (the
- * fault path finds its VMA here), so it is no longer fresh. */
-struct vma *vma_find(struct mm *mm, uint64 addr);
-/* The lowest VMA that ends above addr, or NULL (no side effect). */
-struct vma *vma_first_after(struct mm *mm, uint64 addr);
-/* Whether [start, end) meets no VMA. */
-bool        vma_range_free(struct mm *mm, uint64 start, uint64 end);
-/* Insert v (its range must be free).  Never fails: v is caller-allocated. */
-void        vma_insert(struct mm *mm, struct vma *v);
-/* Remove v from the tree and list (the caller frees it). */
-void        vma_remove(struct mm *mm, struct vma *v);
-/* Change v's end (the range it grows into must be free). */
-void        vma_set_end(struct mm *mm, struct vma *v, uint64 end);
-/* Change v's start (the range it grows into must be free). */
-void        vma_set_start(struct mm *mm, struct vma *v, uint64 start);
-/* Split v at addr (v->start < addr < v->end): v keeps [start, addr), spare
- * becomes [addr, end) with v's attributes and is returned. */
-struct vma *vma_split(struct mm *mm, struct vma *v, uint64 addr, struct vma *spare);
-/* Merge v with its neighbours when they touch it and have the same
- * protection and flags; the absorbed VMAs are freed.  Returns the survivor. */
-struct vma *vma_merge(struct mm *mm, struct vma *v);
-/* vma_insert and vma_merge in one: when v (made by vma_new, its range
- * free) would merge with its neighbours, they grow over its range and v is
- * freed; else v is inserted.  Returns the VMA that holds the range. */
-struct vma *vma_add(struct mm *mm, struct vma *v);
-/* Highest page-aligned address a with [a, a + len) free and
- * VMA_FLOOR <= a, a + len <= limit; 0 when there is none. */
-uint64      vma_find_gap(struct mm *mm, uint64 len, uint64 limit);
+#include "vma_tree.h"
+
 /* A new VMA (kalloc'd, not fresh), not yet inserted; NULL when out of memory. */
 static inline struct vma *vma_new(uint64 start, uint64 end, uint32 prot, uint32 flags,
                                   const char *name)
@@ -113,9 +87,6 @@ static inline void vma_free(struct vma *v)
     kfree(v);
 }
 
-/* v's protection as "rwx" letters ("---" for PROT_NONE), for reports. */
-const char *vma_perms(const struct vma *v);
-
 /* Whether a and its successor b (either may be NULL) touch and can be one
  * VMA: same protection, flags and name, and neither a guard nor the heap. */
 static inline bool vma_mergeable(const struct vma *a, const struct vma *b)
@@ -123,8 +94,20 @@ static inline bool vma_mergeable(const struct vma *a, const struct vma *b)
     return a && b && a->end == b->start && a->prot == b->prot && a->flags == b->flags &&
            a->name == b->name && !(a->flags & (VMA_GUARD | VMA_HEAP));
 }
-/* Check the tree's order, balance, gaps and list; 0 or -MM_EINVAL. */
-int         vma_check(struct mm *mm);
+
+/* ---- vma.c: split and merge ---- */
+/* v's protection as "rwx" letters ("---" for PROT_NONE), for reports. */
+const char *vma_perms(const struct vma *v);
+/* Split v at addr (v->start < addr < v->end): v keeps [start, addr), spare
+ * becomes [addr, end) with v's attributes and is returned. */
+struct vma *vma_split(struct mm *mm, struct vma *v, uint64 addr, struct vma *spare);
+/* Merge v with its neighbours when they touch it and have the same
+ * protection and flags; the absorbed VMAs are freed.  Returns the survivor. */
+struct vma *vma_merge(struct mm *mm, struct vma *v);
+/* vma_insert and vma_merge in one: when v (made by vma_new, its range
+ * free) would merge with its neighbours, they grow over its range and v is
+ * freed; else v is inserted.  Returns the VMA that holds the range. */
+struct vma *vma_add(struct mm *mm, struct vma *v);
 
 /* ---- mmap.c ---- */
 /* Leaf PTE permission bits for a protection (PROT_NONE: R|U, which S-mode
