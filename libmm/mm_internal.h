@@ -1,7 +1,7 @@
 /* Not public: address spaces and their VMAs, shared by vma_tree.c (the
- * tree), vma.c (split and merge), mmap.c (the system calls), fault.c
- * (faults) and uvm.c (building the app's space, brk, the seeds' calls).
- * Host tests include it. */
+ * tree), vma.c (split, merge and the range operations), mmap.c (the system
+ * calls), fault.c (faults) and uvm.c (building the app's space, brk, the
+ * seeds' calls).  Host tests include it. */
 #ifndef MM_MM_INTERNAL_H
 #define MM_MM_INTERNAL_H
 
@@ -95,7 +95,11 @@ static inline bool vma_mergeable(const struct vma *a, const struct vma *b)
            a->name == b->name && !(a->flags & (VMA_GUARD | VMA_HEAP));
 }
 
-/* ---- vma.c: split and merge ---- */
+/* ---- vma.c: VMA operations and the range operations on them ---- */
+/* Leaf PTE permission bits for a protection (PROT_NONE: R|U, which S-mode
+ * cannot use while sstatus.SUM is 0 — the contents stay, nothing is
+ * accessible). */
+uint64      prot_to_pte(uint32 prot);
 /* v's protection as "rwx" letters ("---" for PROT_NONE), for reports. */
 const char *vma_perms(const struct vma *v);
 /* Split v at addr (v->start < addr < v->end): v keeps [start, addr), spare
@@ -108,18 +112,36 @@ struct vma *vma_merge(struct mm *mm, struct vma *v);
  * free) would merge with its neighbours, they grow over its range and v is
  * freed; else v is inserted.  Returns the VMA that holds the range. */
 struct vma *vma_add(struct mm *mm, struct vma *v);
-
-/* ---- mmap.c ---- */
-/* Leaf PTE permission bits for a protection (PROT_NONE: R|U, which S-mode
- * cannot use while sstatus.SUM is 0 — the contents stay, nothing is
- * accessible). */
-uint64      prot_to_pte(uint32 prot);
-/* Map a new VMA of [start, end) in mm (range must be free). */
+/* The VMA that is exactly [start, end) of v (which must cover it), cutting
+ * v at start and at end where it reaches past them.  NULL, with nothing
+ * changed, when a spare VMA cannot be had (no memory, or the cuts would
+ * pass the VMA count limit). */
+struct vma *vma_cut(struct mm *mm, struct vma *v, uint64 start, uint64 end);
+/* mm_map_range's work: the VMA that holds the new range [start, end), or
+ * NULL when out of memory or at the VMA count limit.  fresh says nothing
+ * has mapped a page in it yet (mmap's new mappings): until a fault or
+ * mm_populate maps one, unmapping and mprotect skip the page tables.
+ * Inline: it is most of mmap. */
+static inline struct vma *vma_map(struct mm *mm, uint64 start, uint64 end, uint32 prot,
+                                  uint32 flags, const char *name, bool fresh)
+{
+    struct vma *v = mm->nr_vmas < VMA_MAX_COUNT ? vma_new(start, end, prot, flags, name) : NULL;
+    if (!v)
+        return NULL;
+    v->fresh = fresh;
+    return vma_add(mm, v);
+}
+/* Map a new VMA of [start, end) in mm (range must be free; it merges with
+ * neighbours of its kind) and set *out (may be NULL) to the VMA that holds
+ * it.  0 or -MM_ENOMEM. */
 int         mm_map_range(struct mm *mm, uint64 start, uint64 end, uint32 prot, uint32 flags,
                          const char *name, struct vma **out);
 /* Remove every mapping in [start, end) (page-aligned), releasing pages.
  * 0 or -MM_ENOMEM (a split needed memory; then nothing changed). */
 int         mm_unmap_range(struct mm *mm, uint64 start, uint64 end);
+/* Unmap the pages of [start, end) inside v, freeing them unless they are
+ * the image's; the VMA stays.  0 or vm_unmap's error. */
+int         mm_release_pages(struct mm *mm, struct vma *v, uint64 start, uint64 end);
 /* Populate [start, end) of v: fresh zeroed pages (2 MiB leaves where v allows
  * and the block is aligned and wholly inside) or the zero page for read-only
  * private mappings.  Stops quietly when memory runs out. */
