@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include <arch/mmu.h>
+#include <mm/fault.h>
 #include <mm/kalloc.h>
 #include <mm/mman.h>
 #include <mm/types.h>
@@ -85,6 +86,29 @@ static inline struct vma *vma_new(uint64 start, uint64 end, uint32 prot, uint32 
 static inline void vma_free(struct vma *v)
 {
     kfree(v);
+}
+
+/* Whether v allows access (FAULT_READ, FAULT_WRITE, FAULT_EXEC, or'ed): a
+ * guard or PROT_NONE VMA allows nothing; a write needs PROT_WRITE and an
+ * execute PROT_EXEC (anything else can be read: leaves always have R). */
+static inline bool vma_allows(const struct vma *v, unsigned access)
+{
+    if ((v->flags & VMA_GUARD) || v->prot == MM_PROT_NONE)
+        return false;
+    if ((access & FAULT_WRITE) && !(v->prot & MM_PROT_WRITE))
+        return false;
+    if ((access & FAULT_EXEC) && !(v->prot & MM_PROT_EXEC))
+        return false;
+    return true;
+}
+
+/* Whether v may take a 2 MiB leaf for the 2 MiB-aligned block at base: the
+ * block lies wholly inside v, which is writable and is not a stack, the
+ * image or a guard (those keep 4 KiB leaves). */
+static inline bool vma_may_map_huge(const struct vma *v, uint64 base)
+{
+    return !(v->flags & (VMA_STACK | VMA_IMAGE | VMA_GUARD)) && (v->prot & MM_PROT_WRITE) &&
+           base >= v->start && v->end - base >= MEGAPAGE_SIZE;
 }
 
 /* Whether a and its successor b (either may be NULL) touch and can be one

@@ -218,14 +218,14 @@ static bool populate_huge(struct mm *mm, struct vma *v, uint64 va)
 
 void mm_populate(struct mm *mm, struct vma *v, uint64 start, uint64 end)
 {
-    bool write = v->prot & MM_PROT_WRITE, huge_ok = !(v->flags & (VMA_STACK | VMA_IMAGE));
+    bool write = v->prot & MM_PROT_WRITE;
 
-    if (v->prot == MM_PROT_NONE || (v->flags & VMA_GUARD))
-        return;
+    if (!vma_allows(v, FAULT_READ))
+        return;                 /* nothing may touch it: nothing to populate */
     v->fresh = false;
     for (uint64 va = start; va < end;) {
-        if (huge_ok && (va & (MEGAPAGE_SIZE - 1)) == 0 && end - va >= MEGAPAGE_SIZE &&
-            write && populate_huge(mm, v, va)) {
+        if ((va & (MEGAPAGE_SIZE - 1)) == 0 && end - va >= MEGAPAGE_SIZE &&
+            vma_may_map_huge(v, va) && populate_huge(mm, v, va)) {
             va += MEGAPAGE_SIZE;
             continue;
         }
