@@ -216,13 +216,18 @@ int mm_mprotect(uint64 addr, uint64 len, int prot)
 
 /* ---- madvise, msync ------------------------------------------------------ */
 
+/* Whether madvise knows advice.  Linux's MADV_MERGEABLE and UNMERGEABLE
+ * (12, 13) are EINVAL without KSM, and so they are here. */
 static bool advice_known(int advice)
 {
     switch (advice) {
     case MM_MADV_NORMAL: case MM_MADV_RANDOM: case MM_MADV_SEQUENTIAL: case MM_MADV_WILLNEED:
     case MM_MADV_DONTNEED: case MM_MADV_FREE:
-    case 10: case 11: case 14: case 15: case 16: case 17: case 18: case 19: case 20: case 21:
-        return true;    /* DONTFORK .. PAGEOUT: accepted, nothing to do */
+        return true;
+    case MM_MADV_DONTFORK: case MM_MADV_DOFORK: case MM_MADV_HUGEPAGE: case MM_MADV_NOHUGEPAGE:
+    case MM_MADV_DONTDUMP: case MM_MADV_DODUMP: case MM_MADV_WIPEONFORK: case MM_MADV_KEEPONFORK:
+    case MM_MADV_COLD: case MM_MADV_PAGEOUT:
+        return true;    /* accepted, nothing to do */
     default:
         return false;
     }

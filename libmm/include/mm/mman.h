@@ -39,6 +39,16 @@
 #define MM_MADV_WILLNEED    3
 #define MM_MADV_DONTNEED    4
 #define MM_MADV_FREE        8
+#define MM_MADV_DONTFORK    10      /* these ten are accepted and change nothing */
+#define MM_MADV_DOFORK      11
+#define MM_MADV_HUGEPAGE    14
+#define MM_MADV_NOHUGEPAGE  15
+#define MM_MADV_DONTDUMP    16
+#define MM_MADV_DODUMP      17
+#define MM_MADV_WIPEONFORK  18
+#define MM_MADV_KEEPONFORK  19
+#define MM_MADV_COLD        20
+#define MM_MADV_PAGEOUT     21
 
 #define MM_MS_ASYNC         1
 #define MM_MS_INVALIDATE    2
@@ -62,7 +72,8 @@ int     mm_munmap(uint64 addr, uint64 len);
  * mapping is ever both). */
 int     mm_mprotect(uint64 addr, uint64 len, int prot);
 /* madvise: MADV_NORMAL/RANDOM/SEQUENTIAL (no-ops), WILLNEED (populate),
- * DONTNEED and FREE (drop the pages: they read zero next time). */
+ * DONTNEED and FREE (drop the pages: they read zero next time); DONTFORK ..
+ * PAGEOUT are accepted and do nothing; any other advice is -MM_EINVAL. */
 int     mm_madvise(uint64 addr, uint64 len, int advice);
 /* msync: anonymous memory has nothing to write back: checks only. */
 int     mm_msync(uint64 addr, uint64 len, int flags);
