@@ -4,7 +4,7 @@
 #include <stdarg.h>
 #include <sys/mman.h>
 
-#include <mm/mman.h>
+#include <mm/mmap.h>
 
 #include "glue.h"
 

@@ -10,7 +10,7 @@
 #include <arch/mmu.h>
 #include <mm/fault.h>
 #include <mm/kalloc.h>
-#include <mm/mman.h>
+#include <mm/mmap.h>
 #include <mm/types.h>
 
 /* VMA kinds and properties (vma.flags). */

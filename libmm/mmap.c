@@ -1,11 +1,10 @@
 /* The memory-mapping calls (mmap, munmap, mprotect, madvise, msync, mremap)
  * on the current address space, checked in Linux's order so that every error
  * is the one Linux gives (DESIGN.md's errno table). */
-#include <arch/console.h>
 #include <arch/layout.h>
 
 #include <mm/errno.h>
-#include <mm/mman.h>
+#include <mm/mmap.h>
 #include <mm/uvm.h>
 #include <mm/vm.h>
 
@@ -391,24 +390,4 @@ int64_t mm_mremap(uint64 addr, uint64 old_len, uint64 new_len, int flags, uint64
         return -MM_ENOMEM;
     int64_t to = place(mm, 0, new_len, 0);
     return to < 0 ? to : move_vma(mm, v, addr, old_len, (uint64)to, new_len);
-}
-
-/* ---- statistics ------------------------------------------------------ */
-
-void mm_get_stats(struct mm_stats *st)
-{
-    struct mm *mm = mm_current();
-    st->nr_vmas = mm ? mm->nr_vmas : 0;
-    st->faults = mm ? mm->faults : 0;
-    st->zero_maps = mm ? mm->zero_maps : 0;
-    st->collapses = mm ? mm->collapses : 0;
-}
-
-void mm_print_vmas(void)
-{
-    struct mm *mm = mm_current();
-    for (struct vma *v = mm ? mm->first : NULL; v; v = v->next) {
-        kprintf("  %016lx-%016lx %s %s%s %lu KiB\n", v->start, v->end, vma_perms(v),
-                v->name, (v->flags & VMA_SHARED) ? " (shared)" : "", (v->end - v->start) >> 10);
-    }
 }

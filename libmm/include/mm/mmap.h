@@ -1,8 +1,8 @@
-/* Memory-mapping calls on the current address space, with Linux's flag
- * values and error rules (DESIGN.md's errno table).  They return negative
- * MM_ errors; libc_glue's <sys/mman.h> wraps them into POSIX calls. */
-#ifndef MM_MMAN_H
-#define MM_MMAN_H
+/* Memory-mapping calls on the current address space (mmap.c), with Linux's
+ * flag values and error rules (DESIGN.md's errno table).  They return
+ * negative MM_ errors; libc_glue's <sys/mman.h> wraps them into POSIX calls. */
+#ifndef MM_MMAP_H
+#define MM_MMAP_H
 
 #include <mm/types.h>
 
@@ -83,16 +83,5 @@ int64_t mm_mremap(uint64 old_addr, uint64 old_len, uint64 new_len, int flags, ui
 
 /* The seeds' name for munmap: 0 or -1. */
 int     do_munmap(void *addr, size_t length);
-
-/* Statistics of the current address space (tests, benchmarks, examples). */
-struct mm_stats {
-    uint64 nr_vmas;
-    uint64 faults;          /* page faults resolved */
-    uint64 zero_maps;       /* faults that mapped the shared zero page */
-    uint64 collapses;       /* fully touched 2 MiB blocks turned into one 2 MiB leaf */
-};
-void    mm_get_stats(struct mm_stats *st);
-/* Print the VMAs of the current address space, one per line. */
-void    mm_print_vmas(void);
 
 #endif
