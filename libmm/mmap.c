@@ -1,6 +1,8 @@
-/* The memory-mapping calls (mmap, munmap, mprotect, madvise, msync, mremap)
- * on the current address space, checked in Linux's order so that every error
- * is the one Linux gives (DESIGN.md's errno table). */
+/* The memory-mapping system calls (mmap, munmap, mprotect, madvise, msync,
+ * mremap) on the current address space, each checking its arguments in
+ * Linux's order so that every error is the one Linux gives (DESIGN.md's
+ * errno table; tests/guest/posix_mman compares with Linux).  The VMA work
+ * under them is vma.c's; contracts in mm/mmap.h. */
 #include <arch/layout.h>
 
 #include <mm/errno.h>
@@ -34,20 +36,23 @@ static uint64 page_len(uint64 len)
 
 /* ---- mmap ---------------------------------------------------------------- */
 
-/* Where a mapping of len bytes goes; an address or a negative MM_ error. */
+/* Where a mapping of len bytes goes; an address or a negative MM_ error.
+ * A fixed address is checked as Linux's get_unmapped_area does: the range
+ * must fit in the app's half (ENOMEM) before it must be aligned (EINVAL)
+ * and clear of the NULL guard (EPERM). */
 static int64_t place(struct mm *mm, uint64 addr, uint64 len, int flags)
 {
+    if (len > USER_END - VMA_FLOOR)
+        return -MM_ENOMEM;
     if (flags & MM_MAP_FIXED) {
+        if (addr > USER_END - len)
+            return -MM_ENOMEM;
         if (!page_aligned(addr))
             return -MM_EINVAL;
-        if (len > USER_END || addr > USER_END - len)
-            return -MM_ENOMEM;
         if (addr < VMA_FLOOR)
             return -MM_EPERM;           /* Linux's mmap_min_addr */
         return (int64_t)addr;
     }
-    if (len > USER_END - VMA_FLOOR)
-        return -MM_ENOMEM;
     if (addr) {
         uint64 hint = PGROUNDDOWN(addr);        /* Linux takes the hint's page */
         if (hint >= VMA_FLOOR && hint <= USER_END - len && vma_range_free(mm, hint, hint + len))
@@ -83,6 +88,7 @@ static int64_t file_mapping(uint64 len, int flags, int fd, int64_t offset)
     return -MM_ENODEV;
 }
 
+/* The name a new anonymous mapping's VMA gets, for reports. */
 static const char *mmap_name(int flags)
 {
     if (flags & MM_MAP_STACK)
@@ -181,36 +187,57 @@ static int protect_piece(struct mm *mm, struct vma *v, uint64 start, uint64 end,
     return 0;
 }
 
-int mm_mprotect(uint64 addr, uint64 len, int prot)
+/* Give [start, end) the protection prot, VMA by VMA.  -MM_ENOMEM at the
+ * first page not mapped (a guard counts as not mapped): the pages before it
+ * have changed, as on Linux. */
+static int protect_range(struct mm *mm, uint64 start, uint64 end, uint32 prot)
 {
-    struct mm *mm = mm_current();
-    int grows = prot & (MM_PROT_GROWSDOWN | MM_PROT_GROWSUP);
-
-    if (grows)
-        return -MM_EINVAL;
-    if (!page_aligned(addr))
-        return -MM_EINVAL;
-    if (len == 0)
-        return 0;
-    len = page_len(len);
-    uint64 end = addr + len;
-    if (end <= addr)
-        return -MM_ENOMEM;
-    if (prot & ~PROT_KNOWN)
-        return -MM_EINVAL;
-    if ((prot & MM_PROT_WRITE) && (prot & MM_PROT_EXEC))
-        return -MM_EACCES;
-    for (uint64 a = addr; a < end;) {
+    for (uint64 a = start; a < end;) {
         struct vma *v = mm ? vma_first_after(mm, a) : NULL;
         if (!v || v->start > a || (v->flags & VMA_GUARD))
             return -MM_ENOMEM;
         uint64 b = v->end < end ? v->end : end;
-        int err = protect_piece(mm, v, a, b, (uint32)prot & PROT_RWX);
+        int err = protect_piece(mm, v, a, b, prot);
         if (err)
             return err;
         a = b;
     }
     return 0;
+}
+
+/* mprotect's error for PROT_GROWSDOWN or PROT_GROWSUP, found as Linux finds
+ * it: -MM_ENOMEM when no VMA is where the range starts (for GROWSDOWN: below
+ * its end), else -MM_EINVAL, since no VMA here grows (MAP_GROWSDOWN's do not). */
+static int grows_error(struct mm *mm, uint64 start, uint64 end, int grows)
+{
+    struct vma *v = mm ? vma_first_after(mm, start) : NULL;
+    bool down = grows & MM_PROT_GROWSDOWN;
+    if (!v || v->start >= end || (!down && v->start > start))
+        return -MM_ENOMEM;
+    return -MM_EINVAL;
+}
+
+int mm_mprotect(uint64 addr, uint64 len, int prot)
+{
+    int grows = prot & (MM_PROT_GROWSDOWN | MM_PROT_GROWSUP);
+
+    prot &= ~grows;
+    if (grows == (MM_PROT_GROWSDOWN | MM_PROT_GROWSUP))
+        return -MM_EINVAL;
+    if (!page_aligned(addr))
+        return -MM_EINVAL;
+    if (len == 0)
+        return 0;
+    uint64 end = addr + page_len(len);
+    if (end <= addr)
+        return -MM_ENOMEM;
+    if (prot & ~PROT_KNOWN)
+        return -MM_EINVAL;
+    if ((prot & MM_PROT_WRITE) && (prot & MM_PROT_EXEC))
+        return -MM_EACCES;              /* no mapping is ever writable and executable */
+    if (grows)
+        return grows_error(mm_current(), addr, end, grows);
+    return protect_range(mm_current(), addr, end, (uint32)prot & PROT_RWX);
 }
 
 /* ---- madvise, msync ------------------------------------------------------ */
@@ -232,6 +259,8 @@ static bool advice_known(int advice)
     }
 }
 
+/* Follow advice (known) for [a, b) of v: WILLNEED populates, DONTNEED and
+ * FREE drop the pages (not the image's); the rest change nothing. */
 static void advise_piece(struct mm *mm, struct vma *v, uint64 a, uint64 b, int advice)
 {
     if (advice == MM_MADV_WILLNEED)
@@ -240,8 +269,9 @@ static void advise_piece(struct mm *mm, struct vma *v, uint64 a, uint64 b, int a
         mm_release_pages(mm, v, a, b);
 }
 
-/* Apply fn's advice to each VMA piece of [start, end); -MM_ENOMEM when a
- * page of the range is not mapped (the rest is still done, as on Linux). */
+/* Follow advice (none when negative: msync's check) for each VMA piece of
+ * [start, end); -MM_ENOMEM when a page of the range is not mapped (the rest
+ * is still done, as on Linux). */
 static int for_each_piece(struct mm *mm, uint64 start, uint64 end, int advice)
 {
     int err = 0;
@@ -335,6 +365,8 @@ static struct vma *resizable(struct mm *mm, uint64 addr, uint64 old_len)
     return v;
 }
 
+/* mm_mremap with MREMAP_FIXED: move [addr, addr + old_len) to new_addr
+ * with new_len, replacing whatever is mapped there; Linux's checks first. */
 static int64_t mremap_to(struct mm *mm, uint64 addr, uint64 old_len, uint64 new_len, uint64 new_addr)
 {
     if (!page_aligned(new_addr))

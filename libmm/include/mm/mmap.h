@@ -69,7 +69,9 @@ int     mm_munmap(uint64 addr, uint64 len);
 /* mprotect: 0; -MM_EINVAL (unaligned addr, unknown prot bits), -MM_ENOMEM
  * (wrap, or a page in the range is not mapped: the pages before the hole
  * have changed, as on Linux), -MM_EACCES (write and execute together: no
- * mapping is ever both). */
+ * mapping is ever both).  PROT_GROWSDOWN or PROT_GROWSUP: -MM_EINVAL after
+ * Linux's other checks (no mapping here grows), -MM_ENOMEM where Linux finds
+ * no mapping. */
 int     mm_mprotect(uint64 addr, uint64 len, int prot);
 /* madvise: MADV_NORMAL/RANDOM/SEQUENTIAL (no-ops), WILLNEED (populate),
  * DONTNEED and FREE (drop the pages: they read zero next time); DONTFORK ..
