@@ -87,7 +87,14 @@
  * freed blocks.
  *
  * Locking: none.  One allocator belongs to one address space; its callers
- * (libc_glue) run on one hart with no concurrent use. */
+ * (libc_glue) run on one hart with no concurrent use.
+ *
+ * Why one file of ~1,500 lines: malloc's and free's fast paths are made of
+ * the static inline helpers below (chunks, classes, lists, the victim, the
+ * parked chunks), inlined into one another; libmm is built without
+ * link-time optimisation, so split across files they would become calls,
+ * and the malloc figures of docs/benchmarks.md would rise.  The sections
+ * (---- lines) are the seams a split would follow. */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
