@@ -384,7 +384,10 @@ static int64_t mremap_to(struct mm *mm, uint64 addr, uint64 old_len, uint64 new_
             return -MM_ENOMEM;
         old_len = new_len;
     }
-    return move_vma(mm, vma_find(mm, addr), addr, old_len, new_addr, new_len);
+    /* The source again, as Linux looks it up here: an empty old range
+     * inside the target went with what the target held. */
+    struct vma *v = resizable(mm, addr, old_len);
+    return v ? move_vma(mm, v, addr, old_len, new_addr, new_len) : -MM_EFAULT;
 }
 
 int64_t mm_mremap(uint64 addr, uint64 old_len, uint64 new_len, int flags, uint64 new_addr)
