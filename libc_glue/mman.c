@@ -8,7 +8,7 @@
 #include <errno.h>
 #include <sys/mman.h>
 
-#include <mm/mman.h>
+#include <mm/mmap.h>
 
 #include "glue.h"
 

@@ -21,17 +21,6 @@ void *mm_zero_page(void)
     return zero_page;
 }
 
-static bool access_allowed(const struct vma *v, unsigned access)
-{
-    if ((v->flags & VMA_GUARD) || v->prot == MM_PROT_NONE)
-        return false;
-    if ((access & FAULT_WRITE) && !(v->prot & MM_PROT_WRITE))
-        return false;
-    if ((access & FAULT_EXEC) && !(v->prot & MM_PROT_EXEC))
-        return false;
-    return true;
-}
-
 /* The copy-on-write leaf p at va maps old, shared: map a copy of it (of the
  * zero page: a fresh zeroed page) with flags instead. */
 static __attribute__((noinline)) int copy_cow(pte_t *p, uint64 va, void *old, uint64 flags)
@@ -123,9 +112,8 @@ int mm_fault_in(struct mm *mm, struct vma *v, uint64 va, bool write)
 static __attribute__((noinline)) void collapse_block(struct mm *mm, struct vma *v, uint64 va)
 {
     uint64 base = va & ~(MEGAPAGE_SIZE - 1);
-    if ((v->flags & (VMA_STACK | VMA_IMAGE | VMA_SHARED | VMA_GUARD)) || !(v->prot & MM_PROT_WRITE) ||
-        base < v->start || v->end - base < MEGAPAGE_SIZE)
-        return;
+    if (!vma_may_map_huge(v, base) || (v->flags & VMA_SHARED))
+        return;     /* a shared mapping keeps its frames: a copy would part it from its sharers */
     char *block = page_alloc(9);
     if (!block)
         return;
@@ -172,7 +160,7 @@ static inline __attribute__((always_inline)) int handle_fault(struct mm *mm, uin
                                                               unsigned access)
 {
     struct vma *v = vma_find(mm, addr);
-    if (!v || !access_allowed(v, access))
+    if (!v || !vma_allows(v, access))
         return -MM_EFAULT;
     bool write = access & FAULT_WRITE;
     uint64 va = PGROUNDDOWN(addr);

@@ -1,14 +1,16 @@
-/* Not public: address spaces and their VMAs, shared by vma.c (the tree,
- * split and merge), mmap.c (the system calls), fault.c (faults) and uvm.c
- * (building the app's space, brk, the seeds' calls).  Host tests include it. */
+/* Not public: address spaces and their VMAs, shared by vma_tree.c (the
+ * tree), vma.c (split, merge and the range operations), mmap.c (the system
+ * calls), fault.c (faults) and uvm.c (building the app's space, brk, the
+ * seeds' calls).  Host tests include it. */
 #ifndef MM_MM_INTERNAL_H
 #define MM_MM_INTERNAL_H
 
 #include <stdbool.h>
 
 #include <arch/mmu.h>
+#include <mm/fault.h>
 #include <mm/kalloc.h>
-#include <mm/mman.h>
+#include <mm/mmap.h>
 #include <mm/types.h>
 
 /* VMA kinds and properties (vma.flags). */
@@ -47,10 +49,10 @@ struct mm {
     struct vma *first;          /* lowest VMA */
     uint64      nr_vmas;
     struct vma *cache;          /* last VMA mapped, or found by a fault or lookup */
-    struct vma *gap_hint;       /* mmap's usual place (vma.c): below gap_hint_limit, */
+    struct vma *gap_hint;       /* mmap's usual place (vma_tree.c): below gap_hint_limit, */
     uint64      gap_hint_len;   /* no gap above it holds gap_hint_len bytes; or NULL */
     uint64      gap_hint_limit;
-    struct vma *unbalanced;     /* a leaf its ancestors' heights do not count yet (vma.c) */
+    struct vma *unbalanced;     /* a leaf its ancestors' heights do not count yet (vma_tree.c) */
     uint64      heap_start, brk;
     struct vma *heap;           /* the brk VMA, NULL while the heap is empty */
     uint64      mmap_base;      /* mmap placement searches down from here */
@@ -63,35 +65,8 @@ struct mm {
 #define VMA_FLOOR       NULL_GUARD_END      /* nothing is ever mapped below */
 #define VMA_MAX_COUNT   65530               /* Linux's default vm.max_map_count */
 
-/* ---- vma.c: the tree ---- */
-/* The VMA containing addr, or NULL.  The caller may map pages in it (the
- * fault path finds its VMA here), so it is no longer fresh. */
-struct vma *vma_find(struct mm *mm, uint64 addr);
-/* The lowest VMA that ends above addr, or NULL (no side effect). */
-struct vma *vma_first_after(struct mm *mm, uint64 addr);
-/* Whether [start, end) meets no VMA. */
-bool        vma_range_free(struct mm *mm, uint64 start, uint64 end);
-/* Insert v (its range must be free).  Never fails: v is caller-allocated. */
-void        vma_insert(struct mm *mm, struct vma *v);
-/* Remove v from the tree and list (the caller frees it). */
-void        vma_remove(struct mm *mm, struct vma *v);
-/* Change v's end (the range it grows into must be free). */
-void        vma_set_end(struct mm *mm, struct vma *v, uint64 end);
-/* Change v's start (the range it grows into must be free). */
-void        vma_set_start(struct mm *mm, struct vma *v, uint64 start);
-/* Split v at addr (v->start < addr < v->end): v keeps [start, addr), spare
- * becomes [addr, end) with v's attributes and is returned. */
-struct vma *vma_split(struct mm *mm, struct vma *v, uint64 addr, struct vma *spare);
-/* Merge v with its neighbours when they touch it and have the same
- * protection and flags; the absorbed VMAs are freed.  Returns the survivor. */
-struct vma *vma_merge(struct mm *mm, struct vma *v);
-/* vma_insert and vma_merge in one: when v (made by vma_new, its range
- * free) would merge with its neighbours, they grow over its range and v is
- * freed; else v is inserted.  Returns the VMA that holds the range. */
-struct vma *vma_add(struct mm *mm, struct vma *v);
-/* Highest page-aligned address a with [a, a + len) free and
- * VMA_FLOOR <= a, a + len <= limit; 0 when there is none. */
-uint64      vma_find_gap(struct mm *mm, uint64 len, uint64 limit);
+#include "vma_tree.h"
+
 /* A new VMA (kalloc'd, not fresh), not yet inserted; NULL when out of memory. */
 static inline struct vma *vma_new(uint64 start, uint64 end, uint32 prot, uint32 flags,
                                   const char *name)
@@ -113,8 +88,28 @@ static inline void vma_free(struct vma *v)
     kfree(v);
 }
 
-/* v's protection as "rwx" letters ("---" for PROT_NONE), for reports. */
-const char *vma_perms(const struct vma *v);
+/* Whether v allows access (FAULT_READ, FAULT_WRITE, FAULT_EXEC, or'ed): a
+ * guard or PROT_NONE VMA allows nothing; a write needs PROT_WRITE and an
+ * execute PROT_EXEC (anything else can be read: leaves always have R). */
+static inline bool vma_allows(const struct vma *v, unsigned access)
+{
+    if ((v->flags & VMA_GUARD) || v->prot == MM_PROT_NONE)
+        return false;
+    if ((access & FAULT_WRITE) && !(v->prot & MM_PROT_WRITE))
+        return false;
+    if ((access & FAULT_EXEC) && !(v->prot & MM_PROT_EXEC))
+        return false;
+    return true;
+}
+
+/* Whether v may take a 2 MiB leaf for the 2 MiB-aligned block at base: the
+ * block lies wholly inside v, which is writable and is not a stack, the
+ * image or a guard (those keep 4 KiB leaves). */
+static inline bool vma_may_map_huge(const struct vma *v, uint64 base)
+{
+    return !(v->flags & (VMA_STACK | VMA_IMAGE | VMA_GUARD)) && (v->prot & MM_PROT_WRITE) &&
+           base >= v->start && v->end - base >= MEGAPAGE_SIZE;
+}
 
 /* Whether a and its successor b (either may be NULL) touch and can be one
  * VMA: same protection, flags and name, and neither a guard nor the heap. */
@@ -123,20 +118,54 @@ static inline bool vma_mergeable(const struct vma *a, const struct vma *b)
     return a && b && a->end == b->start && a->prot == b->prot && a->flags == b->flags &&
            a->name == b->name && !(a->flags & (VMA_GUARD | VMA_HEAP));
 }
-/* Check the tree's order, balance, gaps and list; 0 or -MM_EINVAL. */
-int         vma_check(struct mm *mm);
 
-/* ---- mmap.c ---- */
+/* ---- vma.c: VMA operations and the range operations on them ---- */
 /* Leaf PTE permission bits for a protection (PROT_NONE: R|U, which S-mode
  * cannot use while sstatus.SUM is 0 — the contents stay, nothing is
  * accessible). */
 uint64      prot_to_pte(uint32 prot);
-/* Map a new VMA of [start, end) in mm (range must be free). */
+/* v's protection as "rwx" letters ("---" for PROT_NONE), for reports. */
+const char *vma_perms(const struct vma *v);
+/* Split v at addr (v->start < addr < v->end): v keeps [start, addr), spare
+ * becomes [addr, end) with v's attributes and is returned. */
+struct vma *vma_split(struct mm *mm, struct vma *v, uint64 addr, struct vma *spare);
+/* Merge v with its neighbours when they touch it and have the same
+ * protection and flags; the absorbed VMAs are freed.  Returns the survivor. */
+struct vma *vma_merge(struct mm *mm, struct vma *v);
+/* vma_insert and vma_merge in one: when v (made by vma_new, its range
+ * free) would merge with its neighbours, they grow over its range and v is
+ * freed; else v is inserted.  Returns the VMA that holds the range. */
+struct vma *vma_add(struct mm *mm, struct vma *v);
+/* The VMA that is exactly [start, end) of v (which must cover it), cutting
+ * v at start and at end where it reaches past them.  NULL, with nothing
+ * changed, when a spare VMA cannot be had (no memory, or the cuts would
+ * pass the VMA count limit). */
+struct vma *vma_cut(struct mm *mm, struct vma *v, uint64 start, uint64 end);
+/* mm_map_range's work: the VMA that holds the new range [start, end), or
+ * NULL when out of memory or at the VMA count limit.  fresh says nothing
+ * has mapped a page in it yet (mmap's new mappings): until a fault or
+ * mm_populate maps one, unmapping and mprotect skip the page tables.
+ * Inline: it is most of mmap. */
+static inline struct vma *vma_map(struct mm *mm, uint64 start, uint64 end, uint32 prot,
+                                  uint32 flags, const char *name, bool fresh)
+{
+    struct vma *v = mm->nr_vmas < VMA_MAX_COUNT ? vma_new(start, end, prot, flags, name) : NULL;
+    if (!v)
+        return NULL;
+    v->fresh = fresh;
+    return vma_add(mm, v);
+}
+/* Map a new VMA of [start, end) in mm (range must be free; it merges with
+ * neighbours of its kind) and set *out (may be NULL) to the VMA that holds
+ * it.  0 or -MM_ENOMEM. */
 int         mm_map_range(struct mm *mm, uint64 start, uint64 end, uint32 prot, uint32 flags,
                          const char *name, struct vma **out);
 /* Remove every mapping in [start, end) (page-aligned), releasing pages.
  * 0 or -MM_ENOMEM (a split needed memory; then nothing changed). */
 int         mm_unmap_range(struct mm *mm, uint64 start, uint64 end);
+/* Unmap the pages of [start, end) inside v, freeing them unless they are
+ * the image's; the VMA stays.  0 or vm_unmap's error. */
+int         mm_release_pages(struct mm *mm, struct vma *v, uint64 start, uint64 end);
 /* Populate [start, end) of v: fresh zeroed pages (2 MiB leaves where v allows
  * and the block is aligned and wholly inside) or the zero page for read-only
  * private mappings.  Stops quietly when memory runs out. */

@@ -1,12 +1,12 @@
-/* The memory-mapping calls (mmap, munmap, mprotect, madvise, msync, mremap)
- * on the current address space, checked in Linux's order so that every error
- * is the one Linux gives (DESIGN.md's errno table). */
-#include <arch/console.h>
+/* The memory-mapping system calls (mmap, munmap, mprotect, madvise, msync,
+ * mremap) on the current address space, each checking its arguments in
+ * Linux's order so that every error is the one Linux gives (DESIGN.md's
+ * errno table; tests/guest/posix_mman compares with Linux).  The VMA work
+ * under them is vma.c's; contracts in mm/mmap.h. */
 #include <arch/layout.h>
 
 #include <mm/errno.h>
-#include <mm/mman.h>
-#include <mm/page.h>
+#include <mm/mmap.h>
 #include <mm/uvm.h>
 #include <mm/vm.h>
 
@@ -23,13 +23,6 @@
                          MM_MAP_STACK | MM_MAP_HUGETLB | MM_MAP_FIXED_NOREPLACE)
 #define CONSOLE_FDS     3       /* fds 0..2 exist (the console); no others do */
 
-uint64 prot_to_pte(uint32 prot)
-{
-    if (!(prot & PROT_RWX))
-        return PTE_R | PTE_U;
-    return PTE_R | ((prot & MM_PROT_WRITE) ? PTE_W : 0) | ((prot & MM_PROT_EXEC) ? PTE_X : 0);
-}
-
 static bool page_aligned(uint64 a)
 {
     return (a & PAGE_MASK) == 0;
@@ -41,182 +34,25 @@ static uint64 page_len(uint64 len)
     return len > ~U64(0) - PAGE_MASK ? 0 : PGROUNDUP(len);
 }
 
-/* ---- mapping and unmapping VMAs ---------------------------------------- */
-
-/* mm_map_range, the new range fresh (never populated) or not; the VMA that
- * holds it, or NULL when out of memory. */
-static struct vma *map_range(struct mm *mm, uint64 start, uint64 end, uint32 prot, uint32 flags,
-                             const char *name, bool fresh)
-{
-    struct vma *v = mm->nr_vmas < VMA_MAX_COUNT ? vma_new(start, end, prot, flags, name) : NULL;
-    if (!v)
-        return NULL;
-    v->fresh = fresh;
-    return vma_add(mm, v);
-}
-
-int mm_map_range(struct mm *mm, uint64 start, uint64 end, uint32 prot, uint32 flags,
-                 const char *name, struct vma **out)
-{
-    struct vma *v = map_range(mm, start, end, prot, flags, name, false);
-    if (!v)
-        return -MM_ENOMEM;
-    if (out)
-        *out = v;
-    return 0;
-}
-
-/* Release the pages of [start, end) inside v. */
-static int release_pages(struct mm *mm, struct vma *v, uint64 start, uint64 end)
-{
-    return vm_unmap(mm->pt, start, (end - start) >> PAGE_SHIFT, !(v->flags & VMA_IMAGE));
-}
-
-/* The spare VMAs for cutting one VMA at the start of a range (*a, when
- * need_a) and one at its end (*b, when need_b).  0, or -MM_ENOMEM with none
- * taken (no memory, or the cuts would pass the VMA count limit). */
-static int take_spares(struct mm *mm, bool need_a, bool need_b, struct vma **a, struct vma **b)
-{
-    *a = need_a ? vma_new(0, 0, 0, 0, NULL) : NULL;
-    *b = need_b ? vma_new(0, 0, 0, 0, NULL) : NULL;
-    if ((need_a && !*a) || (need_b && !*b) || mm->nr_vmas + need_a + need_b > VMA_MAX_COUNT + 1) {
-        vma_free(*a);
-        vma_free(*b);
-        return -MM_ENOMEM;
-    }
-    return 0;
-}
-
-/* Release the pages of [start, end) in the VMAs first..last (in list order,
- * all meeting the range); fresh VMAs have none.  0 or vm_unmap's error. */
-static int release_range(struct mm *mm, struct vma *first, struct vma *last, uint64 start, uint64 end)
-{
-    for (struct vma *w = first;; w = w->next) {
-        uint64 a = w->start > start ? w->start : start, b = w->end < end ? w->end : end;
-        int err = w->fresh ? 0 : release_pages(mm, w, a, b);
-        if (err || w == last)
-            return err;
-    }
-}
-
-/* Remove and free the VMAs from first up to (not including) stop. */
-static void remove_vmas(struct mm *mm, struct vma *first, struct vma *stop)
-{
-    for (struct vma *v = first; v != stop;) {
-        struct vma *next = v->next;
-        vma_remove(mm, v);
-        vma_free(v);
-        v = next;
-    }
-}
-
-/* unmap_vmas when first starts below start or last ends above end: those
- * parts stay, first's head and last's tail.  A range inside one VMA splits
- * it, with a spare VMA taken before anything changes (-MM_ENOMEM when none,
- * or when the VMA count is at its limit, as on Linux). */
-static int unmap_cutting(struct mm *mm, struct vma *first, struct vma *last, uint64 start, uint64 end)
-{
-    bool head = first->start < start, tail = last->end > end;
-    struct vma *spare = NULL;
-    if (first == last && head && tail &&
-        (mm->nr_vmas >= VMA_MAX_COUNT || !(spare = vma_new(0, 0, 0, 0, NULL))))
-        return -MM_ENOMEM;
-    int err = release_range(mm, first, last, start, end);
-    if (err) {
-        vma_free(spare);
-        return err;
-    }
-    if (spare) {
-        vma_split(mm, first, end, spare);       /* spare keeps the tail */
-        tail = false;
-    }
-    remove_vmas(mm, head ? first->next : first, tail ? last : last->next);
-    if (head)
-        vma_set_end(mm, first, start);
-    if (tail)
-        vma_set_start(mm, last, end);
-    return 0;
-}
-
-/* Contract in mm_internal.h (mm_unmap_range).  The page tables go first: an
- * unmap that cannot split a superpage fails before any VMA changes. */
-static int unmap_vmas(struct mm *mm, uint64 start, uint64 end)
-{
-    if (start >= end)
-        return 0;           /* an empty range changes nothing (and must not split) */
-    struct vma *first = vma_first_after(mm, start), *last = first;
-    if (!first || first->start >= end)
-        return 0;
-    while (last->next && last->next->start < end)
-        last = last->next;
-    if (first->start < start || last->end > end)
-        return unmap_cutting(mm, first, last, start, end);
-    if (first != last || !first->fresh) {       /* a lone fresh VMA has no pages */
-        int err = release_range(mm, first, last, start, end);
-        if (err)
-            return err;
-    }
-    remove_vmas(mm, first, last->next);
-    return 0;
-}
-
-int mm_unmap_range(struct mm *mm, uint64 start, uint64 end)
-{
-    return unmap_vmas(mm, start, end);
-}
-
-/* Populate one 2 MiB block at va with a split order-9 block; false when it
- * cannot (no block free, or something is mapped there already). */
-static bool populate_huge(struct mm *mm, struct vma *v, uint64 va)
-{
-    void *block = page_alloc(9);
-    if (!block)
-        return false;
-    for (uint64 off = 0; off < MEGAPAGE_SIZE; off += PAGE_SIZE)
-        page_zero((char *)block + off);
-    if (mappages(mm->pt, va, virt_to_phys((uint64)block), MEGAPAGE_SIZE, prot_to_pte(v->prot)) != 0) {
-        page_free(block, 9);
-        return false;
-    }
-    page_split(block, 9);   /* any part can be unmapped and freed later */
-    return true;
-}
-
-void mm_populate(struct mm *mm, struct vma *v, uint64 start, uint64 end)
-{
-    bool write = v->prot & MM_PROT_WRITE, huge_ok = !(v->flags & (VMA_STACK | VMA_IMAGE));
-
-    if (v->prot == MM_PROT_NONE || (v->flags & VMA_GUARD))
-        return;
-    v->fresh = false;
-    for (uint64 va = start; va < end;) {
-        if (huge_ok && (va & (MEGAPAGE_SIZE - 1)) == 0 && end - va >= MEGAPAGE_SIZE &&
-            write && populate_huge(mm, v, va)) {
-            va += MEGAPAGE_SIZE;
-            continue;
-        }
-        if (mm_fault_in(mm, v, va, write) != 0)
-            return;
-        va += PAGE_SIZE;
-    }
-}
-
 /* ---- mmap ---------------------------------------------------------------- */
 
-/* Where a mapping of len bytes goes; an address or a negative MM_ error. */
+/* Where a mapping of len bytes goes; an address or a negative MM_ error.
+ * A fixed address is checked as Linux's get_unmapped_area does: the range
+ * must fit in the app's half (ENOMEM) before it must be aligned (EINVAL)
+ * and clear of the NULL guard (EPERM). */
 static int64_t place(struct mm *mm, uint64 addr, uint64 len, int flags)
 {
+    if (len > USER_END - VMA_FLOOR)
+        return -MM_ENOMEM;
     if (flags & MM_MAP_FIXED) {
+        if (addr > USER_END - len)
+            return -MM_ENOMEM;
         if (!page_aligned(addr))
             return -MM_EINVAL;
-        if (len > USER_END || addr > USER_END - len)
-            return -MM_ENOMEM;
         if (addr < VMA_FLOOR)
             return -MM_EPERM;           /* Linux's mmap_min_addr */
         return (int64_t)addr;
     }
-    if (len > USER_END - VMA_FLOOR)
-        return -MM_ENOMEM;
     if (addr) {
         uint64 hint = PGROUNDDOWN(addr);        /* Linux takes the hint's page */
         if (hint >= VMA_FLOOR && hint <= USER_END - len && vma_range_free(mm, hint, hint + len))
@@ -252,6 +88,7 @@ static int64_t file_mapping(uint64 len, int flags, int fd, int64_t offset)
     return -MM_ENODEV;
 }
 
+/* The name a new anonymous mapping's VMA gets, for reports. */
 static const char *mmap_name(int flags)
 {
     if (flags & MM_MAP_STACK)
@@ -290,8 +127,8 @@ static int64_t mmap_anon(uint64 addr, uint64 len, int prot, int flags)
         return -MM_ENOMEM;
     uint32 vflags = ((flags & MM_MAP_TYPE) != MM_MAP_PRIVATE ? VMA_SHARED : 0) |
                     ((flags & MM_MAP_STACK) ? VMA_STACK : 0);
-    struct vma *v = map_range(mm, addr, addr + len, (uint32)prot & PROT_RWX, vflags, mmap_name(flags),
-                              true);    /* fresh until a fault or mm_populate maps a page */
+    struct vma *v = vma_map(mm, addr, addr + len, (uint32)prot & PROT_RWX, vflags, mmap_name(flags),
+                            true);      /* fresh until a fault or mm_populate maps a page */
     if (!v)
         return -MM_ENOMEM;
     if (flags & MM_MAP_POPULATE)
@@ -337,17 +174,12 @@ int do_munmap(void *addr, size_t length)
 /* Give [start, end) of v (which it must cover) the protection prot. */
 static int protect_piece(struct mm *mm, struct vma *v, uint64 start, uint64 end, uint32 prot)
 {
-    struct vma *s1, *s2;
     if (v->prot == prot)
         return 0;
-    int err = take_spares(mm, v->start < start, v->end > end, &s1, &s2);
-    if (err)
-        return err;
-    if (s1)
-        v = vma_split(mm, v, start, s1);
-    if (s2)
-        vma_split(mm, v, end, s2);
-    err = v->fresh ? 0 : vm_protect(mm->pt, start, end - start, prot_to_pte(prot));
+    v = vma_cut(mm, v, start, end);
+    if (!v)
+        return -MM_ENOMEM;
+    int err = v->fresh ? 0 : vm_protect(mm->pt, start, end - start, prot_to_pte(prot));
     if (err)
         return err;
     v->prot = prot;
@@ -355,31 +187,17 @@ static int protect_piece(struct mm *mm, struct vma *v, uint64 start, uint64 end,
     return 0;
 }
 
-int mm_mprotect(uint64 addr, uint64 len, int prot)
+/* Give [start, end) the protection prot, VMA by VMA.  -MM_ENOMEM at the
+ * first page not mapped (a guard counts as not mapped): the pages before it
+ * have changed, as on Linux. */
+static int protect_range(struct mm *mm, uint64 start, uint64 end, uint32 prot)
 {
-    struct mm *mm = mm_current();
-    int grows = prot & (MM_PROT_GROWSDOWN | MM_PROT_GROWSUP);
-
-    if (grows)
-        return -MM_EINVAL;
-    if (!page_aligned(addr))
-        return -MM_EINVAL;
-    if (len == 0)
-        return 0;
-    len = page_len(len);
-    uint64 end = addr + len;
-    if (end <= addr)
-        return -MM_ENOMEM;
-    if (prot & ~PROT_KNOWN)
-        return -MM_EINVAL;
-    if ((prot & MM_PROT_WRITE) && (prot & MM_PROT_EXEC))
-        return -MM_EACCES;
-    for (uint64 a = addr; a < end;) {
+    for (uint64 a = start; a < end;) {
         struct vma *v = mm ? vma_first_after(mm, a) : NULL;
         if (!v || v->start > a || (v->flags & VMA_GUARD))
             return -MM_ENOMEM;
         uint64 b = v->end < end ? v->end : end;
-        int err = protect_piece(mm, v, a, b, (uint32)prot & PROT_RWX);
+        int err = protect_piece(mm, v, a, b, prot);
         if (err)
             return err;
         a = b;
@@ -387,30 +205,73 @@ int mm_mprotect(uint64 addr, uint64 len, int prot)
     return 0;
 }
 
+/* mprotect's error for PROT_GROWSDOWN or PROT_GROWSUP, found as Linux finds
+ * it: -MM_ENOMEM when no VMA is where the range starts (for GROWSDOWN: below
+ * its end), else -MM_EINVAL, since no VMA here grows (MAP_GROWSDOWN's do not). */
+static int grows_error(struct mm *mm, uint64 start, uint64 end, int grows)
+{
+    struct vma *v = mm ? vma_first_after(mm, start) : NULL;
+    bool down = grows & MM_PROT_GROWSDOWN;
+    if (!v || v->start >= end || (!down && v->start > start))
+        return -MM_ENOMEM;
+    return -MM_EINVAL;
+}
+
+int mm_mprotect(uint64 addr, uint64 len, int prot)
+{
+    int grows = prot & (MM_PROT_GROWSDOWN | MM_PROT_GROWSUP);
+
+    prot &= ~grows;
+    if (grows == (MM_PROT_GROWSDOWN | MM_PROT_GROWSUP))
+        return -MM_EINVAL;
+    if (!page_aligned(addr))
+        return -MM_EINVAL;
+    if (len == 0)
+        return 0;
+    uint64 end = addr + page_len(len);
+    if (end <= addr)
+        return -MM_ENOMEM;
+    if (prot & ~PROT_KNOWN)
+        return -MM_EINVAL;
+    if ((prot & MM_PROT_WRITE) && (prot & MM_PROT_EXEC))
+        return -MM_EACCES;              /* no mapping is ever writable and executable */
+    if (grows)
+        return grows_error(mm_current(), addr, end, grows);
+    return protect_range(mm_current(), addr, end, (uint32)prot & PROT_RWX);
+}
+
 /* ---- madvise, msync ------------------------------------------------------ */
 
+/* Whether madvise knows advice.  Linux's MADV_MERGEABLE and UNMERGEABLE
+ * (12, 13) are EINVAL without KSM, and so they are here. */
 static bool advice_known(int advice)
 {
     switch (advice) {
     case MM_MADV_NORMAL: case MM_MADV_RANDOM: case MM_MADV_SEQUENTIAL: case MM_MADV_WILLNEED:
     case MM_MADV_DONTNEED: case MM_MADV_FREE:
-    case 10: case 11: case 14: case 15: case 16: case 17: case 18: case 19: case 20: case 21:
-        return true;    /* DONTFORK .. PAGEOUT: accepted, nothing to do */
+        return true;
+    case MM_MADV_DONTFORK: case MM_MADV_DOFORK: case MM_MADV_HUGEPAGE: case MM_MADV_NOHUGEPAGE:
+    case MM_MADV_DONTDUMP: case MM_MADV_DODUMP: case MM_MADV_WIPEONFORK: case MM_MADV_KEEPONFORK:
+    case MM_MADV_COLD: case MM_MADV_PAGEOUT:
+        return true;    /* accepted, nothing to do */
     default:
         return false;
     }
 }
 
+/* Follow advice (known) for [a, b) of v: WILLNEED populates, DONTNEED and
+ * FREE drop the pages (not the image's); the rest change nothing. */
 static void advise_piece(struct mm *mm, struct vma *v, uint64 a, uint64 b, int advice)
 {
     if (advice == MM_MADV_WILLNEED)
         mm_populate(mm, v, a, b);
     else if ((advice == MM_MADV_DONTNEED || advice == MM_MADV_FREE) && !(v->flags & VMA_IMAGE))
-        release_pages(mm, v, a, b);
+        mm_release_pages(mm, v, a, b);
 }
 
-/* Apply fn's advice to each VMA piece of [start, end); -MM_ENOMEM when a
- * page of the range is not mapped (the rest is still done, as on Linux). */
+/* Follow advice (none when negative: msync's check) for each VMA piece of
+ * [start, end); -MM_ENOMEM when a page of the range is not mapped (the rest
+ * is still done, as on Linux). */
 static int for_each_piece(struct mm *mm, uint64 start, uint64 end, int advice)
 {
     int err = 0;
@@ -488,10 +349,10 @@ static int64_t move_vma(struct mm *mm, struct vma *v, uint64 addr, uint64 old_le
     uint64 moved = old_len < new_len ? old_len : new_len;
     err = move_pages(mm, addr, new_addr, moved);
     if (err) {
-        unmap_vmas(mm, new_addr, new_addr + new_len);
+        mm_unmap_range(mm, new_addr, new_addr + new_len);
         return err;
     }
-    unmap_vmas(mm, addr, addr + old_len);   /* moved pages are no longer there */
+    mm_unmap_range(mm, addr, addr + old_len);   /* moved pages are no longer there */
     return (int64_t)new_addr;
 }
 
@@ -504,6 +365,8 @@ static struct vma *resizable(struct mm *mm, uint64 addr, uint64 old_len)
     return v;
 }
 
+/* mm_mremap with MREMAP_FIXED: move [addr, addr + old_len) to new_addr
+ * with new_len, replacing whatever is mapped there; Linux's checks first. */
 static int64_t mremap_to(struct mm *mm, uint64 addr, uint64 old_len, uint64 new_len, uint64 new_addr)
 {
     if (!page_aligned(new_addr))
@@ -521,7 +384,10 @@ static int64_t mremap_to(struct mm *mm, uint64 addr, uint64 old_len, uint64 new_
             return -MM_ENOMEM;
         old_len = new_len;
     }
-    return move_vma(mm, vma_find(mm, addr), addr, old_len, new_addr, new_len);
+    /* The source again, as Linux looks it up here: an empty old range
+     * inside the target went with what the target held. */
+    struct vma *v = resizable(mm, addr, old_len);
+    return v ? move_vma(mm, v, addr, old_len, new_addr, new_len) : -MM_EFAULT;
 }
 
 int64_t mm_mremap(uint64 addr, uint64 old_len, uint64 new_len, int flags, uint64 new_addr)
@@ -559,24 +425,4 @@ int64_t mm_mremap(uint64 addr, uint64 old_len, uint64 new_len, int flags, uint64
         return -MM_ENOMEM;
     int64_t to = place(mm, 0, new_len, 0);
     return to < 0 ? to : move_vma(mm, v, addr, old_len, (uint64)to, new_len);
-}
-
-/* ---- statistics ------------------------------------------------------ */
-
-void mm_get_stats(struct mm_stats *st)
-{
-    struct mm *mm = mm_current();
-    st->nr_vmas = mm ? mm->nr_vmas : 0;
-    st->faults = mm ? mm->faults : 0;
-    st->zero_maps = mm ? mm->zero_maps : 0;
-    st->collapses = mm ? mm->collapses : 0;
-}
-
-void mm_print_vmas(void)
-{
-    struct mm *mm = mm_current();
-    for (struct vma *v = mm ? mm->first : NULL; v; v = v->next) {
-        kprintf("  %016lx-%016lx %s %s%s %lu KiB\n", v->start, v->end, vma_perms(v),
-                v->name, (v->flags & VMA_SHARED) ? " (shared)" : "", (v->end - v->start) >> 10);
-    }
 }

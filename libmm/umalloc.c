@@ -87,7 +87,14 @@
  * freed blocks.
  *
  * Locking: none.  One allocator belongs to one address space; its callers
- * (libc_glue) run on one hart with no concurrent use. */
+ * (libc_glue) run on one hart with no concurrent use.
+ *
+ * Why one file of ~1,500 lines: malloc's and free's fast paths are made of
+ * the static inline helpers below (chunks, classes, lists, the victim, the
+ * parked chunks), inlined into one another; libmm is built without
+ * link-time optimisation, so split across files they would become calls,
+ * and the malloc figures of docs/benchmarks.md would rise.  The sections
+ * (---- lines) are the seams a split would follow. */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -1072,6 +1079,22 @@ static __attribute__((noinline)) void ufree_other(struct umalloc *h, void *p)
     bad_pointer(h, "ufree", p);
 }
 
+#ifdef MM_DEBUG
+/* Debug builds: poison what the freed heap chunk c of size bytes held (its
+ * list links and the next chunk's prev_foot are written anyway) as far as
+ * the end of its header's page, which is backed: a store to a page of a big
+ * block that nobody touched would need a frame, and freeing must never
+ * need memory. */
+static void poison_freed(struct chunk *c, size_t size)
+{
+    uint64 poison_end = align_up((uint64)c + HEAD_BYTES, PAGE_SIZE);
+    if (poison_end > (uint64)c + size)
+        poison_end = (uint64)c + size;
+    if (poison_end > (uint64)c + MIN_CHUNK_BYTES)
+        mm_fill((char *)c + MIN_CHUNK_BYTES, poison_end - ((uint64)c + MIN_CHUNK_BYTES), POISON_WORD);
+}
+#endif
+
 /* Fast path: a small in-use chunk whose previous chunk is not free is
  * parked in the cache of its exact class, where the next request of its
  * size takes it back (see umalloc).  It stays "in use" to its neighbours,
@@ -1115,15 +1138,7 @@ MM_FAST_PATH void ufree(struct umalloc *h, void *p)
         return;
     }
 #ifdef MM_DEBUG
-    /* Poison what the block held (its list links and the next chunk's
-     * prev_foot are written below anyway) as far as the end of its header's
-     * page, which is backed: a store to a page of a big block that nobody
-     * touched would need a frame, and freeing must never need memory. */
-    uint64 poison_end = align_up((uint64)c + HEAD_BYTES, PAGE_SIZE);
-    if (poison_end > (uint64)c + size)
-        poison_end = (uint64)c + size;
-    if (poison_end > (uint64)c + MIN_CHUNK_BYTES)
-        mm_fill((char *)c + MIN_CHUNK_BYTES, poison_end - ((uint64)c + MIN_CHUNK_BYTES), POISON_WORD);
+    poison_freed(c, size);
 #endif
     chunk_release_to(h, c, size, head, nhead);
 }

@@ -8,7 +8,7 @@
 #include <mm/errno.h>
 #include <mm/fault.h>
 #include <mm/kalloc.h>
-#include <mm/mman.h>
+#include <mm/mmap.h>
 #include <mm/page.h>
 #include <mm/umalloc.h>
 #include <mm/uvm.h>
@@ -86,6 +86,26 @@ void mm_destroy(struct mm *mm)
     if (current_mm == mm)
         current_mm = NULL;
     kfree(mm);
+}
+
+/* ---- statistics --------------------------------------------------------- */
+
+void mm_get_stats(struct mm_stats *st)
+{
+    struct mm *mm = current_mm;
+    st->nr_vmas = mm ? mm->nr_vmas : 0;
+    st->faults = mm ? mm->faults : 0;
+    st->zero_maps = mm ? mm->zero_maps : 0;
+    st->collapses = mm ? mm->collapses : 0;
+}
+
+void mm_print_vmas(void)
+{
+    struct mm *mm = current_mm;
+    for (struct vma *v = mm ? mm->first : NULL; v; v = v->next) {
+        kprintf("  %016lx-%016lx %s %s%s %lu KiB\n", v->start, v->end, vma_perms(v),
+                v->name, (v->flags & VMA_SHARED) ? " (shared)" : "", (v->end - v->start) >> 10);
+    }
 }
 
 /* ---- the seeds' page-table calls ------------------------------------- */

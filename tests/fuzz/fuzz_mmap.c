@@ -18,6 +18,7 @@
 
 #include <mm/kalloc.h>
 #include <mm/page.h>
+#include <mm/uvm.h>
 
 #include "mm_internal.h"
 #include "mm_model.h"

@@ -30,8 +30,9 @@
 #include <mm/errno.h>
 #include <mm/fault.h>
 #include <mm/kalloc.h>
-#include <mm/mman.h>
+#include <mm/mmap.h>
 #include <mm/page.h>
+#include <mm/uvm.h>
 #include <mm/vm.h>
 
 #include "mm_internal.h"
@@ -720,12 +721,13 @@ static void test_mremap_to_the_same_length_inside_a_vma_changes_nothing(void **s
     mm_destroy(mm);
 }
 
-/* Known libmm bug, reported: mremap_to checks the source VMA, then unmaps the
- * destination, then looks the source up again and moves from it; when an
- * empty old range (old_len 0) lies inside the destination, the overlap rule
- * lets it through, the unmap removes the source VMA, and move_vma
- * dereferences NULL.  Linux looks the source up after the unmap: EFAULT. */
-#define BUG_MREMAP_FIXED_ONTO_ITS_EMPTY_SOURCE    1
+/* A libmm bug, now fixed (so 0 below): mremap_to checks the source VMA, then
+ * unmaps the destination, then looks the source up again and moves from it;
+ * when an empty old range (old_len 0) lies inside the destination, the
+ * overlap rule lets it through, the unmap removes the source VMA, and
+ * move_vma dereferenced NULL.  Linux looks the source up after the unmap:
+ * EFAULT, and so does mremap_to now. */
+#define BUG_MREMAP_FIXED_ONTO_ITS_EMPTY_SOURCE    0
 
 static void test_mremap_fixed_of_an_empty_range_onto_itself_fails_efault(void **state)
 {

@@ -87,4 +87,15 @@ int    copyout(pagetable_t pgtbl, uint64 dstva, void *src, size_t len);
 int    copyin(pagetable_t pagetable, char *dst, uint64 srcva, size_t len);
 size_t copyinstr(pagetable_t pagetable, char *dst, uint64 srcva, size_t max);
 
+/* Statistics of the current address space (tests, benchmarks, examples). */
+struct mm_stats {
+    uint64 nr_vmas;
+    uint64 faults;          /* page faults resolved */
+    uint64 zero_maps;       /* faults that mapped the shared zero page */
+    uint64 collapses;       /* fully touched 2 MiB blocks turned into one 2 MiB leaf */
+};
+void    mm_get_stats(struct mm_stats *st);
+/* Print the VMAs of the current address space, one per line. */
+void    mm_print_vmas(void);
+
 #endif

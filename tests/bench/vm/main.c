@@ -10,7 +10,7 @@
 
 #include <arch/csr.h>
 #include <arch/usercopy.h>
-#include <mm/mman.h>
+#include <mm/mmap.h>
 #include <mm/page.h>
 #include <mm/uvm.h>
 #include <mm/vm.h>

@@ -13,7 +13,7 @@
 #include <arch/layout.h>
 #include <mm/errno.h>
 #include <mm/kalloc.h>
-#include <mm/mman.h>
+#include <mm/mmap.h>
 #include <mm/page.h>
 #include <mm/uvm.h>
 #include <mm/vm.h>

@@ -261,6 +261,8 @@ static void mmap_fixed_arguments(void)
     try_mmap("mmap MAP_FIXED unaligned addr", h + 1, pg, RW, PRIV_ANON | MAP_FIXED, -1, 0);
     try_mmap("mmap MAP_FIXED_NOREPLACE unaligned addr", h + 1, pg, RW, PRIV_ANON | MAP_FIXED_NOREPLACE, -1, 0);
     try_mmap("mmap MAP_FIXED at 0xffff800000000000", HIGH_ADDR, pg, RW, PRIV_ANON | MAP_FIXED, -1, 0);
+    try_mmap("mmap MAP_FIXED unaligned at 0xffff800000000001 (out of range before unaligned)",
+             (char *)HIGH_ADDR + 1, pg, RW, PRIV_ANON | MAP_FIXED, -1, 0);
     try_mmap("mmap MAP_FIXED at the top page", TOP_PAGE(pg), pg, RW, PRIV_ANON | MAP_FIXED, -1, 0);
     try_mmap("mmap MAP_FIXED_NOREPLACE at 0xffff800000000000", HIGH_ADDR, pg, RW,
              PRIV_ANON | MAP_FIXED_NOREPLACE, -1, 0);
@@ -334,10 +336,16 @@ static void mprotect_errors(void)
     TRY_INT("mprotect addr+len wraps", mprotect(m, (size_t)0 - (uintptr_t)m + pg, PROT_READ));
     TRY_INT("mprotect len SIZE_MAX", mprotect(m, SIZE_MAX, PROT_READ));
     TRY_INT("mprotect at 0xffff800000000000", mprotect(HIGH_ADDR, pg, PROT_READ));
+    TRY_INT("mprotect PROT_GROWSDOWN | PROT_GROWSUP", mprotect(m, pg, PROT_READ | PROT_GROWSDOWN | PROT_GROWSUP));
+    TRY_INT("mprotect PROT_GROWSDOWN on a mapping that does not grow", mprotect(m, pg, PROT_READ | PROT_GROWSDOWN));
+    TRY_INT("mprotect PROT_GROWSUP len 0", mprotect(m, 0, PROT_READ | PROT_GROWSUP));
     munmap(m + pg, pg);
     TRY_INT("mprotect over a range with an unmapped page", mprotect(m, 3 * pg, RW));
     TRY_INT("mprotect of an unmapped page", mprotect(m + pg, pg, RW));
     TRY_INT("mprotect len 0 on an unmapped page", mprotect(m + pg, 0, RW));
+    TRY_INT("mprotect PROT_GROWSUP of an unmapped page", mprotect(m + pg, pg, PROT_READ | PROT_GROWSUP));
+    TRY_INT("mprotect PROT_GROWSDOWN from an unmapped page into a mapped one",
+            mprotect(m + pg, 2 * pg, PROT_READ | PROT_GROWSDOWN));
     munmap(m, 3 * pg);
 }
 

@@ -24,7 +24,7 @@
 #include <arch/mmu.h>
 #include <mm/errno.h>
 #include <mm/fault.h>
-#include <mm/mman.h>
+#include <mm/mmap.h>
 #include <mm/page.h>
 #include <mm/vm.h>
 

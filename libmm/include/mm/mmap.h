@@ -1,8 +1,8 @@
-/* Memory-mapping calls on the current address space, with Linux's flag
- * values and error rules (DESIGN.md's errno table).  They return negative
- * MM_ errors; libc_glue's <sys/mman.h> wraps them into POSIX calls. */
-#ifndef MM_MMAN_H
-#define MM_MMAN_H
+/* Memory-mapping calls on the current address space (mmap.c), with Linux's
+ * flag values and error rules (DESIGN.md's errno table).  They return
+ * negative MM_ errors; libc_glue's <sys/mman.h> wraps them into POSIX calls. */
+#ifndef MM_MMAP_H
+#define MM_MMAP_H
 
 #include <mm/types.h>
 
@@ -39,6 +39,16 @@
 #define MM_MADV_WILLNEED    3
 #define MM_MADV_DONTNEED    4
 #define MM_MADV_FREE        8
+#define MM_MADV_DONTFORK    10      /* these ten are accepted and change nothing */
+#define MM_MADV_DOFORK      11
+#define MM_MADV_HUGEPAGE    14
+#define MM_MADV_NOHUGEPAGE  15
+#define MM_MADV_DONTDUMP    16
+#define MM_MADV_DODUMP      17
+#define MM_MADV_WIPEONFORK  18
+#define MM_MADV_KEEPONFORK  19
+#define MM_MADV_COLD        20
+#define MM_MADV_PAGEOUT     21
 
 #define MM_MS_ASYNC         1
 #define MM_MS_INVALIDATE    2
@@ -59,10 +69,13 @@ int     mm_munmap(uint64 addr, uint64 len);
 /* mprotect: 0; -MM_EINVAL (unaligned addr, unknown prot bits), -MM_ENOMEM
  * (wrap, or a page in the range is not mapped: the pages before the hole
  * have changed, as on Linux), -MM_EACCES (write and execute together: no
- * mapping is ever both). */
+ * mapping is ever both).  PROT_GROWSDOWN or PROT_GROWSUP: -MM_EINVAL after
+ * Linux's other checks (no mapping here grows), -MM_ENOMEM where Linux finds
+ * no mapping. */
 int     mm_mprotect(uint64 addr, uint64 len, int prot);
 /* madvise: MADV_NORMAL/RANDOM/SEQUENTIAL (no-ops), WILLNEED (populate),
- * DONTNEED and FREE (drop the pages: they read zero next time). */
+ * DONTNEED and FREE (drop the pages: they read zero next time); DONTFORK ..
+ * PAGEOUT are accepted and do nothing; any other advice is -MM_EINVAL. */
 int     mm_madvise(uint64 addr, uint64 len, int advice);
 /* msync: anonymous memory has nothing to write back: checks only. */
 int     mm_msync(uint64 addr, uint64 len, int flags);
@@ -72,16 +85,5 @@ int64_t mm_mremap(uint64 old_addr, uint64 old_len, uint64 new_len, int flags, ui
 
 /* The seeds' name for munmap: 0 or -1. */
 int     do_munmap(void *addr, size_t length);
-
-/* Statistics of the current address space (tests, benchmarks, examples). */
-struct mm_stats {
-    uint64 nr_vmas;
-    uint64 faults;          /* page faults resolved */
-    uint64 zero_maps;       /* faults that mapped the shared zero page */
-    uint64 collapses;       /* fully touched 2 MiB blocks turned into one 2 MiB leaf */
-};
-void    mm_get_stats(struct mm_stats *st);
-/* Print the VMAs of the current address space, one per line. */
-void    mm_print_vmas(void);
 
 #endif
