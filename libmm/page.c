@@ -34,6 +34,7 @@
 #include <mm/vm.h>
 
 #include "page_internal.h"
+#include "words.h"
 
 #define NR_HARTS            1
 #define MM_MAX_REGIONS      (BOOT_MAX_REGIONS + BOOT_MAX_RESERVED)
@@ -41,15 +42,7 @@
 #define PCP_BATCH_PAGES     16      /* pages moved per refill / drain */
 #define META_HDR_BYTES      16      /* the gen word, padded to a record */
 #define MAX_BLOCK_BYTES     (PAGE_SIZE << PAGE_MAX_ORDER)
-#define WORDS_PER_PAGE      (PAGE_SIZE / sizeof(uint64))
-#define WORDS_PER_STEP      8       /* unroll factor of mm_fill */
-/* Words per iteration of page_copy: the loop itself then costs 3
- * instructions per 512 bytes.  rv64gc has no vector unit and libOS code may
- * not use the FPU, so 8-byte integer accesses are the widest there are. */
-#define PAGE_WORDS_PER_STEP 64
-#define COPY_GROUP_WORDS    16      /* words page_copy loads before storing them */
 #define KEY_MIX_MUL         0x9e3779b97f4a7c15UL    /* 2^64 / golden ratio */
-#define POISON_WORD         0xdeadbeefdeadbeefUL
 /* Flipping these tag bits turns a cached page's tag into an allocated one. */
 #define CACHED_TO_ALLOC     ((uint64)(PK_CACHED ^ PK_ALLOC) << TAG_KIND_SHIFT)
 
@@ -104,22 +97,6 @@ static inline uint64 block_bytes(unsigned order)
 }
 
 /* ---- small helpers ------------------------------------------------------ */
-
-void mm_fill(void *p, size_t bytes, uint64 pattern)
-{
-    uint64 *w = p;
-    uint64 *end = w + bytes / sizeof(uint64);
-
-    for (; end - w >= WORDS_PER_STEP; w += WORDS_PER_STEP) {
-        __asm__("" : "+r"(w));      /* keeps the compiler from calling memset */
-        w[0] = pattern; w[1] = pattern; w[2] = pattern; w[3] = pattern;
-        w[4] = pattern; w[5] = pattern; w[6] = pattern; w[7] = pattern;
-    }
-    for (; w < end; w++) {
-        __asm__("" : "+r"(w));
-        *w = pattern;
-    }
-}
 
 static struct mm_region *region_of(uint64 va)
 {
@@ -828,56 +805,16 @@ void kinit(void)
 
 /* ---- whole pages and the direct map ------------------------------------- */
 
-#define ZERO4(w, i)    ((w)[i] = 0, (w)[(i) + 1] = 0, (w)[(i) + 2] = 0, (w)[(i) + 3] = 0)
-#define ZERO16(w, i)   (ZERO4(w, i), ZERO4(w, (i) + 4), ZERO4(w, (i) + 8), ZERO4(w, (i) + 12))
-#define ZERO64(w, i)   (ZERO16(w, i), ZERO16(w, (i) + 16), ZERO16(w, (i) + 32), \
-                         ZERO16(w, (i) + 48))
-
-/* 512 stores and no loop; a leaf, so no frame-pointer set-up (as for the
- * allocation fast paths). */
+/* A leaf, so no frame-pointer set-up (as for the allocation fast paths). */
 MM_FAST_PATH void page_zero(void *va)
 {
-    uint64 *w = va;
-
-    _Static_assert(WORDS_PER_PAGE == 8 * 64, "page_zero stores 8 runs of 64 words");
-    ZERO64(w, 0);
-    ZERO64(w, 64);
-    ZERO64(w, 128);
-    ZERO64(w, 192);
-    ZERO64(w, 256);
-    ZERO64(w, 320);
-    ZERO64(w, 384);
-    ZERO64(w, 448);
-}
-
-/* Copy COPY_GROUP_WORDS words: all loads first, then all stores (dst and src
- * may not overlap, but the compiler cannot know). */
-static inline __attribute__((always_inline)) void copy_group(uint64 *d, const uint64 *s)
-{
-    uint64 w0 = s[0], w1 = s[1], w2 = s[2], w3 = s[3], w4 = s[4], w5 = s[5];
-    uint64 w6 = s[6], w7 = s[7], w8 = s[8], w9 = s[9], w10 = s[10], w11 = s[11];
-    uint64 w12 = s[12], w13 = s[13], w14 = s[14], w15 = s[15];
-
-    d[0] = w0; d[1] = w1; d[2] = w2; d[3] = w3; d[4] = w4; d[5] = w5;
-    d[6] = w6; d[7] = w7; d[8] = w8; d[9] = w9; d[10] = w10; d[11] = w11;
-    d[12] = w12; d[13] = w13; d[14] = w14; d[15] = w15;
+    words_zero_page(va);
 }
 
 /* A leaf, so no frame-pointer set-up (as for the allocation fast paths). */
 MM_FAST_PATH void page_copy(void *dst, const void *src)
 {
-    uint64 *d = dst;
-    const uint64 *s = src;
-    uint64 *end = d + WORDS_PER_PAGE;
-
-    _Static_assert(PAGE_WORDS_PER_STEP == 4 * COPY_GROUP_WORDS, "page_copy copies 4 groups a step");
-    for (; d < end; d += PAGE_WORDS_PER_STEP, s += PAGE_WORDS_PER_STEP) {
-        __asm__("" : "+r"(d), "+r"(s));     /* keeps the compiler from calling memcpy */
-        copy_group(d, s);
-        copy_group(d + COPY_GROUP_WORDS, s + COPY_GROUP_WORDS);
-        copy_group(d + 2 * COPY_GROUP_WORDS, s + 2 * COPY_GROUP_WORDS);
-        copy_group(d + 3 * COPY_GROUP_WORDS, s + 3 * COPY_GROUP_WORDS);
-    }
+    words_copy_page(dst, src);
 }
 
 uint64 phys_to_virt(uint64 pa)

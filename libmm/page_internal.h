@@ -95,10 +95,6 @@ void   page_set_tag(void *va, enum page_kind kind, unsigned order, uint32 aux);
  * va is outside managed RAM, unaligned, or its record is not a head's. */
 int    page_head_kind(uint64 va, unsigned *order);
 
-/* Store the 64-bit pattern over bytes (a multiple of 8) at 8-aligned p.  The
- * one fill loop of libmm: it never calls memset. */
-void   mm_fill(void *p, size_t bytes, uint64 pattern);
-
 /* kalloc's state is reset by kinit (kalloc.c). */
 void   kalloc_init(void);
 

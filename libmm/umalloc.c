@@ -98,6 +98,7 @@
 #include <mm/umalloc.h>
 
 #include "page_internal.h"
+#include "words.h"
 
 #define ALIGN_BYTES         16UL
 #define ALIGN_MASK          (ALIGN_BYTES - 1)
@@ -135,7 +136,6 @@
 #define REALLOC_SLACK_SHIFT 3               /* a moved, growing block gets at least 1/8 more */
 #define LOG2_TAB_SHIFT      9
 #define LOG2_TAB_SIZE       (1U << LOG2_TAB_SHIFT)  /* log2 by table below 512 << 9 = 256 KiB */
-#define POISON_WORD         0xdeadbeefdeadbeefUL
 
 struct chunk {
     size_t         prev_foot;   /* size of the previous chunk, while it is free */
@@ -945,34 +945,6 @@ static struct chunk *live_chunk(struct umalloc *h, const char *who, const void *
     bad_pointer(h, who, p);
 }
 
-/* ---- copying and filling ------------------------------------------------ */
-
-/* Copy bytes (a multiple of 8) from src to dst, word by word, ascending (so
- * dst may overlap src when it is below it).  Never calls memcpy. */
-static void copy_words(void *dst, const void *src, size_t bytes)
-{
-    uint64 *d = dst;
-    const uint64 *s = src;
-    uint64 *end = d + bytes / sizeof(uint64);
-
-    for (; end - d >= 8; d += 8, s += 8) {
-        __asm__("" : "+r"(d));      /* keeps the compiler from calling memcpy */
-        uint64 w0 = s[0], w1 = s[1], w2 = s[2], w3 = s[3];
-        uint64 w4 = s[4], w5 = s[5], w6 = s[6], w7 = s[7];
-        d[0] = w0; d[1] = w1; d[2] = w2; d[3] = w3;
-        d[4] = w4; d[5] = w5; d[6] = w6; d[7] = w7;
-    }
-    for (; d < end; d++, s++) {
-        __asm__("" : "+r"(d));
-        *d = *s;
-    }
-}
-
-static inline size_t round_words(size_t bytes)
-{
-    return (bytes + sizeof(uint64) - 1) & ~(sizeof(uint64) - 1);
-}
-
 /* ---- the API ------------------------------------------------------------ */
 
 struct umalloc *umalloc_create(const struct umalloc_source *src)
@@ -1194,7 +1166,7 @@ static struct chunk *chunk_grow(struct umalloc *h, struct chunk *c, size_t csize
     free_take(h, prev);
     if (nsize)
         free_take(h, next);
-    copy_words(payload(prev), payload(c), csize - OVERHEAD_BYTES);
+    mm_copy(payload(prev), payload(c), csize - OVERHEAD_BYTES);
     prev->head = total;                     /* prev's own previous chunk is in use */
     chunk_plus(prev, total)->head &= ~PREV_FREE_BIT;
     size_t room = (size + growth_room(csize, size)) & ~ALIGN_MASK;     /* as block_move */
@@ -1215,7 +1187,7 @@ static void *block_move(struct umalloc *h, void *p, size_t usable, size_t n)
     if (!q)
         return NULL;
     size_t bytes = round_words(n);
-    copy_words(q, p, bytes < usable ? bytes : usable);
+    mm_copy(q, p, bytes < usable ? bytes : usable);
     ufree(h, p);
     return q;
 }
@@ -1248,7 +1220,7 @@ static void *map_realloc(struct umalloc *h, void *p, struct chunk *c, size_t n)
     void *q = map_alloc(h, n, ALIGN_BYTES, grow_reserve(n));
     if (!q)
         return block_move(h, p, usable, n);
-    copy_words(q, p, usable);
+    mm_copy(q, p, usable);
     map_free(h, l, true);
     return q;
 }
@@ -1278,7 +1250,7 @@ void *urealloc(struct umalloc *h, void *p, size_t n)
     if (n >= GROW_MAP_MIN_BYTES && h->src.map) {
         void *q = map_alloc(h, n, ALIGN_BYTES, grow_reserve(n));
         if (q) {
-            copy_words(q, p, csize - OVERHEAD_BYTES);
+            mm_copy(q, p, csize - OVERHEAD_BYTES);
             ufree(h, p);
             return q;
         }

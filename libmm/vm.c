@@ -72,6 +72,7 @@
 
 #include "page_internal.h"
 #include "vm_internal.h"
+#include "words.h"
 
 /* Changed leaves up to which one call uses the page form of sfence.vma. */
 #define TLB_FLUSH_PAGE_MAX  1
@@ -125,11 +126,6 @@ static bool perms_are_valid(uint64 flags, uint64 allowed)
 static uint64 level_span(uint64 va, int level)
 {
     return LEVEL_SIZE(level) - (va & (LEVEL_SIZE(level) - 1));
-}
-
-static uint64 min_u64(uint64 a, uint64 b)
-{
-    return a < b ? a : b;
 }
 
 /* ---- valid-entry counts ------------------------------------------------ */

@@ -33,6 +33,7 @@
 #include <mm/errno.h>
 
 #include "mm_internal.h"
+#include "words.h"
 
 static inline int height(const struct vma *v)
 {
@@ -47,11 +48,6 @@ static inline uint64 subtree_gap(const struct vma *v)
 static inline uint64 max_u64(uint64 a, uint64 b)
 {
     return a > b ? a : b;
-}
-
-static inline uint64 min_u64(uint64 a, uint64 b)
-{
-    return a < b ? a : b;
 }
 
 /* v's gap as max_gap counts it: none for the gap hint. */
