@@ -126,16 +126,16 @@ static __attribute__((noinline)) void collapse_block(struct mm *mm, struct vma *
     if ((v->flags & (VMA_STACK | VMA_IMAGE | VMA_SHARED | VMA_GUARD)) || !(v->prot & MM_PROT_WRITE) ||
         base < v->start || v->end - base < MEGAPAGE_SIZE)
         return;
-    char *block = page_alloc(9);
+    char *block = page_alloc(MEGAPAGE_ORDER);
     if (!block)
         return;
     for (uint64 off = 0; off < MEGAPAGE_SIZE; off += PAGE_SIZE)
         page_copy(block + off, (void *)phys_to_virt(walkaddr(mm->pt, base + off)));
     if (vm_collapse_block(mm->pt, base, virt_to_phys((uint64)block), prot_to_pte(v->prot)) != 0) {
-        page_free(block, 9);
+        page_free(block, MEGAPAGE_ORDER);
         return;
     }
-    page_split(block, 9);       /* any part can be unmapped and freed later */
+    page_split(block, MEGAPAGE_ORDER);       /* any part can be unmapped and freed later */
     mm->collapses++;
 }
 

@@ -169,16 +169,16 @@ int mm_unmap_range(struct mm *mm, uint64 start, uint64 end)
  * cannot (no block free, or something is mapped there already). */
 static bool populate_huge(struct mm *mm, struct vma *v, uint64 va)
 {
-    void *block = page_alloc(9);
+    void *block = page_alloc(MEGAPAGE_ORDER);
     if (!block)
         return false;
     for (uint64 off = 0; off < MEGAPAGE_SIZE; off += PAGE_SIZE)
         page_zero((char *)block + off);
     if (mappages(mm->pt, va, virt_to_phys((uint64)block), MEGAPAGE_SIZE, prot_to_pte(v->prot)) != 0) {
-        page_free(block, 9);
+        page_free(block, MEGAPAGE_ORDER);
         return false;
     }
-    page_split(block, 9);   /* any part can be unmapped and freed later */
+    page_split(block, MEGAPAGE_ORDER);   /* any part can be unmapped and freed later */
     return true;
 }
 
@@ -577,6 +577,6 @@ void mm_print_vmas(void)
     struct mm *mm = mm_current();
     for (struct vma *v = mm ? mm->first : NULL; v; v = v->next) {
         kprintf("  %016lx-%016lx %s %s%s %lu KiB\n", v->start, v->end, vma_perms(v),
-                v->name, (v->flags & VMA_SHARED) ? " (shared)" : "", (v->end - v->start) >> 10);
+                v->name, (v->flags & VMA_SHARED) ? " (shared)" : "", bytes_to_kib(v->end - v->start));
     }
 }

@@ -14,8 +14,8 @@
  * Freeing frames (do_free) -- the rule agreed with the physical allocator:
  *  - a 4 KiB leaf's frame is released with page_put(), so frames shared by
  *    reference count survive until their last mapping goes;
- *  - a 2 MiB leaf maps one order-9 block, either whole (released with
- *    page_free(va, 9)) or split into order-0 pages by page_split (each
+ *  - a 2 MiB leaf maps one block of MEGAPAGE_ORDER, either whole (released
+ *    with page_free(va, MEGAPAGE_ORDER)) or split into order-0 pages by page_split (each
  *    released with page_put);
  *  - a 1 GiB leaf would be an order-18 block, beyond PAGE_MAX_ORDER, so it can
  *    never be allocator-backed: do_free over one is refused (-MM_EINVAL);

@@ -19,6 +19,7 @@
 
 /* Allocation order of the block behind one leaf at level: 0, 9 or 18. */
 #define LEVEL_ORDER(level)  ((unsigned)(PX_BITS * (level)))
+_Static_assert(LEVEL_ORDER(1) == MEGAPAGE_ORDER, "a 2 MiB leaf maps one block of MEGAPAGE_ORDER");
 
 /* True for a valid entry that points to the next-level table (V set, R, W
  * and X clear). */
