@@ -374,35 +374,21 @@ static struct page_meta *owned_page(const void *va, const char *who)
     return m;
 }
 
-/* The record of va when it is an allocated order-0 page of the hot region
- * (the common case, checked inline by the fast paths below), else NULL. */
-static inline struct page_meta *hot_owned_page(uint64 a)
-{
-    if ((a & PAGE_MASK) || a - page_fast.base >= page_fast.span_bytes)
-        return NULL;
-    struct page_meta *m = hot_meta(a);
-    return m->tag == (a ^ page_fast.key) ? m : NULL;    /* page_tag(a, PK_ALLOC, 0) */
-}
-
 static __attribute__((noinline)) void page_get_slow(void *va)
 {
     struct page_meta *m = owned_page(va, "page_get");
 
-    if (m->refs_extra == UINT32_MAX - 1)
+    if (m->refs_extra == PAGE_REFS_EXTRA_MAX)
         panic("page_get: reference count of %p overflows", va);
     m->refs_extra++;
 }
 
-/* Fast path: a page of the hot region whose count does not overflow. */
+/* Fast path: page_ref_fast (a page of the hot region whose count does not
+ * overflow). */
 MM_FAST_PATH void page_get(void *va)
 {
-    struct page_meta *m = hot_owned_page((uint64)va);
-
-    if (m && m->refs_extra != UINT32_MAX - 1) {
-        m->refs_extra++;
-        return;
-    }
-    page_get_slow(va);
+    if (!page_ref_fast((uint64)va, &page_fast))
+        page_get_slow(va);
 }
 
 static __attribute__((noinline)) uint32 page_put_slow(void *va)
@@ -419,7 +405,7 @@ static __attribute__((noinline)) uint32 page_put_slow(void *va)
 /* Fast path: a shared page of the hot region loses a reference. */
 MM_FAST_PATH uint32 page_put(void *va)
 {
-    struct page_meta *m = hot_owned_page((uint64)va);
+    struct page_meta *m = page_hot_alloc((uint64)va, &page_fast);
 
     if (m && m->refs_extra != 0)
         return m->refs_extra--;
@@ -438,7 +424,7 @@ static __attribute__((noinline)) uint32 page_refcount_slow(const void *va)
 /* Fast path: a page of the hot region. */
 MM_FAST_PATH uint32 page_refcount(const void *va)
 {
-    struct page_meta *m = hot_owned_page((uint64)va);
+    struct page_meta *m = page_hot_alloc((uint64)va, &page_fast);
 
     if (m)
         return m->refs_extra + 1;

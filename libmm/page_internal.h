@@ -1,5 +1,6 @@
 /* Not public: the per-frame metadata and tag scheme that page.c owns and
- * kalloc.c reads, and the page-run interface kalloc uses for large sizes.
+ * kalloc.c reads, the reference fast path page.c shares with the fork-time
+ * copy (cow.c), and the page-run interface kalloc uses for large sizes.
  *
  * Frame metadata is never initialised in bulk (RAM starts dirty and
  * initialisation must not be O(frames)).  Instead every record carries a tag
@@ -32,8 +33,10 @@
 /* Metadata of one 4 KiB frame: 16 bytes. */
 struct page_meta {
     uint64 tag;         /* see above; garbage unless it matches */
-    uint32 refs_extra;  /* allocated order-0 pages: references beyond the first */
-    uint32 aux;         /* owner's word: kalloc class / run length in pages */
+    uint32 refs_extra;  /* allocated order-0 pages: references beyond the first;
+                         * written only by page.c and page_ref_fast() below */
+    uint32 aux;         /* owner's word: kalloc class / run length in pages, a
+                         * page table's entry count, a 2 MiB block's shares */
 };
 #define PAGE_META_SHIFT 4                   /* log2 sizeof(struct page_meta) */
 _Static_assert(sizeof(struct page_meta) == 1U << PAGE_META_SHIFT, "frame metadata is 16 bytes");
@@ -78,6 +81,44 @@ static inline uint64 page_tag(uint64 frame_va, enum page_kind kind, unsigned ord
 /* Metadata record of the frame that holds va, or NULL when va is not in
  * managed RAM.  The record may be garbage: compare its tag before use. */
 struct page_meta *page_meta_lookup(uint64 va);
+
+/* page_meta_lookup for a page-aligned va in managed RAM, without a call or
+ * a region search when va is in the hot region. */
+static inline struct page_meta *page_meta_of(uint64 va)
+{
+    if (va - page_fast.base < page_fast.span_bytes)
+        return hot_meta(va);
+    return page_meta_lookup(va);
+}
+
+/* The most references beyond the first an order-0 page can hold. */
+#define PAGE_REFS_EXTRA_MAX     (UINT32_MAX - 1)
+
+/* The record of va when va is an allocated order-0 page (a page_alloc(0)
+ * page, or a page of a page_split block) inside the hot region that hot
+ * describes, else NULL.  hot is &page_fast, or a copy of it that a loop keeps
+ * in registers.  The one tag test of the reference fast paths: a page it
+ * does not accept goes to page.c's slow paths, which check and report. */
+static inline struct page_meta *page_hot_alloc(uint64 va, const struct page_fast *hot)
+{
+    if ((va & PAGE_MASK) || va - hot->base >= hot->span_bytes)
+        return NULL;
+    struct page_meta *m = (struct page_meta *)((va >> (PAGE_SHIFT - PAGE_META_SHIFT)) + hot->meta_bias);
+    return m->tag == (va ^ hot->key) ? m : NULL;        /* page_tag(va, PK_ALLOC, 0) */
+}
+
+/* page_get without a call: take a reference on va when page_hot_alloc
+ * accepts it and its count does not overflow, and return true; else take
+ * nothing and return false (the caller then calls page_get). */
+static inline bool page_ref_fast(uint64 va, const struct page_fast *hot)
+{
+    struct page_meta *m = page_hot_alloc(va, hot);
+
+    if (!m || m->refs_extra == PAGE_REFS_EXTRA_MAX)
+        return false;
+    m->refs_extra++;
+    return true;
+}
 
 /* Allocate npages (1 .. 2^PAGE_MAX_ORDER) contiguous pages aligned to the
  * largest power of two not above npages, tagged PK_RUN with aux = npages.

@@ -761,36 +761,23 @@ static int copy_leaf(pte_t *cp, pte_t *pp, int level, uint64 va, struct tlb_batc
     return 0;
 }
 
-/* The record of the frame at direct-map address va if it is an allocated
- * order-0 page of the hot region (hot: a copy of page_fast, kept in
- * registers by the loops), else NULL: page_get's fast-path test. */
-static inline struct page_meta *hot_page(uint64 va, const struct page_fast hot)
-{
-    struct page_meta *m = (struct page_meta *)((va >> (PAGE_SHIFT - PAGE_META_SHIFT)) + hot.meta_bias);
-
-    return va - hot.base < hot.span_bytes && m->tag == (va ^ hot.key) ? m : NULL;
-}
-
 /* share_frames() of the valid 4 KiB leaf pte (not the image's), with no call
- * for an allocated page of the hot region. */
-static inline void leaf_get(pte_t pte, const struct page_fast hot)
+ * for an allocated page of the hot region (hot: a copy of page_fast, kept in
+ * registers by the loops). */
+static inline void leaf_get(pte_t pte, const struct page_fast *hot)
 {
-    uint64 va = (uint64)pte_frame(pte);
-    struct page_meta *m = hot_page(va, hot);
+    void *frame = pte_frame(pte);
 
-    if (m && m->refs_extra != UINT32_MAX - 1)
-        m->refs_extra++;
-    else
-        page_get((void *)va);
+    if (!page_ref_fast((uint64)frame, hot))
+        page_get(frame);
 }
 
 /* share_frames() of the valid 2 MiB leaf pte (not the image's), with no call
  * when its block is split (the head's tag then says an allocated order-0
  * page) and in the hot region. */
-static inline void block_get(pte_t pte, const struct page_fast hot)
+static inline void block_get(pte_t pte, const struct page_fast *hot)
 {
-    uint64 va = (uint64)pte_frame(pte);
-    struct page_meta *m = hot_page(va, hot);
+    struct page_meta *m = page_hot_alloc((uint64)pte_frame(pte), hot);
 
     if (m && m->aux != UINT32_MAX)
         m->aux = (pte & PTE_COW) ? m->aux + 1 : 1;      /* the first share of a plain leaf */
@@ -815,7 +802,7 @@ static __attribute__((noinline)) uint32 share_leaves(pte_t *ct, pte_t *pt, unsig
         if (!(pte & PTE_V))
             continue;
         if (!(pte & PTE_NOFREE)) {
-            leaf_get(pte, hot);
+            leaf_get(pte, &hot);
             pte = cow_leaf(pte);
             pt[i] = pte;
         }
@@ -851,7 +838,7 @@ static __attribute__((noinline)) int share_blocks(pte_t *ct, pte_t *pt, unsigned
             continue;
         }
         if (!(pte & PTE_NOFREE)) {
-            block_get(pte, hot);
+            block_get(pte, &hot);
             pte = cow_leaf(pte);
             pt[i] = pte;
         }

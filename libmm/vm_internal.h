@@ -54,11 +54,7 @@ static inline pagetable_t table_of(const pte_t *p)
  * add in the hot region. */
 static inline uint32 *frame_word(const void *frame)
 {
-    uint64 va = (uint64)frame;
-
-    if (va - page_fast.base < page_fast.span_bytes)
-        return &hot_meta(va)->aux;
-    return &page_meta_lookup(va)->aux;
+    return &page_meta_of((uint64)frame)->aux;
 }
 
 /* The count of valid entries of the non-root table t (roots are not
