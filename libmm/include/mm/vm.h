@@ -46,17 +46,6 @@ uint64 walkaddr(pagetable_t pgtbl, uint64 va);
  * Superpages partly inside are split.  Returns 0 or a negative MM_ error. */
 int    vm_protect(pagetable_t pgtbl, uint64 va, uint64 sz, uint64 flags);
 
-/* Copy-on-write copy of the low half [0, sz) of ppgtbl into cpgtbl (empty
- * there): every leaf is mapped in both and becomes read-only copy-on-write
- * in both tables (a write fault copies, or reuses a frame left with one
- * owner); the app image's frames are shared as they are.  A 4 KiB frame
- * gets one more reference (page_refcount shows it); a 2 MiB leaf shares its
- * block as a whole (one count on the block: page_refcount of its pages shows
- * the per-page references only once the leaf is split).  Returns 0,
- * -MM_EINVAL, or -MM_ENOMEM (the caller frees cpgtbl with uvmfree; what was
- * shared stays consistent). */
-int    uvmcopy(pagetable_t cpgtbl, pagetable_t ppgtbl, uint64 sz);
-
 /* Print the table as a tree of ranges with leaf sizes and permissions. */
 void   vmprint(pagetable_t pgtbl);
 
