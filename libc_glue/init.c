@@ -11,9 +11,9 @@
 #include <arch/trap.h>
 #include <capsule/boot.h>
 #include <mm/fault.h>
+#include <mm/kvm.h>
 #include <mm/page.h>
 #include <mm/uvm.h>
-#include <mm/vm.h>
 
 #include "glue.h"
 

@@ -8,6 +8,7 @@
 #include <mm/errno.h>
 #include <mm/fault.h>
 #include <mm/kalloc.h>
+#include <mm/kvm.h>
 #include <mm/mman.h>
 #include <mm/page.h>
 #include <mm/umalloc.h>

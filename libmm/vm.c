@@ -60,6 +60,7 @@
 #include <arch/console.h>
 #include <arch/mmu.h>
 #include <mm/errno.h>
+#include <mm/kvm.h>
 #include <mm/page.h>
 #include <mm/vm.h>
 

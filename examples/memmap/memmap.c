@@ -8,7 +8,7 @@
 #include <arch/layout.h>
 #include <mm/page.h>
 #include <mm/uvm.h>
-#include <mm/vm.h>
+#include <mm/vmprint.h>
 
 static int initialised = 42;       /* .data */
 static char zeroed[8192];          /* .bss */
