@@ -13,6 +13,7 @@
 #include <mm/fault.h>
 #include <mm/kvm.h>
 #include <mm/page.h>
+#include <mm/page_init.h>
 #include <mm/uvm.h>
 
 #include "glue.h"

@@ -1,22 +1,15 @@
-/* Physical memory: the region table, per-frame metadata, the buddy free
- * lists, the per-hart order-0 caches, reference counts, whole-page zero/copy
- * and the direct-map translation.
+/* Physical memory at run time: the buddy free lists, the per-hart order-0
+ * caches, reference counts, kalloc's page runs, the consistency check,
+ * whole-page zero/copy and the direct-map translation.  (The region table
+ * and the free lists' first blocks are set up at boot by page_init.c.)
  *
- * A region is one RAM bank (kinit) or one range (kmem_init).  The records of
- * all its frames are carved from the start of its largest free piece;
- * reserved holes and the records' own frames are never freed, so their
- * records are never tagged:
- *
- *   base                                                              base + span
- *   | free piece | hole (image...) | gen word, records | free piece | hole | free |
- *                                  '- meta_pages pages -'
- *
- * Initialisation writes only the region descriptor and the heads of the
- * maximal aligned blocks that tile the free pieces: O(log size + size / 16 MiB),
- * never O(frames).  Metadata records are believed only through their tags
- * (page_internal.h); the tag key is derived from the first region's gen word,
- * which is incremented on every boot, so records left by a previous boot (RAM
- * survives a warm reset) or plain garbage never match.
+ * Every frame has a metadata record in its region (page_internal.h), believed
+ * only through its tag.  A free block's head is tagged PK_FREE and linked on
+ * the list of its order; an allocated block's head PK_ALLOC; an order-0 page
+ * in a per-hart cache PK_CACHED.  The fast paths (page_alloc(0), page_free
+ * of an order-0 page, the reference counts) look only at the hot region's
+ * records, one shift and one add away; everything else goes to a slow path
+ * that finds the region and checks the tag.
  *
  * Locking: Capsule runs one hart, and libOS code runs with interrupts off, so
  * nothing here takes a lock.  The per-hart caches are indexed by hart id so
@@ -25,33 +18,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <arch/bootinfo.h>
 #include <arch/console.h>
 #include <arch/layout.h>
 #include <arch/mmu.h>
 #include <mm/errno.h>
 #include <mm/page.h>
-#include <mm/vm.h>
 
 #include "page_internal.h"
+#include "vm_internal.h"
 #include "words.h"
 
 #define NR_HARTS            1
-#define MM_MAX_REGIONS      (BOOT_MAX_REGIONS + BOOT_MAX_RESERVED)
 #define PCP_CAP_PAGES       64      /* per-hart order-0 cache capacity */
 #define PCP_BATCH_PAGES     16      /* pages moved per refill / drain */
-#define META_HDR_BYTES      16      /* the gen word, padded to a record */
-#define MAX_BLOCK_BYTES     (PAGE_SIZE << PAGE_MAX_ORDER)
-#define KEY_MIX_MUL         0x9e3779b97f4a7c15UL    /* 2^64 / golden ratio */
 /* Flipping these tag bits turns a cached page's tag into an allocated one. */
 #define CACHED_TO_ALLOC     ((uint64)(PK_CACHED ^ PK_ALLOC) << TAG_KIND_SHIFT)
-
-/* One RAM bank (kinit) or one range (kmem_init).  Immutable once added. */
-struct mm_region {
-    uint64            base;         /* first managed frame */
-    uint64            span_bytes;   /* managed bytes */
-    struct page_meta *meta;         /* meta[i] describes frame base + i pages */
-};
 
 /* A free block's first bytes: its links in the free list of its order. */
 struct free_block {
@@ -77,14 +58,10 @@ struct pcp {
 };
 
 /* All of the following is protected by the one-hart, interrupts-off rule. */
-struct page_fast page_fast;
-static struct mm_region  regions[MM_MAX_REGIONS];
-static int               nr_regions;
 static struct free_block *free_lists[PAGE_MAX_ORDER + 1];
 static uint64            buddy_free_pages;     /* pages on the free lists */
-static uint64            total_pages;
+static uint64            total_pages;          /* pages handed to page_add_free */
 static struct pcp        pcps[NR_HARTS];
-static bool              key_ready;
 
 static inline struct pcp *this_pcp(void)
 {
@@ -96,21 +73,9 @@ static inline uint64 block_bytes(unsigned order)
     return PAGE_SIZE << order;
 }
 
-/* ---- small helpers ------------------------------------------------------ */
+/* ---- records ------------------------------------------------------------ */
 
-static struct mm_region *region_of(uint64 va)
-{
-    for (int i = 0; i < nr_regions; i++)
-        if (va - regions[i].base < regions[i].span_bytes)
-            return &regions[i];
-    return NULL;
-}
-
-static inline struct page_meta *meta_of(const struct mm_region *r, uint64 va)
-{
-    return &r->meta[(va - r->base) >> PAGE_SHIFT];
-}
-
+/* Contract in page_internal.h. */
 struct page_meta *page_meta_lookup(uint64 va)
 {
     struct mm_region *r = region_of(va);
@@ -118,6 +83,7 @@ struct page_meta *page_meta_lookup(uint64 va)
     return r ? meta_of(r, va) : NULL;
 }
 
+/* Contract in page_internal.h. */
 void page_set_tag(void *va, enum page_kind kind, unsigned order, uint32 aux)
 {
     struct page_meta *m = page_meta_lookup((uint64)va);
@@ -194,6 +160,47 @@ static void *buddy_take(unsigned order)
     m->aux = 0;
     buddy_free_pages -= 1UL << order;
     return b;
+}
+
+/* Tile the free range [lo, hi) of r with maximal aligned blocks and put
+ * them on the free lists (writing only their heads' records). */
+static void add_free_range(const struct mm_region *r, uint64 lo, uint64 hi)
+{
+    uint64 va = lo;
+
+    while (va < hi) {
+        unsigned o = 0;
+        while (o < PAGE_MAX_ORDER &&
+               ((va - DIRECT_MAP_OFFSET) & (block_bytes(o + 1) - 1)) == 0 &&
+               hi - va >= block_bytes(o + 1))
+            o++;
+        meta_of(r, va)->tag = page_tag(va, PK_FREE, o);
+        list_push(o, va);
+        buddy_free_pages += 1UL << o;
+        va += block_bytes(o);
+    }
+    total_pages += (hi - lo) >> PAGE_SHIFT;
+}
+
+/* Contract in page_internal.h.  One call per region: the loop over its
+ * pieces stays here, beside the lists it fills. */
+void page_add_free(const struct mm_region *r, int n, const uint64 *lo, const uint64 *hi)
+{
+    for (int i = 0; i < n; i++)
+        add_free_range(r, lo[i], hi[i]);
+}
+
+/* Contract in page_internal.h. */
+void page_buddy_reset(void)
+{
+    for (unsigned o = 0; o <= PAGE_MAX_ORDER; o++)
+        free_lists[o] = NULL;
+    for (int h = 0; h < NR_HARTS; h++) {
+        pcps[h].top = pcps[h].bottom = pcps[h].ent;
+        pcps[h].limit = &pcps[h].ent[PCP_CAP_PAGES];
+    }
+    buddy_free_pages = 0;
+    total_pages = 0;
 }
 
 /* ---- per-hart caches ---------------------------------------------------- */
@@ -606,189 +613,6 @@ int page_check(void)
     return err;
 }
 
-/* ---- initialisation ----------------------------------------------------- */
-
-/* Forget every region, list and cache (kinit starts from nothing). */
-static void page_reset(void)
-{
-    for (unsigned o = 0; o <= PAGE_MAX_ORDER; o++)
-        free_lists[o] = NULL;
-    for (int h = 0; h < NR_HARTS; h++)
-    {
-        pcps[h].top = pcps[h].bottom = pcps[h].ent;
-        pcps[h].limit = &pcps[h].ent[PCP_CAP_PAGES];
-    }
-    nr_regions = 0;
-    buddy_free_pages = 0;
-    total_pages = 0;
-    page_fast.base = 0;
-    page_fast.span_bytes = 0;
-    page_fast.meta_bias = 0;
-    page_fast.key = 0;
-    page_fast.slab_key = 0;
-    key_ready = false;
-}
-
-/* This boot's key: bump the gen word the previous boot left (or garbage) and
- * spread it over the tag bits. */
-static void make_key(uint64 *gen_word)
-{
-    uint64 gen = *gen_word + 1;
-
-    *gen_word = gen;
-    uint64 k = gen * KEY_MIX_MUL;
-    k ^= k >> 29;
-    k *= KEY_MIX_MUL;
-    page_fast.key = k & ~PAGE_MASK;
-    page_fast.slab_key = page_tag(0, PK_SLAB_SMALL, 0);
-    key_ready = true;
-}
-
-/* Tile the free range [lo, hi) of r with maximal aligned blocks and free them. */
-static void add_initial_blocks(const struct mm_region *r, uint64 lo, uint64 hi)
-{
-    uint64 va = lo;
-
-    while (va < hi) {
-        unsigned o = 0;
-        while (o < PAGE_MAX_ORDER &&
-               ((va - DIRECT_MAP_OFFSET) & (block_bytes(o + 1) - 1)) == 0 &&
-               hi - va >= block_bytes(o + 1))
-            o++;
-        meta_of(r, va)->tag = page_tag(va, PK_FREE, o);
-        list_push(o, va);
-        buddy_free_pages += 1UL << o;
-        va += block_bytes(o);
-    }
-    total_pages += (hi - lo) >> PAGE_SHIFT;
-}
-
-/* True when [start, end) can become a region: inside the direct map and
- * clear of every region. */
-static bool range_usable(uint64 start, uint64 end)
-{
-    if (start - DIRECT_MAP_OFFSET >= DIRECT_MAP_SIZE ||
-        end - DIRECT_MAP_OFFSET > DIRECT_MAP_SIZE)
-        return false;
-    if ((DIRECT_MAP_OFFSET & (MAX_BLOCK_BYTES - 1)) != 0)
-        return false;       /* buddy arithmetic on VAs needs PA alignment */
-    for (int i = 0; i < nr_regions; i++)
-        if (start < regions[i].base + regions[i].span_bytes && regions[i].base < end)
-            return false;
-    return nr_regions < MM_MAX_REGIONS;
-}
-
-/* Pages of records (and the gen word) for a span of bytes. */
-static uint64 meta_pages_for(uint64 span_bytes)
-{
-    uint64 frames = span_bytes >> PAGE_SHIFT;
-
-    return (META_HDR_BYTES + frames * sizeof(struct page_meta) + PAGE_MASK) >> PAGE_SHIFT;
-}
-
-/* Make [lo, hi) (page-aligned) a region whose records start at meta_area.
- * Frames of the span that are never freed (the records themselves, holes)
- * simply never get a tag. */
-static struct mm_region *region_add(uint64 lo, uint64 hi, uint64 meta_area)
-{
-    if (!key_ready)
-        make_key((uint64 *)meta_area);
-    struct mm_region *r = &regions[nr_regions++];
-    r->base = lo;
-    r->span_bytes = hi - lo;
-    r->meta = (struct page_meta *)(meta_area + META_HDR_BYTES);
-    if (r->span_bytes > page_fast.span_bytes) {
-        page_fast.base = r->base;
-        page_fast.span_bytes = r->span_bytes;
-        page_fast.meta_bias = (uint64)r->meta - (r->base >> (PAGE_SHIFT - PAGE_META_SHIFT));
-    }
-    return r;
-}
-
-/* Free pieces of one RAM bank, page-aligned direct-map ranges. */
-struct piece_list {
-    int    nr;
-    uint64 lo[BOOT_MAX_RESERVED + 1], hi[BOOT_MAX_RESERVED + 1];
-};
-
-/* Make the pieces one region spanning them all, its records carved from the
- * start of the largest piece; the rest of every piece becomes free blocks.
- * Pieces that are empty, unusable or too small for the records are ignored. */
-static void add_pieces(struct piece_list *pl)
-{
-    int big = -1;
-
-    for (int i = 0; i < pl->nr; i++)
-        if (big < 0 || pl->hi[i] - pl->lo[i] > pl->hi[big] - pl->lo[big])
-            big = i;
-    if (big < 0 || !range_usable(pl->lo[0], pl->hi[pl->nr - 1])) {
-        kprintf("kmem_init: ignoring %d range(s) from %p\n", pl->nr,
-                pl->nr ? (void *)pl->lo[0] : NULL);
-        return;
-    }
-    uint64 meta_bytes = meta_pages_for(pl->hi[pl->nr - 1] - pl->lo[0]) << PAGE_SHIFT;
-    if (meta_bytes >= pl->hi[big] - pl->lo[big])
-        return;             /* too small to hold its own records and a frame */
-    struct mm_region *r = region_add(pl->lo[0], pl->hi[pl->nr - 1], pl->lo[big]);
-    pl->lo[big] += meta_bytes;
-    for (int i = 0; i < pl->nr; i++)
-        add_initial_blocks(r, pl->lo[i], pl->hi[i]);
-}
-
-void kmem_init(uint64 va_start, uint64 va_end)
-{
-    struct piece_list pl;
-
-    pl.nr = 1;
-    pl.lo[0] = PGROUNDUP(va_start);
-    pl.hi[0] = PGROUNDDOWN(va_end);
-    if (pl.lo[0] < va_start || pl.hi[0] <= pl.lo[0]) {
-        kprintf("kmem_init: ignoring [%p, %p)\n", (void *)va_start, (void *)va_end);
-        return;
-    }
-    add_pieces(&pl);
-}
-
-/* Append to pl the parts of [lo, hi) (physical) that no reserved range from
- * index first on covers, in address order. */
-static void collect_pieces(const struct boot_info *bi, uint64 lo, uint64 hi, int first,
-                           struct piece_list *pl)
-{
-    for (int i = first; i < bi->nr_reserved; i++) {
-        uint64 rlo = bi->reserved[i].base, rhi = rlo + bi->reserved[i].size;
-        if (rlo < hi && lo < rhi) {
-            if (lo < rlo)
-                collect_pieces(bi, lo, rlo, i + 1, pl);
-            if (rhi < hi)
-                collect_pieces(bi, rhi, hi, i + 1, pl);
-            return;
-        }
-    }
-    uint64 vlo = PGROUNDUP(phys_to_virt(lo)), vhi = PGROUNDDOWN(phys_to_virt(hi));
-    if (vlo < vhi && pl->nr < BOOT_MAX_RESERVED + 1) {
-        pl->lo[pl->nr] = vlo;
-        pl->hi[pl->nr] = vhi;
-        pl->nr++;
-    }
-}
-
-/* Each RAM bank becomes one region (so the fast paths, which check one
- * region, cover all of it); reserved ranges inside it are holes. */
-void kinit(void)
-{
-    const struct boot_info *bi = arch_boot_info();
-
-    page_reset();
-    for (int i = 0; i < bi->nr_ram; i++) {
-        struct piece_list pl;
-        pl.nr = 0;
-        collect_pieces(bi, bi->ram[i].base, bi->ram[i].base + bi->ram[i].size, 0, &pl);
-        if (pl.nr)
-            add_pieces(&pl);
-    }
-    kalloc_init();
-}
-
 /* ---- whole pages and the direct map ------------------------------------- */
 
 /* A leaf, so no frame-pointer set-up (as for the allocation fast paths). */
@@ -817,8 +641,5 @@ uint64 virt_to_phys(uint64 va)
         return va - DIRECT_MAP_OFFSET;
     if (va >= IMAGE_WINDOW_BASE)
         return va - KERNEL_OFFSET;
-    uint64 satp = arch_read_satp();
-    if (satp == 0)
-        return 0;
-    return walkaddr((pagetable_t)phys_to_virt(SATP_ROOT_PA(satp)), va);
+    return vm_walkaddr_current(va);
 }

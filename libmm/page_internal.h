@@ -1,6 +1,7 @@
 /* Not public: the per-frame metadata and tag scheme that page.c owns and
- * kalloc.c reads, the reference fast path page.c shares with the fork-time
- * copy (cow.c), and the page-run interface kalloc uses for large sizes.
+ * kalloc.c reads, the region table page_init.c builds for page.c, the
+ * reference fast path page.c shares with the fork-time copy (cow.c), and the
+ * page-run interface kalloc uses for large sizes.
  *
  * Frame metadata is never initialised in bulk (RAM starts dirty and
  * initialisation must not be O(frames)).  Instead every record carries a tag
@@ -55,7 +56,7 @@ enum page_kind {
 
 /* The read-mostly facts every fast path needs, in one place: the largest
  * region (checked first) and the boot's tag key.  Written only by
- * kinit/kmem_init. */
+ * kinit/kmem_init (page_init.c). */
 struct page_fast {
     uint64            base;         /* first managed frame of the hot region */
     uint64            span_bytes;   /* its managed bytes (0: no region yet) */
@@ -64,6 +65,31 @@ struct page_fast {
     uint64            slab_key;     /* key ^ the PK_SLAB_SMALL code, for kfree */
 };
 extern struct page_fast page_fast;
+
+/* One RAM bank (kinit) or one range (kmem_init).  Added by page_init.c at
+ * boot, immutable afterwards. */
+struct mm_region {
+    uint64            base;         /* first managed frame */
+    uint64            span_bytes;   /* managed bytes */
+    struct page_meta *meta;         /* meta[i] describes frame base + i pages */
+};
+extern struct mm_region mm_regions[];
+extern int              mm_nr_regions;
+
+/* The region that holds va, or NULL when va is not in managed RAM. */
+static inline struct mm_region *region_of(uint64 va)
+{
+    for (int i = 0; i < mm_nr_regions; i++)
+        if (va - mm_regions[i].base < mm_regions[i].span_bytes)
+            return &mm_regions[i];
+    return NULL;
+}
+
+/* The record of the frame that holds va, which r holds. */
+static inline struct page_meta *meta_of(const struct mm_region *r, uint64 va)
+{
+    return &r->meta[(va - r->base) >> PAGE_SHIFT];
+}
 
 /* Record of a page-aligned va inside the hot region (no division, no
  * region search: one shift and one add). */
@@ -135,6 +161,13 @@ void   page_set_tag(void *va, enum page_kind kind, unsigned order, uint32 aux);
 /* The kind of the head record of page-aligned va (and its order), or -1 when
  * va is outside managed RAM, unaligned, or its record is not a head's. */
 int    page_head_kind(uint64 va, unsigned *order);
+
+/* Boot (page_init.c calls page.c): forget every free list, cache and count. */
+void   page_buddy_reset(void);
+/* Boot: hand the n free ranges [lo[i], hi[i]) of r (page-aligned) to the
+ * free lists as the maximal aligned blocks that tile them, and count their
+ * pages as managed. */
+void   page_add_free(const struct mm_region *r, int n, const uint64 *lo, const uint64 *hi);
 
 /* kalloc's state is reset by kinit (kalloc.c). */
 void   kalloc_init(void);

@@ -234,6 +234,16 @@ uint64 walkaddr(pagetable_t pgtbl, uint64 va)
     return PTE2PA(*p) + (va & (LEVEL_SIZE(level) - 1));
 }
 
+/* Contract in vm_internal.h. */
+uint64 vm_walkaddr_current(uint64 va)
+{
+    uint64 satp = arch_read_satp();
+
+    if (satp == 0)
+        return 0;
+    return walkaddr((pagetable_t)phys_to_virt(SATP_ROOT_PA(satp)), va);
+}
+
 /* ---- splitting and unmapping ------------------------------------------- */
 
 /* Replace the superpage leaf *p at level by a table of next-level leaves

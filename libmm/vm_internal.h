@@ -168,6 +168,10 @@ int  vm_split_at(pagetable_t pt, uint64 va);
  * with page_put and the table freed, after one TLB flush. */
 int  vm_collapse_block(pagetable_t pt, uint64 base, uint64 pa, uint64 flags);
 
+/* walkaddr in the table this hart runs on (satp); 0 while paging is off.
+ * virt_to_phys's answer for addresses outside the direct map and image. */
+uint64 vm_walkaddr_current(uint64 va);
+
 /* Flush this hart's whole TLB and count it in vm_tlb_flush_count(). */
 void vm_flush_all(void);
 

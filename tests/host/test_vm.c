@@ -19,6 +19,7 @@
 #include <mm/errno.h>
 #include <mm/kvm.h>
 #include <mm/page.h>
+#include <mm/page_init.h>
 #include <mm/vm.h>
 #include <mm/vmprint.h>
 
