@@ -10,6 +10,7 @@
 
 #include <arch/mmu.h>
 #include <mm/umalloc.h>
+#include <mm/uvm.h>
 
 /* errno is the calling thread's reentrancy structure's (newlib's errno
  * macro); the _r entry points are given theirs. */

@@ -205,6 +205,7 @@ static inline __attribute__((always_inline)) int handle_fault(struct mm *mm, uin
     return cow_fault(mm, v, p, level, va);
 }
 
+/* Contract in mm_internal.h. */
 int mm_handle_fault(struct mm *mm, uint64 addr, unsigned access)
 {
     return handle_fault(mm, addr, access);

@@ -273,6 +273,7 @@ void kalloc_init(void)
     }
 }
 
+/* Contract in mm/kalloc.h. */
 void kalloc_drain(void)
 {
     for (unsigned c = 0; c < NR_CLASSES; c++) {
@@ -328,11 +329,13 @@ MM_FAST_PATH void *kalloc(uint64 sz)
     return kalloc_slow(sz);
 }
 
+/* Contract in mm/kalloc.h. */
 void *kmalloc(uint64 sz)
 {
     return kalloc(sz);
 }
 
+/* Contract in mm/kalloc.h. */
 void *kcalloc(uint64 nr, uint64 sz)
 {
     uint64 bytes;
@@ -345,6 +348,7 @@ void *kcalloc(uint64 nr, uint64 sz)
     return p;
 }
 
+/* Contract in mm/kalloc.h. */
 void *kzalloc(uint64 sz)
 {
     return kcalloc(1, sz);
@@ -429,6 +433,7 @@ MM_FAST_PATH void kfree(void *ptr)
     kfree_slow(ptr);
 }
 
+/* Contract in mm/kalloc.h. */
 uint64 ksize(const void *ptr)
 {
     uint64 p = (uint64)ptr;

@@ -165,7 +165,10 @@ enum block_source {
 int         mm_map_block(struct mm *mm, const struct vma *v, uint64 base, enum block_source source);
 
 /* ---- uvm.c ---- */
+/* The running address space; NULL before boot made one. */
 struct mm  *mm_current(void);
+/* Make mm (or NULL: none) the running address space; its allocator becomes
+ * umalloc_active.  satp is not touched. */
 void        mm_set_current(struct mm *mm);
 /* A new, empty address space around a fresh page table; NULL when out of memory. */
 struct mm  *mm_create(void);

@@ -239,6 +239,7 @@ static void pcp_drain(struct pcp *c, uint64 nr_pages)
     }
 }
 
+/* Contract in mm/page.h. */
 void page_drain_caches(void)
 {
     for (int h = 0; h < NR_HARTS; h++)
@@ -279,6 +280,7 @@ MM_FAST_PATH void *page_alloc(unsigned order)
     return page_alloc_slow(order);
 }
 
+/* Contract in mm/page.h. */
 void *page_zalloc(unsigned order)
 {
     void *va = page_alloc(order);
@@ -488,6 +490,7 @@ static void free_pages_range(uint64 va, uint64 from_pages, uint64 to_pages)
     }
 }
 
+/* Contract in page_internal.h. */
 void *page_alloc_run(size_t npages)
 {
     if (npages == 0 || npages > (1UL << PAGE_MAX_ORDER))
@@ -504,6 +507,7 @@ void *page_alloc_run(size_t npages)
     return va;
 }
 
+/* Contract in page_internal.h. */
 void page_free_run(void *va)
 {
     struct page_meta *m = page_meta_lookup((uint64)va);
@@ -527,11 +531,13 @@ uint64 page_free_count(void)
     return n;
 }
 
+/* Contract in mm/page.h. */
 uint64 get_free_mem(void)
 {
     return page_free_count() << PAGE_SHIFT;
 }
 
+/* Contract in mm/page.h. */
 uint64 page_total_count(void)
 {
     return total_pages;
@@ -601,6 +607,7 @@ static int check_caches(void)
     return 0;
 }
 
+/* Contract in mm/page.h. */
 int page_check(void)
 {
     int err = check_free_lists();
@@ -627,6 +634,7 @@ MM_FAST_PATH void page_copy(void *dst, const void *src)
     words_copy_page(dst, src);
 }
 
+/* Contract in mm/page.h. */
 uint64 phys_to_virt(uint64 pa)
 {
     return pa + DIRECT_MAP_OFFSET;
@@ -635,6 +643,7 @@ uint64 phys_to_virt(uint64 pa)
 /* The image gigapage starts where the direct map ends (arch/layout.h). */
 #define IMAGE_WINDOW_BASE   (DIRECT_MAP_BASE + DIRECT_MAP_SIZE)
 
+/* Contract in mm/page.h. */
 uint64 virt_to_phys(uint64 va)
 {
     if (va - DIRECT_MAP_OFFSET < DIRECT_MAP_SIZE)

@@ -87,4 +87,13 @@ int    copyout(pagetable_t pgtbl, uint64 dstva, void *src, size_t len);
 int    copyin(pagetable_t pagetable, char *dst, uint64 srcva, size_t len);
 size_t copyinstr(pagetable_t pagetable, char *dst, uint64 srcva, size_t max);
 
+/* The app's malloc (mm/umalloc.h) over the running address space. */
+struct umalloc;
+/* The current address space's allocator, created on first use over its heap
+ * (brk) and mmap area.  NULL when it cannot be created. */
+struct umalloc *umalloc_current(void);
+/* The running address space's allocator once created (NULL before): what
+ * umalloc_current() returns, readable without a call. */
+extern struct umalloc *umalloc_active;
+
 #endif
