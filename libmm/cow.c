@@ -169,6 +169,25 @@ static inline void block_get(pte_t pte, const struct page_fast *hot)
         share_frames(pte, 1);
 }
 
+/* Share the valid leaf pt[i] of a table at level (0 or 1; a constant, so
+ * each loop below gets its own copy) into ct[i], as copy_leaf does but
+ * without counting or noting it: both become cow_leaf(pt[i]). */
+static inline __attribute__((always_inline)) void share_entry(pte_t *ct, pte_t *pt, unsigned i,
+                                                              int level, const struct page_fast *hot)
+{
+    pte_t pte = pt[i];
+
+    if (!(pte & PTE_NOFREE)) {
+        if (level == 0)
+            leaf_get(pte, hot);
+        else
+            block_get(pte, hot);
+        pte = cow_leaf(pte);
+        pt[i] = pte;
+    }
+    ct[i] = pte;
+}
+
 /* The new, zeroed level-0 table ct takes the parent's leaves in pt[0, n),
  * shared as copy_leaf does (without counting or noting them).  Visits pt
  * from the top down (mmap regions and stacks grow down, so their tables fill
@@ -185,12 +204,7 @@ static __attribute__((noinline)) uint32 share_leaves(pte_t *ct, pte_t *pt, unsig
 
         if (!(pte & PTE_V))
             continue;
-        if (!(pte & PTE_NOFREE)) {
-            leaf_get(pte, &hot);
-            pte = cow_leaf(pte);
-            pt[i] = pte;
-        }
-        ct[i] = pte;
+        share_entry(ct, pt, i, 0, &hot);
         placed++;
     }
     return placed;
@@ -221,12 +235,7 @@ static __attribute__((noinline)) int share_blocks(pte_t *ct, pte_t *pt, unsigned
                 break;
             continue;
         }
-        if (!(pte & PTE_NOFREE)) {
-            block_get(pte, &hot);
-            pte = cow_leaf(pte);
-            pt[i] = pte;
-        }
-        ct[i] = pte;
+        share_entry(ct, pt, i, 1, &hot);
         done++;
     }
     *placed = done;
