@@ -1050,6 +1050,25 @@ static __attribute__((noinline)) void ufree_other(struct umalloc *h, void *p)
     bad_pointer(h, "ufree", p);
 }
 
+/* Debug builds (MM_DEBUG): poison what the heap chunk c of size bytes held
+ * as it is freed (its list links and the next chunk's prev_foot are written
+ * anyway) as far as the end of its header's page, which is backed: a store
+ * to a page of a big block that nobody touched would need a frame, and
+ * freeing must never need memory.  Release builds: nothing. */
+static inline void poison_freed(struct chunk *c, size_t size)
+{
+#ifdef MM_DEBUG
+    uint64 poison_end = align_up((uint64)c + HEAD_BYTES, PAGE_SIZE);
+    if (poison_end > (uint64)c + size)
+        poison_end = (uint64)c + size;
+    if (poison_end > (uint64)c + MIN_CHUNK_BYTES)
+        mm_fill((char *)c + MIN_CHUNK_BYTES, poison_end - ((uint64)c + MIN_CHUNK_BYTES), POISON_WORD);
+#else
+    (void)c;
+    (void)size;
+#endif
+}
+
 /* Fast path: a small in-use chunk whose previous chunk is not free is
  * parked in the cache of its exact class, where the next request of its
  * size takes it back (see umalloc).  It stays "in use" to its neighbours,
@@ -1092,17 +1111,7 @@ MM_FAST_PATH void ufree(struct umalloc *h, void *p)
         ufree_other(h, p);
         return;
     }
-#ifdef MM_DEBUG
-    /* Poison what the block held (its list links and the next chunk's
-     * prev_foot are written below anyway) as far as the end of its header's
-     * page, which is backed: a store to a page of a big block that nobody
-     * touched would need a frame, and freeing must never need memory. */
-    uint64 poison_end = align_up((uint64)c + HEAD_BYTES, PAGE_SIZE);
-    if (poison_end > (uint64)c + size)
-        poison_end = (uint64)c + size;
-    if (poison_end > (uint64)c + MIN_CHUNK_BYTES)
-        mm_fill((char *)c + MIN_CHUNK_BYTES, poison_end - ((uint64)c + MIN_CHUNK_BYTES), POISON_WORD);
-#endif
+    poison_freed(c, size);
     chunk_release_to(h, c, size, head, nhead);
 }
 
