@@ -11,9 +11,10 @@
 #include <arch/trap.h>
 #include <capsule/boot.h>
 #include <mm/fault.h>
+#include <mm/kvm.h>
 #include <mm/page.h>
+#include <mm/page_init.h>
 #include <mm/uvm.h>
-#include <mm/vm.h>
 
 #include "glue.h"
 

@@ -8,7 +8,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include <arch/mmu.h>
 #include <mm/umalloc.h>
+#include <mm/uvm.h>
 
 /* errno is the calling thread's reentrancy structure's (newlib's errno
  * macro); the _r entry points are given theirs. */
@@ -111,7 +113,7 @@ FRAMELESS void free(void *p)
 void *calloc(size_t nr, size_t size)    { return _calloc_r(NULL, nr, size); }
 void *realloc(void *p, size_t n)        { return _realloc_r(NULL, p, n); }
 void *memalign(size_t align, size_t n)  { return _memalign_r(NULL, align, n); }
-void *valloc(size_t n)                  { return _memalign_r(NULL, 4096, n); }
+void *valloc(size_t n)                  { return _memalign_r(NULL, PAGE_SIZE, n); }
 size_t malloc_usable_size(void *p)      { return _malloc_usable_size_r(NULL, p); }
 
 /* C11: align must be a power of two; the size need not be a multiple. */

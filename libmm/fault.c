@@ -105,6 +105,35 @@ int mm_fault_in(struct mm *mm, struct vma *v, uint64 va, bool write)
     return break_cow(mm, v, &p, level, va);
 }
 
+/* Fill the new 2 MiB block at block as source says (see mm_map_block). */
+static void fill_block(char *block, pagetable_t pt, uint64 base, enum block_source source)
+{
+    for (uint64 off = 0; off < MEGAPAGE_SIZE; off += PAGE_SIZE) {
+        if (source == BLOCK_ZEROED)
+            page_zero(block + off);
+        else
+            page_copy(block + off, (void *)phys_to_virt(walkaddr(pt, base + off)));
+    }
+}
+
+/* Contract in mm_internal.h (populate and the collapse below share it). */
+int mm_map_block(struct mm *mm, const struct vma *v, uint64 base, enum block_source source)
+{
+    char *block = page_alloc(MEGAPAGE_ORDER);
+    if (!block)
+        return -MM_ENOMEM;
+    fill_block(block, mm->pt, base, source);
+    uint64 pa = virt_to_phys((uint64)block), flags = prot_to_pte(v->prot);
+    int err = source == BLOCK_ZEROED ? mappages(mm->pt, base, pa, MEGAPAGE_SIZE, flags)
+                                     : vm_collapse_block(mm->pt, base, pa, flags);
+    if (err) {
+        page_free(block, MEGAPAGE_ORDER);
+        return err;
+    }
+    page_split(block, MEGAPAGE_ORDER);      /* any part can be unmapped and freed later */
+    return 0;
+}
+
 /* A write fault has just filled the level-0 table of va: when v may use
  * 2 MiB leaves for the whole block, copy the 512 pages into one 2 MiB block
  * and map that instead (fewer TLB entries for memory that is fully used).
@@ -114,17 +143,8 @@ static __attribute__((noinline)) void collapse_block(struct mm *mm, struct vma *
     uint64 base = va & ~(MEGAPAGE_SIZE - 1);
     if (!vma_may_map_huge(v, base) || (v->flags & VMA_SHARED))
         return;     /* a shared mapping keeps its frames: a copy would part it from its sharers */
-    char *block = page_alloc(9);
-    if (!block)
-        return;
-    for (uint64 off = 0; off < MEGAPAGE_SIZE; off += PAGE_SIZE)
-        page_copy(block + off, (void *)phys_to_virt(walkaddr(mm->pt, base + off)));
-    if (vm_collapse_block(mm->pt, base, virt_to_phys((uint64)block), prot_to_pte(v->prot)) != 0) {
-        page_free(block, 9);
-        return;
-    }
-    page_split(block, 9);       /* any part can be unmapped and freed later */
-    mm->collapses++;
+    if (mm_map_block(mm, v, base, BLOCK_COLLAPSED) == 0)
+        mm->collapses++;
 }
 
 /* The fault at va of v is resolved and p is its leaf: count it, and
@@ -173,6 +193,7 @@ static inline __attribute__((always_inline)) int handle_fault(struct mm *mm, uin
     return cow_fault(mm, v, p, level, va);
 }
 
+/* Contract in mm_internal.h. */
 int mm_handle_fault(struct mm *mm, uint64 addr, unsigned access)
 {
     return handle_fault(mm, addr, access);

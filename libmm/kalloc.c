@@ -28,6 +28,7 @@
 #include <mm/page.h>
 
 #include "page_internal.h"
+#include "words.h"
 
 #define GRANULE_SHIFT           4       /* 16-byte granules in one-page slabs */
 #define SLAB_STATES             256     /* state bytes: granules per slab */
@@ -40,7 +41,6 @@
 #define RUN_MAX_BYTES           (PAGE_SIZE << PAGE_MAX_ORDER)
 #define OBJ_FREE                0       /* any other state byte: a live object starts here */
 #define OBJ_LIVE                1
-#define POISON_WORD             0xdeadbeefdeadbeefUL
 #define SLAB_INDEX_SHIFT        8       /* PK_SLAB aux: class | page index << 8 */
 #define SLAB_CLASS_MASK         ((1U << SLAB_INDEX_SHIFT) - 1)
 
@@ -273,6 +273,7 @@ void kalloc_init(void)
     }
 }
 
+/* Contract in mm/kalloc.h. */
 void kalloc_drain(void)
 {
     for (unsigned c = 0; c < NR_CLASSES; c++) {
@@ -328,11 +329,13 @@ MM_FAST_PATH void *kalloc(uint64 sz)
     return kalloc_slow(sz);
 }
 
+/* Contract in mm/kalloc.h. */
 void *kmalloc(uint64 sz)
 {
     return kalloc(sz);
 }
 
+/* Contract in mm/kalloc.h. */
 void *kcalloc(uint64 nr, uint64 sz)
 {
     uint64 bytes;
@@ -341,10 +344,11 @@ void *kcalloc(uint64 nr, uint64 sz)
         return NULL;
     void *p = kalloc(bytes);
     if (p)
-        mm_fill(p, (bytes + sizeof(uint64) - 1) & ~(sizeof(uint64) - 1), 0);
+        mm_fill(p, round_words(bytes), 0);
     return p;
 }
 
+/* Contract in mm/kalloc.h. */
 void *kzalloc(uint64 sz)
 {
     return kcalloc(1, sz);
@@ -429,6 +433,7 @@ MM_FAST_PATH void kfree(void *ptr)
     kfree_slow(ptr);
 }
 
+/* Contract in mm/kalloc.h. */
 uint64 ksize(const void *ptr)
 {
     uint64 p = (uint64)ptr;

@@ -10,6 +10,7 @@
 #include <arch/layout.h>
 #include <arch/mmu.h>
 #include <mm/errno.h>
+#include <mm/kvm.h>
 #include <mm/page.h>
 #include <mm/vm.h>
 
@@ -120,7 +121,7 @@ static void kvm_discard(pagetable_t root)
     freewalk(root, SV39_ROOT_LEVEL);
 }
 
-/* Contract in mm/vm.h.  Returns a fresh root, or NULL (after releasing what
+/* Contract in mm/kvm.h.  Returns a fresh root, or NULL (after releasing what
  * it took) when memory runs out or the boot information or image layout
  * cannot be mapped.  The app's low half is left empty. */
 pagetable_t kvmmake(void)
@@ -143,7 +144,7 @@ pagetable_t kvmmake(void)
     return root;
 }
 
-/* Contract in mm/vm.h.  Called once at boot, after kinit(); each call builds
+/* Contract in mm/kvm.h.  Called once at boot, after kinit(); each call builds
  * a new table.  Running out of memory this early is fatal. */
 void kvminit(void)
 {
@@ -152,14 +153,14 @@ void kvminit(void)
         panic("kvminit: cannot build the kernel page table");
 }
 
-/* Contract in mm/vm.h. */
+/* Contract in mm/kvm.h. */
 void kvminithart(void)
 {
     arch_write_satp(MAKE_SATP(virt_to_phys((uint64)kernel_pt)));
     vm_flush_all();
 }
 
-/* Contract in mm/vm.h.  NULL before kvminit(). */
+/* Contract in mm/kvm.h.  NULL before kvminit(). */
 pagetable_t kernel_pagetable(void)
 {
     return kernel_pt;

@@ -180,9 +180,24 @@ int         mm_handle_fault(struct mm *mm, uint64 addr, unsigned access);
 /* Make the page at va (page-aligned, inside v, access allowed) present for
  * a read or a write; 0 or -MM_ENOMEM. */
 int         mm_fault_in(struct mm *mm, struct vma *v, uint64 va, bool write);
+/* What a new 2 MiB block holds when mm_map_block maps it. */
+enum block_source {
+    BLOCK_ZEROED,       /* zeros; mapped where nothing is mapped (populate) */
+    BLOCK_COLLAPSED,    /* a copy of the 512 pages mapped at base, whose full
+                         * level-0 table it replaces (a fully touched block) */
+};
+/* Map a new order-MEGAPAGE_ORDER block, filled as source says, as one 2 MiB
+ * leaf at base (2 MiB-aligned, the block wholly inside v) with v's
+ * protection; the block is then split, so any part can be unmapped and
+ * freed later.  0, -MM_ENOMEM when no block is free, or the mapping's error
+ * (mappages, vm_collapse_block): then nothing has changed. */
+int         mm_map_block(struct mm *mm, const struct vma *v, uint64 base, enum block_source source);
 
 /* ---- uvm.c ---- */
+/* The running address space; NULL before boot made one. */
 struct mm  *mm_current(void);
+/* Make mm (or NULL: none) the running address space; its allocator becomes
+ * umalloc_active.  satp is not touched. */
 void        mm_set_current(struct mm *mm);
 /* A new, empty address space around a fresh page table; NULL when out of memory. */
 struct mm  *mm_create(void);

@@ -1,22 +1,15 @@
-/* Physical memory: the region table, per-frame metadata, the buddy free
- * lists, the per-hart order-0 caches, reference counts, whole-page zero/copy
- * and the direct-map translation.
+/* Physical memory at run time: the buddy free lists, the per-hart order-0
+ * caches, reference counts, kalloc's page runs, the consistency check,
+ * whole-page zero/copy and the direct-map translation.  (The region table
+ * and the free lists' first blocks are set up at boot by page_init.c.)
  *
- * A region is one RAM bank (kinit) or one range (kmem_init).  The records of
- * all its frames are carved from the start of its largest free piece;
- * reserved holes and the records' own frames are never freed, so their
- * records are never tagged:
- *
- *   base                                                              base + span
- *   | free piece | hole (image...) | gen word, records | free piece | hole | free |
- *                                  '- meta_pages pages -'
- *
- * Initialisation writes only the region descriptor and the heads of the
- * maximal aligned blocks that tile the free pieces: O(log size + size / 16 MiB),
- * never O(frames).  Metadata records are believed only through their tags
- * (page_internal.h); the tag key is derived from the first region's gen word,
- * which is incremented on every boot, so records left by a previous boot (RAM
- * survives a warm reset) or plain garbage never match.
+ * Every frame has a metadata record in its region (page_internal.h), believed
+ * only through its tag.  A free block's head is tagged PK_FREE and linked on
+ * the list of its order; an allocated block's head PK_ALLOC; an order-0 page
+ * in a per-hart cache PK_CACHED.  The fast paths (page_alloc(0), page_free
+ * of an order-0 page, the reference counts) look only at the hot region's
+ * records, one shift and one add away; everything else goes to a slow path
+ * that finds the region and checks the tag.
  *
  * Locking: Capsule runs one hart, and libOS code runs with interrupts off, so
  * nothing here takes a lock.  The per-hart caches are indexed by hart id so
@@ -25,40 +18,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <arch/bootinfo.h>
 #include <arch/console.h>
 #include <arch/layout.h>
 #include <arch/mmu.h>
 #include <mm/errno.h>
 #include <mm/page.h>
-#include <mm/vm.h>
 
 #include "page_internal.h"
+#include "vm_internal.h"
+#include "words.h"
 
 #define NR_HARTS            1
-#define MM_MAX_REGIONS      (BOOT_MAX_REGIONS + BOOT_MAX_RESERVED)
 #define PCP_CAP_PAGES       64      /* per-hart order-0 cache capacity */
 #define PCP_BATCH_PAGES     16      /* pages moved per refill / drain */
-#define META_HDR_BYTES      16      /* the gen word, padded to a record */
-#define MAX_BLOCK_BYTES     (PAGE_SIZE << PAGE_MAX_ORDER)
-#define WORDS_PER_PAGE      (PAGE_SIZE / sizeof(uint64))
-#define WORDS_PER_STEP      8       /* unroll factor of mm_fill */
-/* Words per iteration of page_copy: the loop itself then costs 3
- * instructions per 512 bytes.  rv64gc has no vector unit and libOS code may
- * not use the FPU, so 8-byte integer accesses are the widest there are. */
-#define PAGE_WORDS_PER_STEP 64
-#define COPY_GROUP_WORDS    16      /* words page_copy loads before storing them */
-#define KEY_MIX_MUL         0x9e3779b97f4a7c15UL    /* 2^64 / golden ratio */
-#define POISON_WORD         0xdeadbeefdeadbeefUL
 /* Flipping these tag bits turns a cached page's tag into an allocated one. */
 #define CACHED_TO_ALLOC     ((uint64)(PK_CACHED ^ PK_ALLOC) << TAG_KIND_SHIFT)
-
-/* One RAM bank (kinit) or one range (kmem_init).  Immutable once added. */
-struct mm_region {
-    uint64            base;         /* first managed frame */
-    uint64            span_bytes;   /* managed bytes */
-    struct page_meta *meta;         /* meta[i] describes frame base + i pages */
-};
 
 /* A free block's first bytes: its links in the free list of its order. */
 struct free_block {
@@ -84,14 +58,10 @@ struct pcp {
 };
 
 /* All of the following is protected by the one-hart, interrupts-off rule. */
-struct page_fast page_fast;
-static struct mm_region  regions[MM_MAX_REGIONS];
-static int               nr_regions;
 static struct free_block *free_lists[PAGE_MAX_ORDER + 1];
 static uint64            buddy_free_pages;     /* pages on the free lists */
-static uint64            total_pages;
+static uint64            total_pages;          /* pages handed to page_add_free */
 static struct pcp        pcps[NR_HARTS];
-static bool              key_ready;
 
 static inline struct pcp *this_pcp(void)
 {
@@ -103,37 +73,9 @@ static inline uint64 block_bytes(unsigned order)
     return PAGE_SIZE << order;
 }
 
-/* ---- small helpers ------------------------------------------------------ */
+/* ---- records ------------------------------------------------------------ */
 
-void mm_fill(void *p, size_t bytes, uint64 pattern)
-{
-    uint64 *w = p;
-    uint64 *end = w + bytes / sizeof(uint64);
-
-    for (; end - w >= WORDS_PER_STEP; w += WORDS_PER_STEP) {
-        __asm__("" : "+r"(w));      /* keeps the compiler from calling memset */
-        w[0] = pattern; w[1] = pattern; w[2] = pattern; w[3] = pattern;
-        w[4] = pattern; w[5] = pattern; w[6] = pattern; w[7] = pattern;
-    }
-    for (; w < end; w++) {
-        __asm__("" : "+r"(w));
-        *w = pattern;
-    }
-}
-
-static struct mm_region *region_of(uint64 va)
-{
-    for (int i = 0; i < nr_regions; i++)
-        if (va - regions[i].base < regions[i].span_bytes)
-            return &regions[i];
-    return NULL;
-}
-
-static inline struct page_meta *meta_of(const struct mm_region *r, uint64 va)
-{
-    return &r->meta[(va - r->base) >> PAGE_SHIFT];
-}
-
+/* Contract in page_internal.h. */
 struct page_meta *page_meta_lookup(uint64 va)
 {
     struct mm_region *r = region_of(va);
@@ -141,6 +83,7 @@ struct page_meta *page_meta_lookup(uint64 va)
     return r ? meta_of(r, va) : NULL;
 }
 
+/* Contract in page_internal.h. */
 void page_set_tag(void *va, enum page_kind kind, unsigned order, uint32 aux)
 {
     struct page_meta *m = page_meta_lookup((uint64)va);
@@ -219,6 +162,47 @@ static void *buddy_take(unsigned order)
     return b;
 }
 
+/* Tile the free range [lo, hi) of r with maximal aligned blocks and put
+ * them on the free lists (writing only their heads' records). */
+static void add_free_range(const struct mm_region *r, uint64 lo, uint64 hi)
+{
+    uint64 va = lo;
+
+    while (va < hi) {
+        unsigned o = 0;
+        while (o < PAGE_MAX_ORDER &&
+               ((va - DIRECT_MAP_OFFSET) & (block_bytes(o + 1) - 1)) == 0 &&
+               hi - va >= block_bytes(o + 1))
+            o++;
+        meta_of(r, va)->tag = page_tag(va, PK_FREE, o);
+        list_push(o, va);
+        buddy_free_pages += 1UL << o;
+        va += block_bytes(o);
+    }
+    total_pages += (hi - lo) >> PAGE_SHIFT;
+}
+
+/* Contract in page_internal.h.  One call per region: the loop over its
+ * pieces stays here, beside the lists it fills. */
+void page_add_free(const struct mm_region *r, int n, const uint64 *lo, const uint64 *hi)
+{
+    for (int i = 0; i < n; i++)
+        add_free_range(r, lo[i], hi[i]);
+}
+
+/* Contract in page_internal.h. */
+void page_buddy_reset(void)
+{
+    for (unsigned o = 0; o <= PAGE_MAX_ORDER; o++)
+        free_lists[o] = NULL;
+    for (int h = 0; h < NR_HARTS; h++) {
+        pcps[h].top = pcps[h].bottom = pcps[h].ent;
+        pcps[h].limit = &pcps[h].ent[PCP_CAP_PAGES];
+    }
+    buddy_free_pages = 0;
+    total_pages = 0;
+}
+
 /* ---- per-hart caches ---------------------------------------------------- */
 
 static inline uint64 pcp_count(const struct pcp *c)
@@ -255,6 +239,7 @@ static void pcp_drain(struct pcp *c, uint64 nr_pages)
     }
 }
 
+/* Contract in mm/page.h. */
 void page_drain_caches(void)
 {
     for (int h = 0; h < NR_HARTS; h++)
@@ -295,6 +280,7 @@ MM_FAST_PATH void *page_alloc(unsigned order)
     return page_alloc_slow(order);
 }
 
+/* Contract in mm/page.h. */
 void *page_zalloc(unsigned order)
 {
     void *va = page_alloc(order);
@@ -397,35 +383,21 @@ static struct page_meta *owned_page(const void *va, const char *who)
     return m;
 }
 
-/* The record of va when it is an allocated order-0 page of the hot region
- * (the common case, checked inline by the fast paths below), else NULL. */
-static inline struct page_meta *hot_owned_page(uint64 a)
-{
-    if ((a & PAGE_MASK) || a - page_fast.base >= page_fast.span_bytes)
-        return NULL;
-    struct page_meta *m = hot_meta(a);
-    return m->tag == (a ^ page_fast.key) ? m : NULL;    /* page_tag(a, PK_ALLOC, 0) */
-}
-
 static __attribute__((noinline)) void page_get_slow(void *va)
 {
     struct page_meta *m = owned_page(va, "page_get");
 
-    if (m->refs_extra == UINT32_MAX - 1)
+    if (m->refs_extra == PAGE_REFS_EXTRA_MAX)
         panic("page_get: reference count of %p overflows", va);
     m->refs_extra++;
 }
 
-/* Fast path: a page of the hot region whose count does not overflow. */
+/* Fast path: page_ref_fast (a page of the hot region whose count does not
+ * overflow). */
 MM_FAST_PATH void page_get(void *va)
 {
-    struct page_meta *m = hot_owned_page((uint64)va);
-
-    if (m && m->refs_extra != UINT32_MAX - 1) {
-        m->refs_extra++;
-        return;
-    }
-    page_get_slow(va);
+    if (!page_ref_fast((uint64)va, &page_fast))
+        page_get_slow(va);
 }
 
 static __attribute__((noinline)) uint32 page_put_slow(void *va)
@@ -442,7 +414,7 @@ static __attribute__((noinline)) uint32 page_put_slow(void *va)
 /* Fast path: a shared page of the hot region loses a reference. */
 MM_FAST_PATH uint32 page_put(void *va)
 {
-    struct page_meta *m = hot_owned_page((uint64)va);
+    struct page_meta *m = page_hot_alloc((uint64)va, &page_fast);
 
     if (m && m->refs_extra != 0)
         return m->refs_extra--;
@@ -461,7 +433,7 @@ static __attribute__((noinline)) uint32 page_refcount_slow(const void *va)
 /* Fast path: a page of the hot region. */
 MM_FAST_PATH uint32 page_refcount(const void *va)
 {
-    struct page_meta *m = hot_owned_page((uint64)va);
+    struct page_meta *m = page_hot_alloc((uint64)va, &page_fast);
 
     if (m)
         return m->refs_extra + 1;
@@ -518,6 +490,7 @@ static void free_pages_range(uint64 va, uint64 from_pages, uint64 to_pages)
     }
 }
 
+/* Contract in page_internal.h. */
 void *page_alloc_run(size_t npages)
 {
     if (npages == 0 || npages > (1UL << PAGE_MAX_ORDER))
@@ -534,6 +507,7 @@ void *page_alloc_run(size_t npages)
     return va;
 }
 
+/* Contract in page_internal.h. */
 void page_free_run(void *va)
 {
     struct page_meta *m = page_meta_lookup((uint64)va);
@@ -557,11 +531,13 @@ uint64 page_free_count(void)
     return n;
 }
 
+/* Contract in mm/page.h. */
 uint64 get_free_mem(void)
 {
     return page_free_count() << PAGE_SHIFT;
 }
 
+/* Contract in mm/page.h. */
 uint64 page_total_count(void)
 {
     return total_pages;
@@ -631,6 +607,7 @@ static int check_caches(void)
     return 0;
 }
 
+/* Contract in mm/page.h. */
 int page_check(void)
 {
     int err = check_free_lists();
@@ -643,243 +620,21 @@ int page_check(void)
     return err;
 }
 
-/* ---- initialisation ----------------------------------------------------- */
-
-/* Forget every region, list and cache (kinit starts from nothing). */
-static void page_reset(void)
-{
-    for (unsigned o = 0; o <= PAGE_MAX_ORDER; o++)
-        free_lists[o] = NULL;
-    for (int h = 0; h < NR_HARTS; h++)
-    {
-        pcps[h].top = pcps[h].bottom = pcps[h].ent;
-        pcps[h].limit = &pcps[h].ent[PCP_CAP_PAGES];
-    }
-    nr_regions = 0;
-    buddy_free_pages = 0;
-    total_pages = 0;
-    page_fast.base = 0;
-    page_fast.span_bytes = 0;
-    page_fast.meta_bias = 0;
-    page_fast.key = 0;
-    page_fast.slab_key = 0;
-    key_ready = false;
-}
-
-/* This boot's key: bump the gen word the previous boot left (or garbage) and
- * spread it over the tag bits. */
-static void make_key(uint64 *gen_word)
-{
-    uint64 gen = *gen_word + 1;
-
-    *gen_word = gen;
-    uint64 k = gen * KEY_MIX_MUL;
-    k ^= k >> 29;
-    k *= KEY_MIX_MUL;
-    page_fast.key = k & ~PAGE_MASK;
-    page_fast.slab_key = page_tag(0, PK_SLAB_SMALL, 0);
-    key_ready = true;
-}
-
-/* Tile the free range [lo, hi) of r with maximal aligned blocks and free them. */
-static void add_initial_blocks(const struct mm_region *r, uint64 lo, uint64 hi)
-{
-    uint64 va = lo;
-
-    while (va < hi) {
-        unsigned o = 0;
-        while (o < PAGE_MAX_ORDER &&
-               ((va - DIRECT_MAP_OFFSET) & (block_bytes(o + 1) - 1)) == 0 &&
-               hi - va >= block_bytes(o + 1))
-            o++;
-        meta_of(r, va)->tag = page_tag(va, PK_FREE, o);
-        list_push(o, va);
-        buddy_free_pages += 1UL << o;
-        va += block_bytes(o);
-    }
-    total_pages += (hi - lo) >> PAGE_SHIFT;
-}
-
-/* True when [start, end) can become a region: inside the direct map and
- * clear of every region. */
-static bool range_usable(uint64 start, uint64 end)
-{
-    if (start - DIRECT_MAP_OFFSET >= DIRECT_MAP_SIZE ||
-        end - DIRECT_MAP_OFFSET > DIRECT_MAP_SIZE)
-        return false;
-    if ((DIRECT_MAP_OFFSET & (MAX_BLOCK_BYTES - 1)) != 0)
-        return false;       /* buddy arithmetic on VAs needs PA alignment */
-    for (int i = 0; i < nr_regions; i++)
-        if (start < regions[i].base + regions[i].span_bytes && regions[i].base < end)
-            return false;
-    return nr_regions < MM_MAX_REGIONS;
-}
-
-/* Pages of records (and the gen word) for a span of bytes. */
-static uint64 meta_pages_for(uint64 span_bytes)
-{
-    uint64 frames = span_bytes >> PAGE_SHIFT;
-
-    return (META_HDR_BYTES + frames * sizeof(struct page_meta) + PAGE_MASK) >> PAGE_SHIFT;
-}
-
-/* Make [lo, hi) (page-aligned) a region whose records start at meta_area.
- * Frames of the span that are never freed (the records themselves, holes)
- * simply never get a tag. */
-static struct mm_region *region_add(uint64 lo, uint64 hi, uint64 meta_area)
-{
-    if (!key_ready)
-        make_key((uint64 *)meta_area);
-    struct mm_region *r = &regions[nr_regions++];
-    r->base = lo;
-    r->span_bytes = hi - lo;
-    r->meta = (struct page_meta *)(meta_area + META_HDR_BYTES);
-    if (r->span_bytes > page_fast.span_bytes) {
-        page_fast.base = r->base;
-        page_fast.span_bytes = r->span_bytes;
-        page_fast.meta_bias = (uint64)r->meta - (r->base >> (PAGE_SHIFT - PAGE_META_SHIFT));
-    }
-    return r;
-}
-
-/* Free pieces of one RAM bank, page-aligned direct-map ranges. */
-struct piece_list {
-    int    nr;
-    uint64 lo[BOOT_MAX_RESERVED + 1], hi[BOOT_MAX_RESERVED + 1];
-};
-
-/* Make the pieces one region spanning them all, its records carved from the
- * start of the largest piece; the rest of every piece becomes free blocks.
- * Pieces that are empty, unusable or too small for the records are ignored. */
-static void add_pieces(struct piece_list *pl)
-{
-    int big = -1;
-
-    for (int i = 0; i < pl->nr; i++)
-        if (big < 0 || pl->hi[i] - pl->lo[i] > pl->hi[big] - pl->lo[big])
-            big = i;
-    if (big < 0 || !range_usable(pl->lo[0], pl->hi[pl->nr - 1])) {
-        kprintf("kmem_init: ignoring %d range(s) from %p\n", pl->nr,
-                pl->nr ? (void *)pl->lo[0] : NULL);
-        return;
-    }
-    uint64 meta_bytes = meta_pages_for(pl->hi[pl->nr - 1] - pl->lo[0]) << PAGE_SHIFT;
-    if (meta_bytes >= pl->hi[big] - pl->lo[big])
-        return;             /* too small to hold its own records and a frame */
-    struct mm_region *r = region_add(pl->lo[0], pl->hi[pl->nr - 1], pl->lo[big]);
-    pl->lo[big] += meta_bytes;
-    for (int i = 0; i < pl->nr; i++)
-        add_initial_blocks(r, pl->lo[i], pl->hi[i]);
-}
-
-void kmem_init(uint64 va_start, uint64 va_end)
-{
-    struct piece_list pl;
-
-    pl.nr = 1;
-    pl.lo[0] = PGROUNDUP(va_start);
-    pl.hi[0] = PGROUNDDOWN(va_end);
-    if (pl.lo[0] < va_start || pl.hi[0] <= pl.lo[0]) {
-        kprintf("kmem_init: ignoring [%p, %p)\n", (void *)va_start, (void *)va_end);
-        return;
-    }
-    add_pieces(&pl);
-}
-
-/* Append to pl the parts of [lo, hi) (physical) that no reserved range from
- * index first on covers, in address order. */
-static void collect_pieces(const struct boot_info *bi, uint64 lo, uint64 hi, int first,
-                           struct piece_list *pl)
-{
-    for (int i = first; i < bi->nr_reserved; i++) {
-        uint64 rlo = bi->reserved[i].base, rhi = rlo + bi->reserved[i].size;
-        if (rlo < hi && lo < rhi) {
-            if (lo < rlo)
-                collect_pieces(bi, lo, rlo, i + 1, pl);
-            if (rhi < hi)
-                collect_pieces(bi, rhi, hi, i + 1, pl);
-            return;
-        }
-    }
-    uint64 vlo = PGROUNDUP(phys_to_virt(lo)), vhi = PGROUNDDOWN(phys_to_virt(hi));
-    if (vlo < vhi && pl->nr < BOOT_MAX_RESERVED + 1) {
-        pl->lo[pl->nr] = vlo;
-        pl->hi[pl->nr] = vhi;
-        pl->nr++;
-    }
-}
-
-/* Each RAM bank becomes one region (so the fast paths, which check one
- * region, cover all of it); reserved ranges inside it are holes. */
-void kinit(void)
-{
-    const struct boot_info *bi = arch_boot_info();
-
-    page_reset();
-    for (int i = 0; i < bi->nr_ram; i++) {
-        struct piece_list pl;
-        pl.nr = 0;
-        collect_pieces(bi, bi->ram[i].base, bi->ram[i].base + bi->ram[i].size, 0, &pl);
-        if (pl.nr)
-            add_pieces(&pl);
-    }
-    kalloc_init();
-}
-
 /* ---- whole pages and the direct map ------------------------------------- */
 
-#define ZERO4(w, i)    ((w)[i] = 0, (w)[(i) + 1] = 0, (w)[(i) + 2] = 0, (w)[(i) + 3] = 0)
-#define ZERO16(w, i)   (ZERO4(w, i), ZERO4(w, (i) + 4), ZERO4(w, (i) + 8), ZERO4(w, (i) + 12))
-#define ZERO64(w, i)   (ZERO16(w, i), ZERO16(w, (i) + 16), ZERO16(w, (i) + 32), \
-                         ZERO16(w, (i) + 48))
-
-/* 512 stores and no loop; a leaf, so no frame-pointer set-up (as for the
- * allocation fast paths). */
+/* A leaf, so no frame-pointer set-up (as for the allocation fast paths). */
 MM_FAST_PATH void page_zero(void *va)
 {
-    uint64 *w = va;
-
-    _Static_assert(WORDS_PER_PAGE == 8 * 64, "page_zero stores 8 runs of 64 words");
-    ZERO64(w, 0);
-    ZERO64(w, 64);
-    ZERO64(w, 128);
-    ZERO64(w, 192);
-    ZERO64(w, 256);
-    ZERO64(w, 320);
-    ZERO64(w, 384);
-    ZERO64(w, 448);
-}
-
-/* Copy COPY_GROUP_WORDS words: all loads first, then all stores (dst and src
- * may not overlap, but the compiler cannot know). */
-static inline __attribute__((always_inline)) void copy_group(uint64 *d, const uint64 *s)
-{
-    uint64 w0 = s[0], w1 = s[1], w2 = s[2], w3 = s[3], w4 = s[4], w5 = s[5];
-    uint64 w6 = s[6], w7 = s[7], w8 = s[8], w9 = s[9], w10 = s[10], w11 = s[11];
-    uint64 w12 = s[12], w13 = s[13], w14 = s[14], w15 = s[15];
-
-    d[0] = w0; d[1] = w1; d[2] = w2; d[3] = w3; d[4] = w4; d[5] = w5;
-    d[6] = w6; d[7] = w7; d[8] = w8; d[9] = w9; d[10] = w10; d[11] = w11;
-    d[12] = w12; d[13] = w13; d[14] = w14; d[15] = w15;
+    words_zero_page(va);
 }
 
 /* A leaf, so no frame-pointer set-up (as for the allocation fast paths). */
 MM_FAST_PATH void page_copy(void *dst, const void *src)
 {
-    uint64 *d = dst;
-    const uint64 *s = src;
-    uint64 *end = d + WORDS_PER_PAGE;
-
-    _Static_assert(PAGE_WORDS_PER_STEP == 4 * COPY_GROUP_WORDS, "page_copy copies 4 groups a step");
-    for (; d < end; d += PAGE_WORDS_PER_STEP, s += PAGE_WORDS_PER_STEP) {
-        __asm__("" : "+r"(d), "+r"(s));     /* keeps the compiler from calling memcpy */
-        copy_group(d, s);
-        copy_group(d + COPY_GROUP_WORDS, s + COPY_GROUP_WORDS);
-        copy_group(d + 2 * COPY_GROUP_WORDS, s + 2 * COPY_GROUP_WORDS);
-        copy_group(d + 3 * COPY_GROUP_WORDS, s + 3 * COPY_GROUP_WORDS);
-    }
+    words_copy_page(dst, src);
 }
 
+/* Contract in mm/page.h. */
 uint64 phys_to_virt(uint64 pa)
 {
     return pa + DIRECT_MAP_OFFSET;
@@ -888,14 +643,12 @@ uint64 phys_to_virt(uint64 pa)
 /* The image gigapage starts where the direct map ends (arch/layout.h). */
 #define IMAGE_WINDOW_BASE   (DIRECT_MAP_BASE + DIRECT_MAP_SIZE)
 
+/* Contract in mm/page.h. */
 uint64 virt_to_phys(uint64 va)
 {
     if (va - DIRECT_MAP_OFFSET < DIRECT_MAP_SIZE)
         return va - DIRECT_MAP_OFFSET;
     if (va >= IMAGE_WINDOW_BASE)
         return va - KERNEL_OFFSET;
-    uint64 satp = arch_read_satp();
-    if (satp == 0)
-        return 0;
-    return walkaddr((pagetable_t)phys_to_virt(SATP_ROOT_PA(satp)), va);
+    return vm_walkaddr_current(va);
 }

@@ -1,5 +1,7 @@
 /* Not public: the per-frame metadata and tag scheme that page.c owns and
- * kalloc.c reads, and the page-run interface kalloc uses for large sizes.
+ * kalloc.c reads, the region table page_init.c builds for page.c, the
+ * reference fast path page.c shares with the fork-time copy (cow.c), and the
+ * page-run interface kalloc uses for large sizes.
  *
  * Frame metadata is never initialised in bulk (RAM starts dirty and
  * initialisation must not be O(frames)).  Instead every record carries a tag
@@ -32,8 +34,10 @@
 /* Metadata of one 4 KiB frame: 16 bytes. */
 struct page_meta {
     uint64 tag;         /* see above; garbage unless it matches */
-    uint32 refs_extra;  /* allocated order-0 pages: references beyond the first */
-    uint32 aux;         /* owner's word: kalloc class / run length in pages */
+    uint32 refs_extra;  /* allocated order-0 pages: references beyond the first;
+                         * written only by page.c and page_ref_fast() below */
+    uint32 aux;         /* owner's word: kalloc class / run length in pages, a
+                         * page table's entry count, a 2 MiB block's shares */
 };
 #define PAGE_META_SHIFT 4                   /* log2 sizeof(struct page_meta) */
 _Static_assert(sizeof(struct page_meta) == 1U << PAGE_META_SHIFT, "frame metadata is 16 bytes");
@@ -52,7 +56,7 @@ enum page_kind {
 
 /* The read-mostly facts every fast path needs, in one place: the largest
  * region (checked first) and the boot's tag key.  Written only by
- * kinit/kmem_init. */
+ * kinit/kmem_init (page_init.c). */
 struct page_fast {
     uint64            base;         /* first managed frame of the hot region */
     uint64            span_bytes;   /* its managed bytes (0: no region yet) */
@@ -61,6 +65,31 @@ struct page_fast {
     uint64            slab_key;     /* key ^ the PK_SLAB_SMALL code, for kfree */
 };
 extern struct page_fast page_fast;
+
+/* One RAM bank (kinit) or one range (kmem_init).  Added by page_init.c at
+ * boot, immutable afterwards. */
+struct mm_region {
+    uint64            base;         /* first managed frame */
+    uint64            span_bytes;   /* managed bytes */
+    struct page_meta *meta;         /* meta[i] describes frame base + i pages */
+};
+extern struct mm_region mm_regions[];
+extern int              mm_nr_regions;
+
+/* The region that holds va, or NULL when va is not in managed RAM. */
+static inline struct mm_region *region_of(uint64 va)
+{
+    for (int i = 0; i < mm_nr_regions; i++)
+        if (va - mm_regions[i].base < mm_regions[i].span_bytes)
+            return &mm_regions[i];
+    return NULL;
+}
+
+/* The record of the frame that holds va, which r holds. */
+static inline struct page_meta *meta_of(const struct mm_region *r, uint64 va)
+{
+    return &r->meta[(va - r->base) >> PAGE_SHIFT];
+}
 
 /* Record of a page-aligned va inside the hot region (no division, no
  * region search: one shift and one add). */
@@ -79,6 +108,44 @@ static inline uint64 page_tag(uint64 frame_va, enum page_kind kind, unsigned ord
  * managed RAM.  The record may be garbage: compare its tag before use. */
 struct page_meta *page_meta_lookup(uint64 va);
 
+/* page_meta_lookup for a page-aligned va in managed RAM, without a call or
+ * a region search when va is in the hot region. */
+static inline struct page_meta *page_meta_of(uint64 va)
+{
+    if (va - page_fast.base < page_fast.span_bytes)
+        return hot_meta(va);
+    return page_meta_lookup(va);
+}
+
+/* The most references beyond the first an order-0 page can hold. */
+#define PAGE_REFS_EXTRA_MAX     (UINT32_MAX - 1)
+
+/* The record of va when va is an allocated order-0 page (a page_alloc(0)
+ * page, or a page of a page_split block) inside the hot region that hot
+ * describes, else NULL.  hot is &page_fast, or a copy of it that a loop keeps
+ * in registers.  The one tag test of the reference fast paths: a page it
+ * does not accept goes to page.c's slow paths, which check and report. */
+static inline struct page_meta *page_hot_alloc(uint64 va, const struct page_fast *hot)
+{
+    if ((va & PAGE_MASK) || va - hot->base >= hot->span_bytes)
+        return NULL;
+    struct page_meta *m = (struct page_meta *)((va >> (PAGE_SHIFT - PAGE_META_SHIFT)) + hot->meta_bias);
+    return m->tag == (va ^ hot->key) ? m : NULL;        /* page_tag(va, PK_ALLOC, 0) */
+}
+
+/* page_get without a call: take a reference on va when page_hot_alloc
+ * accepts it and its count does not overflow, and return true; else take
+ * nothing and return false (the caller then calls page_get). */
+static inline bool page_ref_fast(uint64 va, const struct page_fast *hot)
+{
+    struct page_meta *m = page_hot_alloc(va, hot);
+
+    if (!m || m->refs_extra == PAGE_REFS_EXTRA_MAX)
+        return false;
+    m->refs_extra++;
+    return true;
+}
+
 /* Allocate npages (1 .. 2^PAGE_MAX_ORDER) contiguous pages aligned to the
  * largest power of two not above npages, tagged PK_RUN with aux = npages.
  * The unused tail of the underlying buddy block goes back to the free lists.
@@ -95,9 +162,12 @@ void   page_set_tag(void *va, enum page_kind kind, unsigned order, uint32 aux);
  * va is outside managed RAM, unaligned, or its record is not a head's. */
 int    page_head_kind(uint64 va, unsigned *order);
 
-/* Store the 64-bit pattern over bytes (a multiple of 8) at 8-aligned p.  The
- * one fill loop of libmm: it never calls memset. */
-void   mm_fill(void *p, size_t bytes, uint64 pattern);
+/* Boot (page_init.c calls page.c): forget every free list, cache and count. */
+void   page_buddy_reset(void);
+/* Boot: hand the n free ranges [lo[i], hi[i]) of r (page-aligned) to the
+ * free lists as the maximal aligned blocks that tile them, and count their
+ * pages as managed. */
+void   page_add_free(const struct mm_region *r, int n, const uint64 *lo, const uint64 *hi);
 
 /* kalloc's state is reset by kinit (kalloc.c). */
 void   kalloc_init(void);

@@ -105,6 +105,7 @@
 #include <mm/umalloc.h>
 
 #include "page_internal.h"
+#include "words.h"
 
 #define ALIGN_BYTES         16UL
 #define ALIGN_MASK          (ALIGN_BYTES - 1)
@@ -142,7 +143,6 @@
 #define REALLOC_SLACK_SHIFT 3               /* a moved, growing block gets at least 1/8 more */
 #define LOG2_TAB_SHIFT      9
 #define LOG2_TAB_SIZE       (1U << LOG2_TAB_SHIFT)  /* log2 by table below 512 << 9 = 256 KiB */
-#define POISON_WORD         0xdeadbeefdeadbeefUL
 
 struct chunk {
     size_t         prev_foot;   /* size of the previous chunk, while it is free */
@@ -952,34 +952,6 @@ static struct chunk *live_chunk(struct umalloc *h, const char *who, const void *
     bad_pointer(h, who, p);
 }
 
-/* ---- copying and filling ------------------------------------------------ */
-
-/* Copy bytes (a multiple of 8) from src to dst, word by word, ascending (so
- * dst may overlap src when it is below it).  Never calls memcpy. */
-static void copy_words(void *dst, const void *src, size_t bytes)
-{
-    uint64 *d = dst;
-    const uint64 *s = src;
-    uint64 *end = d + bytes / sizeof(uint64);
-
-    for (; end - d >= 8; d += 8, s += 8) {
-        __asm__("" : "+r"(d));      /* keeps the compiler from calling memcpy */
-        uint64 w0 = s[0], w1 = s[1], w2 = s[2], w3 = s[3];
-        uint64 w4 = s[4], w5 = s[5], w6 = s[6], w7 = s[7];
-        d[0] = w0; d[1] = w1; d[2] = w2; d[3] = w3;
-        d[4] = w4; d[5] = w5; d[6] = w6; d[7] = w7;
-    }
-    for (; d < end; d++, s++) {
-        __asm__("" : "+r"(d));
-        *d = *s;
-    }
-}
-
-static inline size_t round_words(size_t bytes)
-{
-    return (bytes + sizeof(uint64) - 1) & ~(sizeof(uint64) - 1);
-}
-
 /* ---- the API ------------------------------------------------------------ */
 
 struct umalloc *umalloc_create(const struct umalloc_source *src)
@@ -1079,21 +1051,24 @@ static __attribute__((noinline)) void ufree_other(struct umalloc *h, void *p)
     bad_pointer(h, "ufree", p);
 }
 
-#ifdef MM_DEBUG
-/* Debug builds: poison what the freed heap chunk c of size bytes held (its
- * list links and the next chunk's prev_foot are written anyway) as far as
- * the end of its header's page, which is backed: a store to a page of a big
- * block that nobody touched would need a frame, and freeing must never
- * need memory. */
-static void poison_freed(struct chunk *c, size_t size)
+/* Debug builds (MM_DEBUG): poison what the heap chunk c of size bytes held
+ * as it is freed (its list links and the next chunk's prev_foot are written
+ * anyway) as far as the end of its header's page, which is backed: a store
+ * to a page of a big block that nobody touched would need a frame, and
+ * freeing must never need memory.  Release builds: nothing. */
+static inline void poison_freed(struct chunk *c, size_t size)
 {
+#ifdef MM_DEBUG
     uint64 poison_end = align_up((uint64)c + HEAD_BYTES, PAGE_SIZE);
     if (poison_end > (uint64)c + size)
         poison_end = (uint64)c + size;
     if (poison_end > (uint64)c + MIN_CHUNK_BYTES)
         mm_fill((char *)c + MIN_CHUNK_BYTES, poison_end - ((uint64)c + MIN_CHUNK_BYTES), POISON_WORD);
-}
+#else
+    (void)c;
+    (void)size;
 #endif
+}
 
 /* Fast path: a small in-use chunk whose previous chunk is not free is
  * parked in the cache of its exact class, where the next request of its
@@ -1137,9 +1112,7 @@ MM_FAST_PATH void ufree(struct umalloc *h, void *p)
         ufree_other(h, p);
         return;
     }
-#ifdef MM_DEBUG
     poison_freed(c, size);
-#endif
     chunk_release_to(h, c, size, head, nhead);
 }
 
@@ -1209,7 +1182,7 @@ static struct chunk *chunk_grow(struct umalloc *h, struct chunk *c, size_t csize
     free_take(h, prev);
     if (nsize)
         free_take(h, next);
-    copy_words(payload(prev), payload(c), csize - OVERHEAD_BYTES);
+    mm_copy(payload(prev), payload(c), csize - OVERHEAD_BYTES);
     prev->head = total;                     /* prev's own previous chunk is in use */
     chunk_plus(prev, total)->head &= ~PREV_FREE_BIT;
     size_t room = (size + growth_room(csize, size)) & ~ALIGN_MASK;     /* as block_move */
@@ -1230,7 +1203,7 @@ static void *block_move(struct umalloc *h, void *p, size_t usable, size_t n)
     if (!q)
         return NULL;
     size_t bytes = round_words(n);
-    copy_words(q, p, bytes < usable ? bytes : usable);
+    mm_copy(q, p, bytes < usable ? bytes : usable);
     ufree(h, p);
     return q;
 }
@@ -1263,7 +1236,7 @@ static void *map_realloc(struct umalloc *h, void *p, struct chunk *c, size_t n)
     void *q = map_alloc(h, n, ALIGN_BYTES, grow_reserve(n));
     if (!q)
         return block_move(h, p, usable, n);
-    copy_words(q, p, usable);
+    mm_copy(q, p, usable);
     map_free(h, l, true);
     return q;
 }
@@ -1293,7 +1266,7 @@ void *urealloc(struct umalloc *h, void *p, size_t n)
     if (n >= GROW_MAP_MIN_BYTES && h->src.map) {
         void *q = map_alloc(h, n, ALIGN_BYTES, grow_reserve(n));
         if (q) {
-            copy_words(q, p, csize - OVERHEAD_BYTES);
+            mm_copy(q, p, csize - OVERHEAD_BYTES);
             ufree(h, p);
             return q;
         }

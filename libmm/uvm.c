@@ -8,6 +8,7 @@
 #include <mm/errno.h>
 #include <mm/fault.h>
 #include <mm/kalloc.h>
+#include <mm/kvm.h>
 #include <mm/mmap.h>
 #include <mm/page.h>
 #include <mm/umalloc.h>
@@ -24,17 +25,20 @@
 static struct mm *current_mm;
 struct umalloc *umalloc_active;
 
+/* Contract in mm_internal.h. */
 struct mm *mm_current(void)
 {
     return current_mm;
 }
 
+/* Contract in mm_internal.h. */
 void mm_set_current(struct mm *mm)
 {
     current_mm = mm;
     umalloc_active = mm ? mm->umalloc : NULL;
 }
 
+/* Contract in mm/uvm.h. */
 pagetable_t uvm_current(void)
 {
     return current_mm ? current_mm->pt : NULL;
@@ -46,6 +50,7 @@ static struct mm *mm_of(pagetable_t pt)
     return current_mm && current_mm->pt == pt ? current_mm : NULL;
 }
 
+/* Contract in mm/uvm.h. */
 pagetable_t uvmmake(uint64 trapframe)
 {
     if (trapframe != 0)
@@ -70,6 +75,7 @@ static struct mm *mm_around(pagetable_t pt)
     return mm;
 }
 
+/* Contract in mm_internal.h. */
 struct mm *mm_create(void)
 {
     pagetable_t pt = uvmmake(0);
@@ -79,6 +85,7 @@ struct mm *mm_create(void)
     return mm;
 }
 
+/* Contract in mm_internal.h. */
 void mm_destroy(struct mm *mm)
 {
     mm_unmap_range(mm, VMA_FLOOR, USER_END);
@@ -104,7 +111,7 @@ void mm_print_vmas(void)
     struct mm *mm = current_mm;
     for (struct vma *v = mm ? mm->first : NULL; v; v = v->next) {
         kprintf("  %016lx-%016lx %s %s%s %lu KiB\n", v->start, v->end, vma_perms(v),
-                v->name, (v->flags & VMA_SHARED) ? " (shared)" : "", (v->end - v->start) >> 10);
+                v->name, (v->flags & VMA_SHARED) ? " (shared)" : "", bytes_to_kib(v->end - v->start));
     }
 }
 
@@ -143,6 +150,7 @@ uint64 uvmalloc(pagetable_t pt, uint64 oldsz, uint64 newsz, int perm)
     return newsz;
 }
 
+/* Contract in mm/uvm.h. */
 uint64 uvmdealloc(pagetable_t pt, uint64 oldsz, uint64 newsz)
 {
     if (newsz >= oldsz)
@@ -158,6 +166,7 @@ uint64 uvmdealloc(pagetable_t pt, uint64 oldsz, uint64 newsz)
     return newsz;
 }
 
+/* Contract in mm/uvm.h. */
 pagetable_t uvminit(uint64 trapframe, const char *init_code, int sz)
 {
     if (sz < 0)
@@ -179,6 +188,7 @@ pagetable_t uvminit(uint64 trapframe, const char *init_code, int sz)
     return pt;
 }
 
+/* Contract in mm/uvm.h. */
 void uvmfree(pagetable_t pt, uint64 sz)
 {
     if (mm_of(pt)) {
@@ -188,6 +198,7 @@ void uvmfree(pagetable_t pt, uint64 sz)
     free_pgtbl(pt, sz);
 }
 
+/* Contract in mm/uvm.h. */
 void map_stack(pagetable_t pgtbl, uint64 stack_va)
 {
     int err = mm_map_stack(pgtbl, stack_va, MAP_STACK_BYTES);
@@ -195,6 +206,7 @@ void map_stack(pagetable_t pgtbl, uint64 stack_va)
         kprintf("map_stack: no stack at 0x%lx: error %d\n", stack_va, err);
 }
 
+/* Contract in mm/uvm.h. */
 int mm_map_stack(pagetable_t pgtbl, uint64 top, uint64 bytes)
 {
     struct mm *mm = mm_of(pgtbl);
@@ -247,6 +259,7 @@ static int map_data(struct mm *mm, uint64 data, uint64 data_end, uint64 end, con
     return err;
 }
 
+/* Contract in mm/uvm.h. */
 uint64 uvm_boot_image(pagetable_t pt)
 {
     uint64 text = (uint64)__app_start, text_end = (uint64)__app_text_end;
@@ -274,6 +287,7 @@ uint64 uvm_heap_start(void)
     return current_mm ? current_mm->heap_start : 0;
 }
 
+/* Contract in mm/uvm.h. */
 uint64 uvm_brk(void)
 {
     return current_mm ? current_mm->brk : 0;
@@ -285,6 +299,7 @@ bool uvm_commit_ok(uint64 bytes)
     return PGROUNDUP(bytes) / PAGE_SIZE <= page_free_count();
 }
 
+/* Contract in mm/uvm.h. */
 int64_t uvm_set_brk(uint64 new_brk)
 {
     struct mm *mm = current_mm;
@@ -334,6 +349,7 @@ static int copy_walk(pagetable_t pt, uint64 va, char *buf, size_t len, bool to_u
     return 0;
 }
 
+/* Contract in mm/uvm.h. */
 int copyout(pagetable_t pgtbl, uint64 dstva, void *src, size_t len)
 {
     if (!uvm_user_range(dstva, len))
@@ -343,6 +359,7 @@ int copyout(pagetable_t pgtbl, uint64 dstva, void *src, size_t len)
     return copy_walk(pgtbl, dstva, src, len, true);
 }
 
+/* Contract in mm/uvm.h. */
 int copyin(pagetable_t pagetable, char *dst, uint64 srcva, size_t len)
 {
     if (!uvm_user_range(srcva, len))
@@ -352,6 +369,7 @@ int copyin(pagetable_t pagetable, char *dst, uint64 srcva, size_t len)
     return err ? -1 : (int)len;
 }
 
+/* Contract in mm/uvm.h. */
 size_t copyinstr(pagetable_t pagetable, char *dst, uint64 srcva, size_t max)
 {
     if (max == 0 || srcva >= USER_END)
@@ -411,6 +429,7 @@ static int heap_readable(void *ctx, const void *p)
     return mm_report_readable((uint64)p);
 }
 
+/* Contract in mm/uvm.h. */
 struct umalloc *umalloc_current(void)
 {
     struct mm *mm = current_mm;

@@ -1,6 +1,7 @@
 /* Sv39 page tables: walking, mapping with automatic superpages, unmapping and
  * permission changes that split superpages, address lookup, freeing table
- * pages, and the batched TLB flushes those changes need.
+ * pages, and the batched TLB flushes those changes need.  (The fork-time
+ * copy of a table is cow.c's.)
  *
  * Sv39 (privileged spec): a VA is
  *   63..39 copies of bit 38 | 38..30 VPN[2] | 29..21 VPN[1] | 20..12 VPN[0] | 11..0 offset
@@ -14,26 +15,18 @@
  * Freeing frames (do_free) -- the rule agreed with the physical allocator:
  *  - a 4 KiB leaf's frame is released with page_put(), so frames shared by
  *    reference count survive until their last mapping goes;
- *  - a 2 MiB leaf maps one order-9 block, either whole (released with
- *    page_free(va, 9)) or split into order-0 pages by page_split (each
- *    released with page_put);
+ *  - a 2 MiB leaf maps one block of MEGAPAGE_ORDER, either whole (released
+ *    with page_free(va, MEGAPAGE_ORDER)) or split into order-0 pages by
+ *    page_split (each released with page_put);
  *  - a 1 GiB leaf would be an order-18 block, beyond PAGE_MAX_ORDER, so it can
  *    never be allocator-backed: do_free over one is refused (-MM_EINVAL);
  *  - the allocator cannot free part of a block, so do_free over part of a
  *    superpage is refused (-MM_EINVAL) unless its block is split; then
  *    nothing is changed.
  *
- * Sharing a 2 MiB leaf (uvmcopy) does not touch its 512 pages.  The block is
- * split first if it is whole, and the owner word (aux) of its head page's
- * record counts the block's shares: the 2 MiB leaves that map it beyond the
- * first.  All 2 MiB leaves of a block together hold one reference on each of
- * its pages.  The count is only believed for a copy-on-write 2 MiB leaf (the
- * only kind uvmcopy makes) over a split block libmm owns; uvmcopy sets it to
- * 1 when it first shares a plain leaf.  While a block has shares:
- *  - releasing one of its 2 MiB leaves (do_free) only drops a share;
- *  - a 2 MiB leaf that stops being one -- split into 4 KiB leaves, or
- *    unmapped without do_free (its caller takes over its references) --
- *    drops a share and takes its own reference on each page.
+ *  - a 2 MiB leaf that uvmcopy shared holds a share of its block instead
+ *    (cow.c): releasing it drops the share, splitting it or unmapping it
+ *    without do_free turns the share into references on the pages.
  *
  * Table pages of the low half are freed as soon as they map nothing: each
  * non-root table counts its valid entries in the owner word (aux) of its
@@ -67,26 +60,16 @@
 #include <arch/console.h>
 #include <arch/mmu.h>
 #include <mm/errno.h>
+#include <mm/kvm.h>
 #include <mm/page.h>
 #include <mm/vm.h>
 
 #include "page_internal.h"
 #include "vm_internal.h"
-
-/* Changed leaves up to which one call uses the page form of sfence.vma. */
-#define TLB_FLUSH_PAGE_MAX  1
+#include "words.h"
 
 /* sfence.vma instructions libmm executed; updated by the hart that flushes. */
 static uint64 tlb_flush_total;
-
-/* The TLB work one call has collected, and the table pages it removed. */
-struct tlb_batch {
-    pagetable_t pt;         /* the root the call changes */
-    uint64      start_va;   /* the call's first VA (its half of the space) */
-    uint64      changed;    /* leaf entries changed (removed, altered, split) */
-    uint64      first_va;   /* VA of the first change */
-    pagetable_t freed;      /* removed tables, linked through entry 0 */
-};
 
 /* True when va is a canonical Sv39 address (bits 63..38 all equal). */
 static bool va_is_canonical(uint64 va)
@@ -127,32 +110,6 @@ static uint64 level_span(uint64 va, int level)
     return LEVEL_SIZE(level) - (va & (LEVEL_SIZE(level) - 1));
 }
 
-static uint64 min_u64(uint64 a, uint64 b)
-{
-    return a < b ? a : b;
-}
-
-/* ---- valid-entry counts ------------------------------------------------ */
-
-/* A new table page with no valid entry; NULL when out of memory. */
-static pagetable_t table_alloc(void)
-{
-    pagetable_t t = page_alloc(0);
-
-    if (t) {
-        page_zero(t);
-        *table_count(t) = 0;
-    }
-    return t;
-}
-
-/* Entry p, in a table at level, has just become valid. */
-static void count_added(pte_t *p, int level)
-{
-    if (level < SV39_ROOT_LEVEL)
-        (*table_count(table_of(p)))++;
-}
-
 /* ---- TLB batching ------------------------------------------------------ */
 
 /* Contract in mm/vm.h.  Counts both forms of sfence.vma issued by libmm. */
@@ -178,42 +135,18 @@ static bool table_is_live(pagetable_t pt, uint64 va)
     return pt == kernel_pagetable() || va >= SV39_HIGH_START;
 }
 
-static void batch_start(struct tlb_batch *b, pagetable_t pt, uint64 va)
-{
-    b->pt = pt;
-    b->start_va = va;
-    b->changed = 0;
-    b->first_va = va;
-    b->freed = NULL;
-}
-
-/* Record that the entry covering va changed. */
-static void batch_note(struct tlb_batch *b, uint64 va)
-{
-    if (b->changed++ == 0)
-        b->first_va = va;
-}
-
-/* Record that some leaves of the range from va changed, which ones is not
- * kept: the batch then uses the global form of sfence.vma. */
-static void batch_note_some(struct tlb_batch *b, uint64 va)
-{
-    batch_note(b, va);
-    b->changed += TLB_FLUSH_PAGE_MAX;
-}
-
 /* Queue the table t, already unlinked from its parent, to be freed after
  * the fence.  The link goes in entry 0: a page-aligned address has V clear,
  * so a walk through a stale TLB entry still finds only invalid entries. */
-static void batch_defer_free(struct tlb_batch *b, pagetable_t t)
+static void tlb_batch_defer_free(struct tlb_batch *b, pagetable_t t)
 {
     t[0] = (pte_t)(uint64)b->freed;
     b->freed = t;
 }
 
-/* Issue the one fence the batch needs, if any, then free the removed tables
- * (the page form of sfence.vma does not cover non-leaf entries). */
-static void batch_finish(struct tlb_batch *b)
+/* Contract in vm_internal.h.  The page form of sfence.vma does not cover
+ * non-leaf entries, so removed tables always take the global form. */
+void tlb_batch_finish(struct tlb_batch *b)
 {
     if ((b->changed || b->freed) && table_is_live(b->pt, b->start_va)) {
         if (!b->freed && b->changed <= TLB_FLUSH_PAGE_MAX) {
@@ -301,48 +234,17 @@ uint64 walkaddr(pagetable_t pgtbl, uint64 va)
     return PTE2PA(*p) + (va & (LEVEL_SIZE(level) - 1));
 }
 
+/* Contract in vm_internal.h. */
+uint64 vm_walkaddr_current(uint64 va)
+{
+    uint64 satp = arch_read_satp();
+
+    if (satp == 0)
+        return 0;
+    return walkaddr((pagetable_t)phys_to_virt(SATP_ROOT_PA(satp)), va);
+}
+
 /* ---- splitting and unmapping ------------------------------------------- */
-
-/* Whether the frames behind a superpage leaf are separate order-0 pages
- * (page_split), so any part of it can be freed page by page. */
-static bool leaf_is_split(pte_t pte, int level)
-{
-    unsigned order;
-    return level > 0 && page_head_kind((uint64)pte_frame(pte), &order) == PK_ALLOC && order == 0;
-}
-
-/* The share count of the block behind the leaf pte at level, where the rule
- * at the top lets it be believed (a copy-on-write 2 MiB leaf over a split
- * block libmm owns); else NULL. */
-static uint32 *block_shares(pte_t pte, int level)
-{
-    if (level != 1 || (pte & (PTE_COW | PTE_NOFREE)) != PTE_COW || !leaf_is_split(pte, level))
-        return NULL;
-    return frame_word(pte_frame(pte));
-}
-
-/* Drop one share of the block behind the leaf pte at level; false when the
- * block has none (the leaf holds the pages' references itself). */
-static bool drop_share(pte_t pte, int level)
-{
-    uint32 *shares = block_shares(pte, level);
-
-    if (!shares || *shares == 0)
-        return false;
-    (*shares)--;
-    return true;
-}
-
-/* The superpage leaf pte at level stops being one (it is split, or its
- * caller takes over its references): if it shared its block, it leaves the
- * share and takes its own reference on each page. */
-static void unshare_leaf(pte_t pte, int level)
-{
-    if (!drop_share(pte, level))
-        return;
-    for (uint64 off = 0; off < LEVEL_SIZE(level); off += PAGE_SIZE)
-        page_get((char *)pte_frame(pte) + off);
-}
 
 /* Replace the superpage leaf *p at level by a table of next-level leaves
  * that translate exactly as it did (same PAs and bits).  0 or -MM_ENOMEM. */
@@ -356,7 +258,7 @@ static int split_leaf(pte_t *p, int level)
     for (uint64 i = 0; i < PTES_PER_TABLE; i++)
         t[i] = PA2PTE(pa + i * LEVEL_SIZE(level - 1)) | bits;
     *table_count(t) = PTES_PER_TABLE;
-    unshare_leaf(*p, level);
+    cow_unshare(*p, level);
     *p = PA2PTE(virt_to_phys((uint64)t)) | PTE_V;
     return 0;
 }
@@ -372,7 +274,7 @@ static int split_at(pagetable_t pt, uint64 va, struct tlb_batch *b)
             return 0;
         if (split_leaf(p, level) < 0)
             return -MM_ENOMEM;
-        batch_note(b, va);
+        tlb_batch_note(b, va);
     }
 }
 
@@ -420,7 +322,7 @@ static void release_leaf(pte_t pte, int level)
     if (level == 0) {
         page_put(frame);
     } else if (leaf_is_split(pte, level)) {
-        if (drop_share(pte, level))
+        if (cow_drop_share(pte, level))
             return;
         for (uint64 off = 0; off < LEVEL_SIZE(level); off += PAGE_SIZE)
             page_put((char *)frame + off);
@@ -440,7 +342,7 @@ static void unlink_empty(pagetable_t root, pagetable_t t, int level, uint64 va,
         pte_t *p = walk_to(root, va, level + 1, false, &got);  /* the entry naming t */
 
         *p = 0;
-        batch_defer_free(b, t);
+        tlb_batch_defer_free(b, t);
         if (++level == SV39_ROOT_LEVEL || --*table_count(table_of(p)) != 0)
             return;
         t = table_of(p);
@@ -487,8 +389,9 @@ static void unmap_leaves(pagetable_t pt, uint64 va, uint64 sz, bool do_free,
             if (do_free)
                 release_leaf(old, level);
             else
-                unshare_leaf(old, level);   /* the caller takes over its references */
-            batch_note(b, va);
+                if (level > 0)
+                cow_unshare(old, level);    /* the caller takes over its references */
+            tlb_batch_note(b, va);
         }
         va += span;
         left -= span;
@@ -513,11 +416,11 @@ int vm_unmap(pagetable_t pagetable, uint64 va, uint64 npages, int do_free)
         return -MM_EINVAL;
     if (do_free && !range_is_freeable(pagetable, va, sz))
         return -MM_EINVAL;
-    batch_start(&b, pagetable, va);
+    tlb_batch_start(&b, pagetable, va);
     int err = split_range_ends(pagetable, va, sz, &b);
     if (err == 0)
         unmap_leaves(pagetable, va, sz, do_free, &b);
-    batch_finish(&b);
+    tlb_batch_finish(&b);
     return err;
 }
 
@@ -567,7 +470,7 @@ static void defer_subtree(pagetable_t t, int level, struct tlb_batch *b)
             tables--;
         }
     }
-    batch_defer_free(b, t);
+    tlb_batch_defer_free(b, t);
 }
 
 /* Map one leaf at va: the largest that va, pa and left allow.  The range is
@@ -619,7 +522,7 @@ int mappages(pagetable_t pgtbl, uint64 va, uint64 pa, uint64 sz, uint64 flags)
         return -MM_EINVAL;
     if (range_is_mapped(pgtbl, va, sz))
         return -MM_EEXIST;
-    batch_start(&b, pgtbl, va);
+    tlb_batch_start(&b, pgtbl, va);
     for (uint64 done = 0; done < sz;) {
         uint64 step = map_one_leaf(pgtbl, va + done, pa + done, sz - done, flags, &b);
 
@@ -631,7 +534,7 @@ int mappages(pagetable_t pgtbl, uint64 va, uint64 pa, uint64 sz, uint64 flags)
         }
         done += step;
     }
-    batch_finish(&b);
+    tlb_batch_finish(&b);
     return err;
 }
 
@@ -668,9 +571,9 @@ int vm_split_at(pagetable_t pt, uint64 va)
 {
     struct tlb_batch b;
 
-    batch_start(&b, pt, va);
+    tlb_batch_start(&b, pt, va);
     int err = split_at(pt, PGROUNDDOWN(va), &b);
-    batch_finish(&b);
+    tlb_batch_finish(&b);
     return err;
 }
 
@@ -694,249 +597,6 @@ int vm_collapse_block(pagetable_t pt, uint64 base, uint64 pa, uint64 flags)
     return 0;
 }
 
-/* ---- copy-on-write copies (uvmcopy) ------------------------------------ */
-
-/* One uvmcopy: the TLB work on the parent's table and the end of the range
- * copied. */
-struct copy {
-    struct tlb_batch  b;
-    uint64            end;
-};
-
-/* The leaf pte as uvmcopy leaves it in both tables: read-only and
- * copy-on-write, except the image's frames, which are shared as they are. */
-static pte_t cow_leaf(pte_t pte)
-{
-    return (pte & PTE_NOFREE) ? pte : ((pte & ~(PTE_W | PTE_D)) | PTE_COW);
-}
-
-/* How many entries of a table at level that maps from base start below end. */
-static unsigned entries_below(uint64 base, int level, uint64 end)
-{
-    if (end <= base)
-        return 0;
-    uint64 n = (end - base + LEVEL_SIZE(level) - 1) >> PX_SHIFT(level);
-    return n < PTES_PER_TABLE ? (unsigned)n : PTES_PER_TABLE;
-}
-
-/* Take what one more mapping of the valid leaf pte at level needs (nothing
- * for the image's frames): a reference on a 4 KiB frame; a share of a 2 MiB
- * leaf's block, splitting a whole block first (see the top).  -MM_EINVAL for
- * a gigapage, which an app's half never holds. */
-static int share_frames(pte_t pte, int level)
-{
-    void *frame = pte_frame(pte);
-
-    if (pte & PTE_NOFREE)
-        return 0;
-    if (level == 0) {
-        page_get(frame);
-        return 0;
-    }
-    if (level != 1)
-        return -MM_EINVAL;
-    if (!leaf_is_split(pte, level))
-        page_split(frame, LEVEL_ORDER(level));
-    uint32 *shares = frame_word(frame);
-    if (!(pte & PTE_COW))
-        *shares = 0;            /* the block's only leaf: no shares yet */
-    if (*shares == UINT32_MAX)
-        panic("uvmcopy: share count of the block %p overflows", frame);
-    (*shares)++;
-    return 0;
-}
-
-/* Share the valid leaf *pp of the parent (at level, mapping va) into the
- * child's entry *cp, which must be empty: both become cow_leaf(*pp). */
-static int copy_leaf(pte_t *cp, pte_t *pp, int level, uint64 va, struct tlb_batch *b)
-{
-    if (*cp & PTE_V)
-        return -MM_EEXIST;
-    int err = share_frames(*pp, level);
-    if (err)
-        return err;
-    pte_t shared = cow_leaf(*pp);
-    if (shared != *pp) {
-        *pp = shared;
-        batch_note(b, va);
-    }
-    *cp = shared;
-    count_added(cp, level);
-    return 0;
-}
-
-/* The record of the frame at direct-map address va if it is an allocated
- * order-0 page of the hot region (hot: a copy of page_fast, kept in
- * registers by the loops), else NULL: page_get's fast-path test. */
-static inline struct page_meta *hot_page(uint64 va, const struct page_fast hot)
-{
-    struct page_meta *m = (struct page_meta *)((va >> (PAGE_SHIFT - PAGE_META_SHIFT)) + hot.meta_bias);
-
-    return va - hot.base < hot.span_bytes && m->tag == (va ^ hot.key) ? m : NULL;
-}
-
-/* share_frames() of the valid 4 KiB leaf pte (not the image's), with no call
- * for an allocated page of the hot region. */
-static inline void leaf_get(pte_t pte, const struct page_fast hot)
-{
-    uint64 va = (uint64)pte_frame(pte);
-    struct page_meta *m = hot_page(va, hot);
-
-    if (m && m->refs_extra != UINT32_MAX - 1)
-        m->refs_extra++;
-    else
-        page_get((void *)va);
-}
-
-/* share_frames() of the valid 2 MiB leaf pte (not the image's), with no call
- * when its block is split (the head's tag then says an allocated order-0
- * page) and in the hot region. */
-static inline void block_get(pte_t pte, const struct page_fast hot)
-{
-    uint64 va = (uint64)pte_frame(pte);
-    struct page_meta *m = hot_page(va, hot);
-
-    if (m && m->aux != UINT32_MAX)
-        m->aux = (pte & PTE_COW) ? m->aux + 1 : 1;      /* the first share of a plain leaf */
-    else
-        share_frames(pte, 1);
-}
-
-/* The new, zeroed level-0 table ct takes the parent's leaves in pt[0, n),
- * shared as copy_leaf does (without counting or noting them).  Visits pt
- * from the top down (mmap regions and stacks grow down, so their tables fill
- * from the top) and stops once it has seen valid entries: the parent's
- * count, never below the truth.  Returns how many leaves it placed.  The
- * loop of a fork: it calls nothing but page_get's slow path. */
-static __attribute__((noinline)) uint32 share_leaves(pte_t *ct, pte_t *pt, unsigned n, uint32 valid)
-{
-    const struct page_fast hot = page_fast;
-    uint32 placed = 0;
-
-    for (unsigned i = n; i-- > 0 && placed < valid;) {
-        pte_t pte = pt[i];
-
-        if (!(pte & PTE_V))
-            continue;
-        if (!(pte & PTE_NOFREE)) {
-            leaf_get(pte, hot);
-            pte = cow_leaf(pte);
-            pt[i] = pte;
-        }
-        ct[i] = pte;
-        placed++;
-    }
-    return placed;
-}
-
-static int copy_subtable(pte_t *cp, pagetable_t pt, int level, uint64 base, struct copy *c);
-
-/* share_leaves for a new level-1 table: 2 MiB leaves take a share of their
- * block, level-0 tables are copied into new tables.  *placed gets the valid
- * entries of ct; 0 or the first error. */
-static __attribute__((noinline)) int share_blocks(pte_t *ct, pte_t *pt, unsigned n, uint32 valid,
-                                                  uint64 base, struct copy *c, uint32 *placed)
-{
-    const struct page_fast hot = page_fast;
-    uint32 done = 0;
-    int err = 0;
-
-    for (unsigned i = n; i-- > 0 && valid > 0;) {
-        pte_t pte = pt[i];
-
-        if (!(pte & PTE_V))
-            continue;
-        valid--;
-        if (pte_is_table(pte)) {
-            err = copy_subtable(&ct[i], pte_table(pte), 0, base + i * LEVEL_SIZE(1), c);
-            done += ct[i] != 0;
-            if (err)
-                break;
-            continue;
-        }
-        if (!(pte & PTE_NOFREE)) {
-            block_get(pte, hot);
-            pte = cow_leaf(pte);
-            pt[i] = pte;
-        }
-        ct[i] = pte;
-        done++;
-    }
-    *placed = done;
-    return err;
-}
-
-static int copy_table(pagetable_t ct, pagetable_t pt, int level, uint64 base, struct copy *c);
-
-/* Share the parent's table pt (at level 0 or 1, mapping from base) under
- * the child's entry *cp: into the table *cp names, or into a new one filled
- * in one pass and linked there unless it stays empty.  *cp must not be a
- * leaf.  0 or the first error.  A new table's leaves are noted on the batch
- * as some changes (whether each parent leaf changed is not tracked). */
-static int copy_subtable(pte_t *cp, pagetable_t pt, int level, uint64 base, struct copy *c)
-{
-    if (pte_is_table(*cp))
-        return copy_table(pte_table(*cp), pt, level, base, c);
-    if (*cp & PTE_V)
-        return -MM_EEXIST;
-    pagetable_t t = table_alloc();
-    if (!t)
-        return -MM_ENOMEM;
-    unsigned n = entries_below(base, level, c->end);
-    uint32 placed = 0, valid = *table_count(pt);
-    int err = 0;
-    if (level == 0)
-        placed = share_leaves(t, pt, n, valid);
-    else
-        err = share_blocks(t, pt, n, valid, base, c, &placed);
-    if (placed)
-        batch_note_some(&c->b, base);   /* leaves of the parent may have become read-only */
-    if (placed == 0) {
-        page_free(t, 0);
-        return err;
-    }
-    *table_count(t) = placed;
-    *cp = PA2PTE(virt_to_phys((uint64)t)) | PTE_V;      /* after a failure too: it holds references */
-    count_added(cp, level + 1);
-    return err;
-}
-
-/* Share the entries of the parent's table pt (at level, mapping from base)
- * that start below the end into the child's table ct, which sits at the
- * same place and may hold entries already.  Stops at the first error. */
-static int copy_table(pagetable_t ct, pagetable_t pt, int level, uint64 base, struct copy *c)
-{
-    unsigned n = entries_below(base, level, c->end);
-    int err = 0;
-
-    for (unsigned i = 0; i < n && err == 0; i++) {
-        uint64 va = base + i * LEVEL_SIZE(level);
-
-        if (level > 0 && pte_is_table(pt[i]))
-            err = copy_subtable(&ct[i], pte_table(pt[i]), level - 1, va, c);
-        else if (pt[i] & PTE_V)
-            err = copy_leaf(&ct[i], &pt[i], level, va, &c->b);
-    }
-    return err;
-}
-
-/* Contract in mm/vm.h.  Table by table: each table of the parent becomes a
- * new child table in one pass.  A 2 MiB leaf takes a share of its block
- * instead of a reference on each page (see the top).  Also -MM_EEXIST when
- * the child maps something in the way. */
-int uvmcopy(pagetable_t cpgtbl, pagetable_t ppgtbl, uint64 sz)
-{
-    struct copy c;
-
-    if (!cpgtbl || !ppgtbl || cpgtbl == ppgtbl || sz > SV39_LOW_END)
-        return -MM_EINVAL;
-    batch_start(&c.b, ppgtbl, 0);
-    c.end = sz;
-    int err = copy_table(cpgtbl, ppgtbl, SV39_ROOT_LEVEL, 0, &c);
-    batch_finish(&c.b);
-    return err;
-}
-
 /* ---- changing permissions ---------------------------------------------- */
 
 /* Give every leaf in [va, va + sz) the permission bits in flags. */
@@ -954,7 +614,7 @@ static void protect_leaves(pagetable_t pt, uint64 va, uint64 sz, uint64 flags,
             pte_t pte = make_leaf(PTE2PA(*p), f | (*p & VM_RSW_BITS), va);
             if (pte != *p) {
                 *p = pte;
-                batch_note(b, va);
+                tlb_batch_note(b, va);
             }
         }
         va += span;
@@ -973,11 +633,11 @@ int vm_protect(pagetable_t pgtbl, uint64 va, uint64 sz, uint64 flags)
 
     if (!pgtbl || !range_is_valid(va, sz) || !perms_are_valid(flags, VM_PERM_BITS))
         return -MM_EINVAL;
-    batch_start(&b, pgtbl, va);
+    tlb_batch_start(&b, pgtbl, va);
     int err = split_range_ends(pgtbl, va, sz, &b);
     if (err == 0)
         protect_leaves(pgtbl, va, sz, flags, &b);
-    batch_finish(&b);
+    tlb_batch_finish(&b);
     return err;
 }
 

@@ -1,5 +1,5 @@
-/* Not public: the page-table helpers shared by vm.c, vmprint.c, kvm.c and
- * the fault, mmap and uvm code that edits entries vm.c found. */
+/* Not public: the page-table helpers shared by vm.c, cow.c, vmprint.c, kvm.c
+ * and the fault, mmap and uvm code that edits entries vm.c found. */
 #ifndef MM_VM_INTERNAL_H
 #define MM_VM_INTERNAL_H
 
@@ -19,6 +19,7 @@
 
 /* Allocation order of the block behind one leaf at level: 0, 9 or 18. */
 #define LEVEL_ORDER(level)  ((unsigned)(PX_BITS * (level)))
+_Static_assert(LEVEL_ORDER(1) == MEGAPAGE_ORDER, "a 2 MiB leaf maps one block of MEGAPAGE_ORDER");
 
 /* True for a valid entry that points to the next-level table (V set, R, W
  * and X clear). */
@@ -53,11 +54,7 @@ static inline pagetable_t table_of(const pte_t *p)
  * add in the hot region. */
 static inline uint32 *frame_word(const void *frame)
 {
-    uint64 va = (uint64)frame;
-
-    if (va - page_fast.base < page_fast.span_bytes)
-        return &hot_meta(va)->aux;
-    return &page_meta_lookup(va)->aux;
+    return &page_meta_of((uint64)frame)->aux;
 }
 
 /* The count of valid entries of the non-root table t (roots are not
@@ -65,6 +62,25 @@ static inline uint32 *frame_word(const void *frame)
 static inline uint32 *table_count(pagetable_t t)
 {
     return frame_word(t);
+}
+
+/* A new table page with no valid entry; NULL when out of memory. */
+static inline pagetable_t table_alloc(void)
+{
+    pagetable_t t = page_alloc(0);
+
+    if (t) {
+        page_zero(t);
+        *table_count(t) = 0;
+    }
+    return t;
+}
+
+/* Entry p, in a table at level, has just become valid. */
+static inline void count_added(pte_t *p, int level)
+{
+    if (level < SV39_ROOT_LEVEL)
+        (*table_count(table_of(p)))++;
 }
 
 /* Whether the level-0 table that holds the entry p has all 512 entries
@@ -118,6 +134,14 @@ static inline pte_t *vm_lookup(pagetable_t pt, uint64 va, int *level)
     return p;
 }
 
+/* Whether the frames behind a superpage leaf are separate order-0 pages
+ * (page_split), so any part of it can be freed page by page. */
+static inline bool leaf_is_split(pte_t pte, int level)
+{
+    unsigned order;
+    return level > 0 && page_head_kind((uint64)pte_frame(pte), &order) == PK_ALLOC && order == 0;
+}
+
 /* Point the valid level-0 leaf p (mapping va) at frame with flags (validated
  * by the caller); fences va. */
 static inline void vm_replace_leaf(pte_t *p, uint64 va, void *frame, uint64 flags)
@@ -144,8 +168,68 @@ int  vm_split_at(pagetable_t pt, uint64 va);
  * with page_put and the table freed, after one TLB flush. */
 int  vm_collapse_block(pagetable_t pt, uint64 base, uint64 pa, uint64 flags);
 
+/* walkaddr in the table this hart runs on (satp); 0 while paging is off.
+ * virt_to_phys's answer for addresses outside the direct map and image. */
+uint64 vm_walkaddr_current(uint64 va);
+
 /* Flush this hart's whole TLB and count it in vm_tlb_flush_count(). */
 void vm_flush_all(void);
+
+/* ---- TLB batching (vm.c): one fence per call that changes a table ---- */
+
+/* Changed leaves up to which one call uses the page form of sfence.vma. */
+#define TLB_FLUSH_PAGE_MAX  1
+
+/* The TLB work one call has collected, and the table pages it removed. */
+struct tlb_batch {
+    pagetable_t pt;         /* the root the call changes */
+    uint64      start_va;   /* the call's first VA (its half of the space) */
+    uint64      changed;    /* leaf entries changed (removed, altered, split) */
+    uint64      first_va;   /* VA of the first change */
+    pagetable_t freed;      /* removed tables, linked through entry 0 */
+};
+
+/* An empty batch for a call that changes pt from va on. */
+static inline void tlb_batch_start(struct tlb_batch *b, pagetable_t pt, uint64 va)
+{
+    b->pt = pt;
+    b->start_va = va;
+    b->changed = 0;
+    b->first_va = va;
+    b->freed = NULL;
+}
+
+/* Record that the entry covering va changed. */
+static inline void tlb_batch_note(struct tlb_batch *b, uint64 va)
+{
+    if (b->changed++ == 0)
+        b->first_va = va;
+}
+
+/* Record that some leaves of the range from va changed, which ones is not
+ * kept: the batch then uses the global form of sfence.vma. */
+static inline void tlb_batch_note_some(struct tlb_batch *b, uint64 va)
+{
+    tlb_batch_note(b, va);
+    b->changed += TLB_FLUSH_PAGE_MAX;
+}
+
+/* Issue the one fence the batch needs, if any (only when the table can be in
+ * this hart's TLB: the active one, the kernel's, or any change in the shared
+ * high half), then free the tables it removed. */
+void tlb_batch_finish(struct tlb_batch *b);
+
+/* ---- the share count of 2 MiB blocks (cow.c) ---- */
+
+/* Drop one share of the block behind the leaf pte at level; false when the
+ * block has none (the leaf holds the pages' references itself, and the
+ * caller releases them). */
+bool cow_drop_share(pte_t pte, int level);
+
+/* The superpage leaf pte at level (> 0) stops being one (it is split, or its
+ * caller takes over its references): if it shared its block, it leaves the
+ * share and takes its own reference on each page. */
+void cow_unshare(pte_t pte, int level);
 
 #ifdef CAPSULE_HOST
 /* Host tests only (tests/host/support/sim_image.c): the simulated physical

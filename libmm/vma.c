@@ -203,17 +203,7 @@ int mm_unmap_range(struct mm *mm, uint64 start, uint64 end)
  * cannot (no block free, or something is mapped there already). */
 static bool populate_huge(struct mm *mm, struct vma *v, uint64 va)
 {
-    void *block = page_alloc(9);
-    if (!block)
-        return false;
-    for (uint64 off = 0; off < MEGAPAGE_SIZE; off += PAGE_SIZE)
-        page_zero((char *)block + off);
-    if (mappages(mm->pt, va, virt_to_phys((uint64)block), MEGAPAGE_SIZE, prot_to_pte(v->prot)) != 0) {
-        page_free(block, 9);
-        return false;
-    }
-    page_split(block, 9);   /* any part can be unmapped and freed later */
-    return true;
+    return mm_map_block(mm, v, va, BLOCK_ZEROED) == 0;
 }
 
 void mm_populate(struct mm *mm, struct vma *v, uint64 start, uint64 end)

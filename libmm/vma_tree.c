@@ -37,6 +37,7 @@
 #include <mm/errno.h>
 
 #include "mm_internal.h"
+#include "words.h"
 
 static inline int height(const struct vma *v)
 {
@@ -53,10 +54,6 @@ static inline uint64 max_u64(uint64 a, uint64 b)
     return a > b ? a : b;
 }
 
-static inline uint64 min_u64(uint64 a, uint64 b)
-{
-    return a < b ? a : b;
-}
 
 /* v's gap as max_gap counts it: none for the gap hint. */
 static inline uint64 own_gap(const struct mm *mm, const struct vma *v)

@@ -13,7 +13,7 @@
 
 #include <arch/console.h>
 #include <arch/mmu.h>
-#include <mm/vm.h>
+#include <mm/vmprint.h>
 
 #include "vm_internal.h"
 
@@ -103,7 +103,7 @@ static void print_table(pagetable_t t, int level, uint64 base_va)
     run_print(&run);
 }
 
-/* Contract in mm/vm.h.  Prints through kprintf; NULL prints a note. */
+/* Contract in mm/vmprint.h.  Prints through kprintf; NULL prints a note. */
 void vmprint(pagetable_t pgtbl)
 {
     if (!pgtbl) {

@@ -8,7 +8,7 @@
 #include <arch/layout.h>
 #include <mm/page.h>
 #include <mm/uvm.h>
-#include <mm/vm.h>
+#include <mm/vmprint.h>
 
 static int initialised = 42;       /* .data */
 static char zeroed[8192];          /* .bss */
@@ -39,7 +39,7 @@ int main(void)
     printf("  direct map of RAM: physical address + %#lx\n", (unsigned long)DIRECT_MAP_OFFSET);
     printf("  main is at %p; its physical address is %#lx\n", (void *)main,
            (unsigned long)virt_to_phys((unsigned long)main));
-    printf("Free RAM: %lu KiB\n\n", (unsigned long)(get_free_mem() / 1024));
+    printf("Free RAM: %lu KiB\n\n", (unsigned long)bytes_to_kib(get_free_mem()));
 
     printf("The page table (every mapped range, leaf size and permissions):\n");
     vmprint(uvm_current());

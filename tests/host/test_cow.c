@@ -31,6 +31,7 @@
 
 #include <arch/layout.h>
 #include <arch/mmu.h>
+#include <mm/cow.h>
 #include <mm/errno.h>
 #include <mm/fault.h>
 #include <mm/kalloc.h>

@@ -16,6 +16,7 @@
 #include <arch/mmu.h>
 #include <mm/kalloc.h>
 #include <mm/page.h>
+#include <mm/page_init.h>
 
 #include "sim.h"
 

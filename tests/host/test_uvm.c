@@ -29,6 +29,7 @@
 #include <mm/errno.h>
 #include <mm/fault.h>
 #include <mm/kalloc.h>
+#include <mm/kvm.h>
 #include <mm/mmap.h>
 #include <mm/page.h>
 #include <mm/uvm.h>

@@ -17,8 +17,11 @@
 #include <arch/layout.h>
 #include <arch/mmu.h>
 #include <mm/errno.h>
+#include <mm/kvm.h>
 #include <mm/page.h>
+#include <mm/page_init.h>
 #include <mm/vm.h>
+#include <mm/vmprint.h>
 
 #include "sim.h"
 #include "sim_image.h"

@@ -16,7 +16,9 @@
 #define PAGE_SHIFT      12
 #define PAGE_SIZE       (U64(1) << PAGE_SHIFT)
 #define PAGE_MASK       (PAGE_SIZE - 1)
-#define MEGAPAGE_SIZE   (U64(1) << 21)
+#define MEGAPAGE_SHIFT  21
+#define MEGAPAGE_SIZE   (U64(1) << MEGAPAGE_SHIFT)
+#define MEGAPAGE_ORDER  (MEGAPAGE_SHIFT - PAGE_SHIFT)   /* a megapage is 2^9 pages: its block order */
 #define GIGAPAGE_SIZE   (U64(1) << 30)
 
 #define PGROUNDUP(a)    (((a) + PAGE_SIZE - 1) & ~PAGE_MASK)

@@ -1,22 +1,13 @@
 /* Physical memory: a buddy allocator over all free RAM with per-frame
  * metadata, per-hart order-0 caches, reference counts for sharing, and fast
- * page zero/copy.  Pages are named by their direct-map virtual address. */
+ * page zero/copy.  Pages are named by their direct-map virtual address.
+ * Setting it up at boot (kinit, kmem_init) is mm/page_init.h. */
 #ifndef MM_PAGE_H
 #define MM_PAGE_H
 
 #include <mm/types.h>
 
 #define PAGE_MAX_ORDER  12      /* largest block: 2^12 pages = 16 MiB */
-
-/* Add the free physical range [va_start, va_end) (direct-map addresses) to the
- * allocator.  May be called once per RAM region, before or after kinit();
- * unaligned ends are trimmed to pages.  Costs O(log size) plus a per-region
- * constant, never O(pages).  Part of the range is used for frame metadata. */
-void   kmem_init(uint64 va_start, uint64 va_end);
-
-/* Initialise physical memory from the boot information (RAM minus reserved
- * ranges: firmware, image, device tree) and the kalloc caches. */
-void   kinit(void);
 
 /* Allocate 2^order physically contiguous pages, aligned to their size.
  * Returns the direct-map address with reference count 1, or NULL when

@@ -77,11 +77,4 @@ void   umalloc_stats(struct umalloc *h, struct umalloc_stats *st);
  * error after printing what is wrong. */
 int    umalloc_check(struct umalloc *h);
 
-/* The current address space's allocator, created on first use over its heap
- * (brk) and mmap area.  NULL when it cannot be created. */
-struct umalloc *umalloc_current(void);
-/* The running address space's allocator once created (NULL before): what
- * umalloc_current() returns, readable without a call. */
-extern struct umalloc *umalloc_active;
-
 #endif

@@ -98,4 +98,13 @@ void    mm_get_stats(struct mm_stats *st);
 /* Print the VMAs of the current address space, one per line. */
 void    mm_print_vmas(void);
 
+/* The app's malloc (mm/umalloc.h) over the running address space. */
+struct umalloc;
+/* The current address space's allocator, created on first use over its heap
+ * (brk) and mmap area.  NULL when it cannot be created. */
+struct umalloc *umalloc_current(void);
+/* The running address space's allocator once created (NULL before): what
+ * umalloc_current() returns, readable without a call. */
+extern struct umalloc *umalloc_active;
+
 #endif

@@ -1,5 +1,6 @@
-/* Sv39 page tables: walking, mapping, unmapping, printing and freeing, and
- * the kernel address space shared by every process (the high half). */
+/* Sv39 page tables: walking, mapping, unmapping, changing permissions and
+ * freeing them.  The kernel's table is in mm/kvm.h, printing in mm/vmprint.h,
+ * the copy-on-write copy (fork) in mm/cow.h. */
 #ifndef MM_VM_H
 #define MM_VM_H
 
@@ -46,20 +47,6 @@ uint64 walkaddr(pagetable_t pgtbl, uint64 va);
  * Superpages partly inside are split.  Returns 0 or a negative MM_ error. */
 int    vm_protect(pagetable_t pgtbl, uint64 va, uint64 sz, uint64 flags);
 
-/* Copy-on-write copy of the low half [0, sz) of ppgtbl into cpgtbl (empty
- * there): every leaf is mapped in both and becomes read-only copy-on-write
- * in both tables (a write fault copies, or reuses a frame left with one
- * owner); the app image's frames are shared as they are.  A 4 KiB frame
- * gets one more reference (page_refcount shows it); a 2 MiB leaf shares its
- * block as a whole (one count on the block: page_refcount of its pages shows
- * the per-page references only once the leaf is split).  Returns 0,
- * -MM_EINVAL, or -MM_ENOMEM (the caller frees cpgtbl with uvmfree; what was
- * shared stays consistent). */
-int    uvmcopy(pagetable_t cpgtbl, pagetable_t ppgtbl, uint64 sz);
-
-/* Print the table as a tree of ranges with leaf sizes and permissions. */
-void   vmprint(pagetable_t pgtbl);
-
 /* Free the table pages below and including pgtbl, which sits at level.  All
  * leaves must already be unmapped (a remaining leaf is reported and skipped).
  * Use freewalk(root, SV39_ROOT_LEVEL). */
@@ -67,17 +54,6 @@ void   freewalk(pagetable_t pgtbl, int level);
 /* Unmap the low half [0, sz) freeing frames, then free the table pages of the
  * low half and the root.  The shared high half is left alone. */
 void   free_pgtbl(pagetable_t pgtbl, uint64 sz);
-
-/* The kernel page table: direct map of all RAM (RW, never X, largest leaves),
- * the image W^X (text RX, rodata R, data/bss RW), MMIO windows RW. */
-pagetable_t kvmmake(void);
-/* Build the kernel page table once (kvmmake) and keep it as the template for
- * every address space's high half. */
-void   kvminit(void);
-/* Switch this hart to the kernel page table and flush its TLB. */
-void   kvminithart(void);
-/* The kernel page table built by kvminit. */
-pagetable_t kernel_pagetable(void);
 
 /* Number of sfence.vma instructions executed (for tests and benchmarks). */
 uint64 vm_tlb_flush_count(void);

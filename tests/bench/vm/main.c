@@ -10,6 +10,7 @@
 
 #include <arch/csr.h>
 #include <arch/usercopy.h>
+#include <mm/cow.h>
 #include <mm/mmap.h>
 #include <mm/page.h>
 #include <mm/uvm.h>

@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 
 #include <arch/layout.h>
+#include <mm/cow.h>
 #include <mm/errno.h>
 #include <mm/kalloc.h>
 #include <mm/page.h>

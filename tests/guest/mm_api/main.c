@@ -7,6 +7,7 @@
 
 #include <arch/layout.h>
 #include <mm/kalloc.h>
+#include <mm/kvm.h>
 #include <mm/page.h>
 #include <mm/uvm.h>
 #include <mm/vm.h>

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <arch/layout.h>
+#include <mm/cow.h>
 #include <mm/errno.h>
 #include <mm/kalloc.h>
 #include <mm/mmap.h>

@@ -29,6 +29,7 @@
 #include <mm/vm.h>
 
 #include "mm_internal.h"
+#include "words.h"
 
 #define PROT_RWX            (MM_PROT_READ | MM_PROT_WRITE | MM_PROT_EXEC)
 #define FENCE_KIND          0xffu           /* never equal to a mapping's kind: never merges */
@@ -59,11 +60,6 @@ static uint64_t va_of(const struct mm_model *m, uint64_t page)
 static uint64_t root_pa(const struct mm_model *m)
 {
     return virt_to_phys((uint64)m->mm->pt);
-}
-
-static uint64_t min_u64(uint64_t a, uint64_t b)
-{
-    return a < b ? a : b;
 }
 
 static const char *perms_str(unsigned prot)

@@ -15,6 +15,7 @@
 #include <arch/mmu.h>
 #include <mm/kalloc.h>
 #include <mm/page.h>
+#include <mm/page_init.h>
 
 uint64_t host_direct_map_offset;
 uint64_t sim_sfence_all_count, sim_sfence_page_count;

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include <arch/layout.h>
+#include <mm/cow.h>
 #include <mm/fault.h>
 #include <mm/page.h>
 #include <mm/vm.h>
