@@ -104,13 +104,15 @@ arch_call_on_stack:
 
 /* arch_libos_call: call t1(a0..a7) on the libOS call stack and return to ra
  * with the caller's sp, touching nothing on the caller's stack (arch/boot.h).
- * Not reentrant: the callee must not come back here. */
+ * The libOS call stack is the boot stack, free once the app runs (the boot
+ * sequence left it for good in arch_enter_app).  Not reentrant: the callee
+ * must not come back here. */
     .globl arch_libos_call
 arch_libos_call:
     la      t0, libos_call_save
     sd      ra, 0(t0)
     sd      sp, 8(t0)
-    la      sp, libos_stack_top
+    la      sp, boot_stack_top
     jalr    t1
     la      t0, libos_call_save
     ld      ra, 0(t0)
@@ -130,10 +132,6 @@ early_pagetable:
 boot_stack_bottom:
     .space  BOOT_STACK_SIZE
 boot_stack_top:
-    .globl libos_stack_bottom, libos_stack_top
-libos_stack_bottom:
-    .space  LIBOS_STACK_SIZE
-libos_stack_top:
     .globl trap_stack_bottom, trap_stack_top
 trap_stack_bottom:
     .space  TRAP_STACK_SIZE

@@ -39,8 +39,8 @@ static void mm_start(void)
     uint64_t start = rdinstret();
     kinit();
     kvminit();
-    kvminithart();
     mm_init_instret = rdinstret() - start;
+    kvminithart();
 }
 
 /* Build the app's address space, switch to it and return its initial stack

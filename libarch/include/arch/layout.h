@@ -47,7 +47,6 @@ extern char __app_load[];        /* where the app's text sits in the image, libO
 extern char __app_data_load[];   /* where .data's initial contents sit, libOS VA */
 extern char __kernel_data_end[], __kernel_bss_start[];
 extern char boot_stack_bottom[], boot_stack_top[], trap_stack_bottom[], trap_stack_top[];
-extern char libos_stack_bottom[], libos_stack_top[];
 extern char __image_end[];       /* end of the loaded image, libOS VA */
 #endif
 

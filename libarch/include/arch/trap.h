@@ -20,7 +20,6 @@
 
 #define TRAP_STACK_SIZE (16 * 1024)
 #define BOOT_STACK_SIZE (16 * 1024)
-#define LIBOS_STACK_SIZE (16 * 1024)   /* arch_libos_call's; between the boot and trap stacks */
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>

@@ -4,8 +4,8 @@
 
 #include <stdint.h>
 
-/* Retired instructions (rdinstret) spent starting libmm: kinit, kvminit and
- * switching the boot hart to the kernel table. */
+/* Retired instructions (rdinstret) spent starting libmm: kinit and kvminit
+ * (building the kernel table; switching to it is not counted). */
 uint64_t capsule_mm_init_instret(void);
 
 #endif
