@@ -17,6 +17,9 @@ _Static_assert(PROT_WRITE == MM_PROT_WRITE && MAP_FIXED_NOREPLACE == MM_MAP_FIXE
                MS_SYNC == MM_MS_SYNC && MREMAP_FIXED == MM_MREMAP_FIXED,
                "<sys/mman.h> and libmm agree on Linux's values");
 _Static_assert(MAP_FIXED == 0x10, "mman_entry.S tests MAP_FIXED as 0x10");
+_Static_assert(MADV_REMOVE == MM_MADV_REMOVE && MADV_POPULATE_WRITE == MM_MADV_POPULATE_WRITE &&
+               MADV_COLLAPSE == MM_MADV_COLLAPSE && MADV_PAGEOUT == MM_MADV_PAGEOUT,
+               "<sys/mman.h> and libmm agree on the madvise values");
 
 /* The address for r >= 0; else errno from -r and MAP_FAILED. */
 static void *address_or_fail(int64_t r)

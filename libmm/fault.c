@@ -42,10 +42,15 @@ static __attribute__((noinline)) int copy_cow(pte_t *p, uint64 va, void *old, ui
 static __attribute__((noinline)) pte_t *split_cow(struct mm *mm, uint64 va)
 {
     int level;
+    uint64 page = PGROUNDDOWN(va);
 
-    if (vm_split_at(mm->pt, va) != 0)
+    /* Both ends of va's page become leaf boundaries: at a superpage's first
+     * page the start already is one, and only the split at its end breaks
+     * the superpage down to a 4 KiB leaf for va. */
+    if (vm_split_at(mm->pt, page) != 0 || vm_split_at(mm->pt, page + PAGE_SIZE) != 0)
         return NULL;
-    return vm_lookup(mm->pt, va, &level);
+    pte_t *p = vm_lookup(mm->pt, va, &level);
+    return level == 0 ? p : NULL;
 }
 
 /* A write to the copy-on-write leaf *p (at level) that maps va of v: a

@@ -242,36 +242,49 @@ int mm_mprotect(uint64 addr, uint64 len, int prot)
 
 /* ---- madvise, msync ------------------------------------------------------ */
 
-/* Whether madvise knows advice.  Linux's MADV_MERGEABLE and UNMERGEABLE
- * (12, 13) are EINVAL without KSM, and so they are here. */
+/* Whether madvise knows advice (Linux's list, KSM and THP included). */
 static bool advice_known(int advice)
 {
     switch (advice) {
     case MM_MADV_NORMAL: case MM_MADV_RANDOM: case MM_MADV_SEQUENTIAL: case MM_MADV_WILLNEED:
-    case MM_MADV_DONTNEED: case MM_MADV_FREE:
+    case MM_MADV_DONTNEED: case MM_MADV_FREE: case MM_MADV_REMOVE: case MM_MADV_DONTNEED_LOCKED:
+    case MM_MADV_POPULATE_READ: case MM_MADV_POPULATE_WRITE: case MM_MADV_COLLAPSE:
         return true;
     case MM_MADV_DONTFORK: case MM_MADV_DOFORK: case MM_MADV_HUGEPAGE: case MM_MADV_NOHUGEPAGE:
     case MM_MADV_DONTDUMP: case MM_MADV_DODUMP: case MM_MADV_WIPEONFORK: case MM_MADV_KEEPONFORK:
-    case MM_MADV_COLD: case MM_MADV_PAGEOUT:
+    case MM_MADV_COLD: case MM_MADV_PAGEOUT: case MM_MADV_MERGEABLE: case MM_MADV_UNMERGEABLE:
         return true;    /* accepted, nothing to do */
     default:
         return false;
     }
 }
 
-/* Follow advice (known) for [a, b) of v: WILLNEED populates, DONTNEED and
- * FREE drop the pages (not the image's); the rest change nothing. */
+/* Whether advice may be given for v: REMOVE wants a shared mapping,
+ * COLLAPSE is not supported. */
+static bool advice_fits(const struct vma *v, int advice)
+{
+    if (advice == MM_MADV_REMOVE)
+        return (v->flags & VMA_SHARED) != 0;
+    return advice != MM_MADV_COLLAPSE;
+}
+
+/* Follow advice (known, fitting v) for [a, b) of v: WILLNEED populates,
+ * the DONTNEED family and FREE drop the pages (not the image's); the rest
+ * change nothing. */
 static void advise_piece(struct mm *mm, struct vma *v, uint64 a, uint64 b, int advice)
 {
+    bool drop = advice == MM_MADV_DONTNEED || advice == MM_MADV_DONTNEED_LOCKED ||
+                advice == MM_MADV_FREE || advice == MM_MADV_REMOVE;
     if (advice == MM_MADV_WILLNEED)
         mm_populate(mm, v, a, b);
-    else if ((advice == MM_MADV_DONTNEED || advice == MM_MADV_FREE) && !(v->flags & VMA_IMAGE))
+    else if (drop && !(v->flags & VMA_IMAGE))
         mm_release_pages(mm, v, a, b);
 }
 
 /* Follow advice (none when negative: msync's check) for each VMA piece of
  * [start, end); -MM_ENOMEM when a page of the range is not mapped (the rest
- * is still done, as on Linux). */
+ * is still done, as on Linux), -MM_EINVAL for a piece the advice does not
+ * fit (from there on nothing is done). */
 static int for_each_piece(struct mm *mm, uint64 start, uint64 end, int advice)
 {
     int err = 0;
@@ -279,12 +292,34 @@ static int for_each_piece(struct mm *mm, uint64 start, uint64 end, int advice)
     for (struct vma *v = mm ? vma_first_after(mm, start) : NULL; v && v->start < end; v = v->next) {
         if (v->start > a)
             err = -MM_ENOMEM;
+        if (advice >= 0 && !advice_fits(v, advice))
+            return -MM_EINVAL;
         uint64 lo = v->start > a ? v->start : a, hi = v->end < end ? v->end : end;
         if (advice >= 0)
             advise_piece(mm, v, lo, hi, advice);
         a = hi;
     }
     return a < end ? -MM_ENOMEM : err;
+}
+
+/* MADV_POPULATE_READ/WRITE over [start, end): every page faulted in as the
+ * access would, VMA by VMA, stopping at the first error (Linux's order). */
+static int populate_pages(struct mm *mm, uint64 start, uint64 end, bool write)
+{
+    uint64 va = start;
+    while (va < end) {
+        struct vma *v = mm ? vma_find(mm, va) : NULL;
+        if (!v)
+            return -MM_ENOMEM;
+        if (v->prot == MM_PROT_NONE || (v->flags & VMA_GUARD) || (write && !(v->prot & MM_PROT_WRITE)))
+            return -MM_EINVAL;
+        for (; va < end && va < v->end; va += PAGE_SIZE) {
+            int err = mm_fault_in(mm, v, va, write);
+            if (err)
+                return err == -MM_ENOMEM ? err : -MM_EFAULT;
+        }
+    }
+    return 0;
 }
 
 int mm_madvise(uint64 addr, uint64 len, int advice)
@@ -298,6 +333,8 @@ int mm_madvise(uint64 addr, uint64 len, int advice)
         return -MM_EINVAL;
     if (plen == 0)
         return 0;
+    if (advice == MM_MADV_POPULATE_READ || advice == MM_MADV_POPULATE_WRITE)
+        return populate_pages(mm_current(), addr, addr + plen, advice == MM_MADV_POPULATE_WRITE);
     return for_each_piece(mm_current(), addr, addr + plen, advice);
 }
 
@@ -371,12 +408,14 @@ static int64_t mremap_to(struct mm *mm, uint64 addr, uint64 old_len, uint64 new_
 {
     if (!page_aligned(new_addr))
         return -MM_EINVAL;
-    if (new_len > USER_END || new_addr > USER_END - new_len || new_addr < VMA_FLOOR)
+    if (new_len > USER_END || new_addr > USER_END - new_len)
         return -MM_EINVAL;
     if (addr + old_len > new_addr && new_addr + new_len > addr)
         return -MM_EINVAL;
     if (!resizable(mm, addr, old_len))
         return -MM_EFAULT;
+    if (new_addr < VMA_FLOOR)
+        return -MM_EPERM;       /* Linux's mmap_min_addr check, on the target's placement */
     if (mm_unmap_range(mm, new_addr, new_addr + new_len) != 0)
         return -MM_ENOMEM;
     if (old_len > new_len) {
@@ -387,7 +426,11 @@ static int64_t mremap_to(struct mm *mm, uint64 addr, uint64 old_len, uint64 new_
     /* The source again, as Linux looks it up here: an empty old range
      * inside the target went with what the target held. */
     struct vma *v = resizable(mm, addr, old_len);
-    return v ? move_vma(mm, v, addr, old_len, new_addr, new_len) : -MM_EFAULT;
+    if (!v)
+        return -MM_EFAULT;
+    if (old_len == 0)
+        return -MM_EINVAL;      /* Linux: duplicates only shared mappings; Capsule none (docs) */
+    return move_vma(mm, v, addr, old_len, new_addr, new_len);
 }
 
 int64_t mm_mremap(uint64 addr, uint64 old_len, uint64 new_len, int flags, uint64 new_addr)
@@ -404,21 +447,25 @@ int64_t mm_mremap(uint64 addr, uint64 old_len, uint64 new_len, int flags, uint64
         return -MM_EINVAL;
     old_len = page_len(old_len);
     new_len = page_len(new_len);
-    if (new_len == 0)
-        return -MM_EINVAL;
+    if (new_len == 0 || new_len > USER_END)
+        return -MM_EINVAL;      /* no room for it anywhere: EINVAL before any ENOMEM, as Linux */
     if (flags & MM_MREMAP_FIXED)
         return mremap_to(mm, addr, old_len, new_len, new_addr);
-    struct vma *v = resizable(mm, addr, old_len);
-    if (!v || old_len == 0)
-        return v ? -MM_EINVAL : -MM_EFAULT;
     if (old_len >= new_len) {
+        /* Linux always allows a shrink: it unmaps the tail, whatever is there */
+        if (addr + old_len < addr || addr + old_len > USER_END)
+            return -MM_EINVAL;
         int err = mm_unmap_range(mm, addr + new_len, addr + old_len);
         return err ? err : (int64_t)addr;
     }
+    struct vma *v = resizable(mm, addr, old_len);
+    if (!v || old_len == 0)
+        return v ? -MM_EINVAL : -MM_EFAULT;
     uint64 grow_end = addr + new_len;
     if (addr + old_len == v->end && grow_end <= APP_STACK_TOP && grow_end > addr &&
         vma_range_free(mm, v->end, grow_end)) {
         vma_set_end(mm, v, grow_end);
+        vma_merge(mm, v);       /* it may now touch its successor */
         return (int64_t)addr;
     }
     if (!(flags & MM_MREMAP_MAYMOVE))

@@ -61,18 +61,6 @@
 #define RANDOM_OPS      3000
 #define FULL_CHECK_EVERY 32
 
-/* Known libmm bug, reported: a write fault at the first page of a
- * copy-on-write 2 MiB leaf does not split the leaf.  vm_split_at(pt, va)
- * only makes va a leaf boundary, and the first page of a superpage already
- * is one, so break_cow gets the 2 MiB leaf back and rewrites it as if it were
- * that page's 4 KiB leaf: the whole block becomes writable and stays shared
- * (the other space sees the writes), or a 4 KiB copy is mapped as a 2 MiB
- * leaf.  The tests that show it skip while this is set. */
-#define BUG_COW_FIRST_PAGE_OF_2M_LEAF   1
-#define BUG_COW_FIRST_PAGE_MESSAGE \
-    "known bug: a write fault at the first page of a copy-on-write 2 MiB leaf does not split it " \
-    "(vm_split_at leaves a superpage alone when va is its first page; break_cow then rewrites the " \
-    "2 MiB leaf)"
 
 static uint64_t baseline_free;
 
@@ -729,10 +717,6 @@ static void test_child_writes_a_shared_2m_leaf_first_and_only_its_leaf_splits(vo
 static void test_a_write_to_the_first_page_of_a_shared_2m_leaf_copies_only_that_page(void **state)
 {
     (void)state;
-    if (BUG_COW_FIRST_PAGE_OF_2M_LEAF) {
-        printf("  %s\n", BUG_COW_FIRST_PAGE_MESSAGE);
-        skip();
-    }
     struct mm *parent = parent_with_block();
     uint64_t block = frame_at(parent, BLOCK);
     struct mm *child = fork_of(parent);
@@ -756,10 +740,6 @@ static void test_a_write_to_the_first_page_of_a_shared_2m_leaf_copies_only_that_
 static void test_a_write_to_the_first_page_of_a_2m_leaf_the_other_space_split_copies_it(void **state)
 {
     (void)state;
-    if (BUG_COW_FIRST_PAGE_OF_2M_LEAF) {
-        printf("  %s\n", BUG_COW_FIRST_PAGE_MESSAGE);
-        skip();
-    }
     struct mm *parent = parent_with_block();
     uint64_t block = frame_at(parent, BLOCK);
     struct mm *child = fork_of(parent);
@@ -1016,9 +996,8 @@ static void test_random_calls_forks_and_exits_match_the_model(void **state)
         printf("  seed %#lx: %d operations (", (unsigned long)seed, RANDOM_OPS);
         for (int k = 0; k <= MODEL_NOP; k++)
             printf("%s%s %u", k ? ", " : "", names[k], kinds[k]);
-        printf("): %lu forks, %lu exits, %u spaces at the end, %lu operations dropped for "
-               "known bugs\n", (unsigned long)m.forks, (unsigned long)m.exits, m.nspaces,
-               (unsigned long)m.avoided);
+        printf("): %lu forks, %lu exits, %u spaces at the end\n", (unsigned long)m.forks,
+               (unsigned long)m.exits, m.nspaces);
         assert_true(m.forks > 10);
         for (unsigned i = 0; s == 0 && i < m.nspaces; i++)     /* each space's VMAs */
             mm_draw(m.space[i].mm, m.base, m.base + WINDOW_PAGES * PG, 128, false);

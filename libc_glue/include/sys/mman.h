@@ -52,6 +52,17 @@ extern "C" {
 #define MADV_NOHUGEPAGE     15
 #define MADV_DONTDUMP       16
 #define MADV_DODUMP         17
+#define MADV_REMOVE         9
+#define MADV_MERGEABLE      12
+#define MADV_UNMERGEABLE    13
+#define MADV_WIPEONFORK     18
+#define MADV_KEEPONFORK     19
+#define MADV_COLD           20
+#define MADV_PAGEOUT        21
+#define MADV_POPULATE_READ  22
+#define MADV_POPULATE_WRITE 23
+#define MADV_DONTNEED_LOCKED 24
+#define MADV_COLLAPSE       25
 #define POSIX_MADV_NORMAL       MADV_NORMAL
 #define POSIX_MADV_RANDOM       MADV_RANDOM
 #define POSIX_MADV_SEQUENTIAL   MADV_SEQUENTIAL

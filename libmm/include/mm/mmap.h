@@ -49,6 +49,13 @@
 #define MM_MADV_KEEPONFORK  19
 #define MM_MADV_COLD        20
 #define MM_MADV_PAGEOUT     21
+#define MM_MADV_REMOVE      9       /* shared mappings only: drop the pages */
+#define MM_MADV_MERGEABLE   12      /* KSM: accepted, nothing is ever merged */
+#define MM_MADV_UNMERGEABLE 13
+#define MM_MADV_POPULATE_READ  22   /* fault the pages in, as a read / a write would (Linux 5.14) */
+#define MM_MADV_POPULATE_WRITE 23
+#define MM_MADV_DONTNEED_LOCKED 24  /* as DONTNEED (nothing is ever locked) */
+#define MM_MADV_COLLAPSE    25      /* -MM_EINVAL on a mapping: not supported (Linux says so without THP) */
 
 #define MM_MS_ASYNC         1
 #define MM_MS_INVALIDATE    2
@@ -74,8 +81,15 @@ int     mm_munmap(uint64 addr, uint64 len);
  * no mapping. */
 int     mm_mprotect(uint64 addr, uint64 len, int prot);
 /* madvise: MADV_NORMAL/RANDOM/SEQUENTIAL (no-ops), WILLNEED (populate),
- * DONTNEED and FREE (drop the pages: they read zero next time); DONTFORK ..
- * PAGEOUT are accepted and do nothing; any other advice is -MM_EINVAL. */
+ * DONTNEED, DONTNEED_LOCKED and FREE (drop the pages: they read zero next
+ * time), REMOVE (the same, shared mappings only: -MM_EINVAL on a private
+ * one), POPULATE_READ/WRITE (fault every page in as a read/write would:
+ * -MM_EINVAL on PROT_NONE, or for WRITE on a mapping without PROT_WRITE;
+ * -MM_ENOMEM at a hole or without memory, -MM_EFAULT when a page cannot be
+ * faulted in; they stop at the first error, the others go on past a hole);
+ * DONTFORK .. PAGEOUT, MERGEABLE and UNMERGEABLE are accepted and do
+ * nothing; COLLAPSE is -MM_EINVAL.  Any advice Linux does not know is
+ * -MM_EINVAL; a known one over a range with a hole is -MM_ENOMEM. */
 int     mm_madvise(uint64 addr, uint64 len, int advice);
 /* msync: anonymous memory has nothing to write back: checks only. */
 int     mm_msync(uint64 addr, uint64 len, int flags);

@@ -48,6 +48,7 @@ static void errno_rows_with_console_fds(void)
     char *p = mmap(NULL, PG, RW, ANON, -1, 0);
     CHECK(p != MAP_FAILED);
     CHECK_ERR(mprotect(p, PG, PROT_READ | PROT_WRITE | PROT_EXEC), EACCES);
+    CHECK_ERR(mremap(p, PG, PG, MREMAP_MAYMOVE | MREMAP_FIXED, (void *)0x1000), EPERM);  /* below 64 KiB */
     CHECK(munmap(p, PG) == 0);
 }
 

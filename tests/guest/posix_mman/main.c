@@ -507,6 +507,70 @@ static void msync_calls(void)
 #define TRY_REMAP(what, call, want) \
     do { errno = 0; void *r_ = (call); int e_ = errno; say_map(what, r_, e_, want); } while (0)
 
+/* Advice Linux knows beyond the basic set, and the populate calls. */
+static void madvise_linux_rows(void)
+{
+    static const struct { int advice; const char *name; } known[] = {
+        { 9, "MADV_REMOVE" }, { 12, "MADV_MERGEABLE" }, { 13, "MADV_UNMERGEABLE" },
+        { 18, "MADV_WIPEONFORK" }, { 22, "MADV_POPULATE_READ" }, { 23, "MADV_POPULATE_WRITE" },
+        { 24, "MADV_DONTNEED_LOCKED" }, { 25, "MADV_COLLAPSE" },
+    };
+    char *m = map_rw(2 * pg);
+    char *none = mmap(NULL, pg, PROT_NONE, PRIV_ANON, -1, 0);
+    char *ro = mmap(NULL, pg, PROT_READ, PRIV_ANON, -1, 0);
+    char *h = hole(2);          /* last: a later mmap could land in it */
+    if (!h || !m || none == MAP_FAILED || ro == MAP_FAILED) {
+        printf("madvise rows: setup failed\n");
+        return;
+    }
+    char what[96];
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
+        snprintf(what, sizeof what, "madvise %s (%d) on an unmapped range", known[i].name, known[i].advice);
+        TRY_INT(what, madvise(h, pg, known[i].advice));
+    }
+    TRY_INT("madvise MADV_REMOVE on a private mapping", madvise(m, pg, 9));
+    TRY_INT("madvise MADV_POPULATE_READ on PROT_NONE", madvise(none, pg, 22));
+    TRY_INT("madvise MADV_POPULATE_WRITE on PROT_NONE", madvise(none, pg, 23));
+    TRY_INT("madvise MADV_POPULATE_WRITE on PROT_READ", madvise(ro, pg, 23));
+    TRY_INT("madvise MADV_POPULATE_READ on PROT_READ", madvise(ro, pg, 22));
+    fill(m, 2 * pg, 9);
+    TRY_INT("madvise MADV_POPULATE_WRITE on written RW pages", madvise(m, 2 * pg, 23));
+    printf("madvise MADV_POPULATE_WRITE: contents intact %s\n", yesno(intact(m, 0, 2 * pg, 9)));
+    TRY_INT("madvise MADV_DONTNEED_LOCKED", madvise(m, pg, 24));
+    printf("madvise MADV_DONTNEED_LOCKED: the page reads zero %s\n", yesno(all_zero(m, pg)));
+    munmap(m, 2 * pg);
+    munmap(none, pg);
+    munmap(ro, pg);
+}
+
+/* mremap rows where Linux's order or rules are easy to get wrong. */
+static void mremap_linux_rows(void)
+{
+    char *m = map_rw(4 * pg);
+    char *h = hole(24);
+    if (!m || !h) {
+        printf("mremap rows: setup failed\n");
+        return;
+    }
+    TRY_REMAP("mremap grow to 2^62 bytes", mremap(m, pg, (size_t)1 << 62, MREMAP_MAYMOVE), NULL);
+    TRY_REMAP("mremap grow to 2^62 bytes in place", mremap(m, pg, (size_t)1 << 62, 0), NULL);
+    TRY_REMAP("mremap old_len 0 of a private mapping", mremap(m, 0, pg, MREMAP_MAYMOVE), NULL);
+    munmap(m, 4 * pg);
+    /* a shrink whose old_len reaches past the mapping still shrinks */
+    char *s = mmap(h, 4 * pg, RW, PRIV_ANON | MAP_FIXED, -1, 0);
+    TRY_REMAP("mremap shrink with old_len 16 pages over a 4-page mapping", mremap(s, 16 * pg, pg, 0), s);
+    printf("mremap shrink past the end: the tail is gone %s\n", yesno(unmapped(s + pg, 3 * pg)));
+    /* grow in place into the hole before a neighbour, then remap the whole */
+    char *n = mmap(h + 8 * pg, 2 * pg, RW, PRIV_ANON | MAP_FIXED, -1, 0);
+    fill(s, pg, 3);
+    TRY_REMAP("mremap grow 1 page to 8 in place, up to a neighbour", mremap(s, pg, 8 * pg, 0), s);
+    TRY_REMAP("mremap of the grown mapping and its neighbour as one (10 pages to 12)",
+              mremap(s, 10 * pg, 12 * pg, 0), s);
+    printf("mremap after growing into a neighbour: first page intact %s\n", yesno(intact(s, 0, pg, 3)));
+    munmap(h, 24 * pg);
+    (void)n;
+}
+
 static void mremap_in_place(void)
 {
     char *m = map_rw(4 * pg);
@@ -799,6 +863,8 @@ int main(void)
     mremap_in_place();
     mremap_blocked();
     mremap_fixed();
+    mremap_linux_rows();
+    madvise_linux_rows();
     two_mib_region();
     malloc_limits();
     malloc_alignment();

@@ -4,8 +4,8 @@
  * The model follows libmm's documented rules: Linux's error order for each
  * call, mmap placement from the top of the free space below mmap_base, VMAs
  * split where a call's range cuts them and merged with a neighbour of the
- * same protection and kind when a call creates or re-protects a range (an
- * mremap that grows in place does not merge with the VMA it reaches), and
+ * same protection and kind when a call creates, re-protects or grows a range
+ * (an mremap that grows in place merges with the VMA it reaches), and
  * anonymous memory that reads zero until written.  After a copy (fork)
  * every page keeps its contents in each space, and a page that was present
  * stays copy-on-write until written there: uvmcopy's contract (mm/vm.h),
@@ -589,8 +589,8 @@ static const char *apply_mprotect(struct mm_model *m, const struct model_op *op)
 
 static bool advice_known(int advice)
 {
-    return (advice >= MM_MADV_NORMAL && advice <= MM_MADV_DONTNEED) || advice == MM_MADV_FREE ||
-           advice == 10 || advice == 11 || (advice >= 14 && advice <= 21);
+    return (advice >= MM_MADV_NORMAL && advice <= MM_MADV_DONTNEED) ||
+           (advice >= MM_MADV_FREE && advice <= MM_MADV_COLLAPSE);
 }
 
 /* madvise and msync: the range's pages with a hole give -MM_ENOMEM, the
@@ -639,21 +639,19 @@ static bool in_one_vma(const struct mm_model *m, uint64_t p, uint64_t o)
     return m->pg[p].mapped && p + o <= vma_end_page(m, p);
 }
 
-/* mremap without MREMAP_FIXED, once the arguments are valid: shrink, grow
+/* mremap without MREMAP_FIXED, once the arguments are valid and it grows:
  * in place, or move (maybe below the fence: then *outside is set). */
 static int64_t remap_in_place_or_move(struct mm_model *m, uint64_t p, uint64_t o, uint64_t n,
                                       int flags, bool *outside)
 {
     uint64_t e = vma_end_page(m, p), q;
 
-    if (o >= n) {
-        unmap_pages(m, p + n, o - n);
-        return (int64_t)va_of(m, p);
-    }
     if (p + o == e && range_free(m, e, n - o)) {
+        touch(m, e, p + n - e);
         for (uint64_t i = e; i < p + n; i++)
             m->pg[i] = (struct model_page){ 1, m->pg[p].prot, m->pg[p].kind, 0, 0, 0 };
-        return (int64_t)va_of(m, p);        /* no merge with a VMA at p + n */
+        merge_edges(m, e, p + n - e);       /* it merges with a VMA at p + n */
+        return (int64_t)va_of(m, p);
     }
     if (!(flags & MM_MREMAP_MAYMOVE))
         return -MM_ENOMEM;
@@ -682,7 +680,10 @@ static const char *apply_mremap(struct mm_model *m, const struct model_op *op)
             want = -MM_EINVAL;
         else if (!in_one_vma(m, p, o))
             want = -MM_EFAULT;
-        else {
+        else if (o == 0) {      /* the target is unmapped first; the source may go with it */
+            unmap_pages(m, q, n);
+            want = q <= p && p < q + n ? -MM_EFAULT : -MM_EINVAL;
+        } else {
             unmap_pages(m, q, n);
             if (o > n) {
                 unmap_pages(m, p + n, o - n);
@@ -691,6 +692,9 @@ static const char *apply_mremap(struct mm_model *m, const struct model_op *op)
             move_pages(m, p, o, q, n);
             want = (int64_t)va_of(m, q);
         }
+    } else if (o >= n) {        /* a shrink is always allowed: the tail goes, whatever is there */
+        unmap_pages(m, p + n, o - n);
+        want = (int64_t)va_of(m, p);
     } else if (!in_one_vma(m, p, o))
         want = -MM_EFAULT;
     else if (o == 0)
@@ -1029,38 +1033,6 @@ static void decode_mremap(const struct mm_model *m, struct model_op *op, const u
     op->new_page = pick_page(m, ((unsigned)b[8] << 8) | b[9]);
 }
 
-/* Whether a copy-on-write 2 MiB leaf maps page p, which is its first page. */
-static bool starts_a_shared_block(const struct mm_model *m, uint64_t p)
-{
-    struct sv39_xlate t = sv39_translate(root_pa(m), va_of(m, p), SV39_READ);
-    return (va_of(m, p) & (MEGAPAGE_SIZE - 1)) == 0 && t.level == 1 && (t.pte & PTE_SW0);
-}
-
-/* Whether op meets a known libmm bug, each shown by a skipped test:
- *  - test_cow.c, test_a_write_to_the_first_page_of_a_shared_2m_leaf_copies_only_that_page:
- *    a write fault, or a populate for writing (MADV_WILLNEED), at the first
- *    page of a copy-on-write 2 MiB leaf does not split the leaf (vm_split_at
- *    leaves a superpage alone when va is its first page), so break_cow
- *    rewrites the 2 MiB leaf as if it were that page's 4 KiB leaf;
- *  - test_vma.c, test_mremap_fixed_of_an_empty_range_onto_itself_fails_efault:
- *    mremap(MREMAP_FIXED) of an empty old range that the new range covers
- *    unmaps its own source VMA, then dereferences NULL (mmap.c, mremap_to). */
-static bool meets_known_bug(const struct mm_model *m, const struct model_op *op)
-{
-    bool write = op->kind == MODEL_ACCESS && op->prot == (int)FAULT_WRITE;
-    bool populate = op->kind == MODEL_MADVISE && op->flags == MM_MADV_WILLNEED;
-    int fixed = MM_MREMAP_MAYMOVE | MM_MREMAP_FIXED;
-
-    if (op->kind == MODEL_MREMAP && op->flags == fixed && !op->misalign &&
-        op->npages == 0 && op->new_npages > 0 && m->pg[op->page].mapped &&
-        op->new_page <= op->page && op->page < op->new_page + op->new_npages)
-        return true;
-    for (uint64_t p = op->page; (write || populate) && p < op->page + op->npages && p < m->npages; p++)
-        if (m->pg[p].mapped && (m->pg[p].prot & MM_PROT_WRITE) && starts_a_shared_block(m, p))
-            return true;
-    return false;
-}
-
 /* A fork, switch or exit from b (m->copies). */
 static void decode_copy(const uint8_t *b, struct model_op *op)
 {
@@ -1138,10 +1110,6 @@ void model_decode(struct mm_model *m, const uint8_t *b, struct model_op *op)
         return;
     }
     decode_op(m, b, op);
-    if (meets_known_bug(m, op)) {
-        op->kind = MODEL_NOP;
-        m->avoided++;
-    }
 }
 
 void model_describe(const struct model_op *op, char *buf, size_t len)

@@ -83,7 +83,6 @@ struct mm_model {
     uint64_t           denied;      /* accesses the model expected to fault */
     uint64_t           outside;     /* mappings placed below the fence */
     uint64_t           forks, exits;
-    uint64_t           avoided;     /* operations model_decode dropped: they meet a known bug */
     char               why[1024];   /* the last mismatch */
 };
 
@@ -130,8 +129,7 @@ const char *model_check_touched(struct mm_model *m);
 /* Turn MODEL_OP_BYTES bytes into an operation, choosing ranges from the
  * model's current layout (VMA edges, the area just below mmap_base, 2 MiB
  * blocks) so that operations meet each other.  With m->copies, about one
- * operation in 40 is a fork, switch or exit.  An operation that would meet a
- * known libmm bug becomes MODEL_NOP (counted in m->avoided). */
+ * operation in 40 is a fork, switch or exit. */
 void        model_decode(struct mm_model *m, const uint8_t *b, struct model_op *op);
 /* One line describing op, for reproducers. */
 void        model_describe(const struct model_op *op, char *buf, size_t len);
