@@ -19,7 +19,7 @@
 
 /* Set once by timer_init, read-only afterwards. */
 static uint64_t hz;
-static uint64_t ns_mult;            /* ns = ticks * ns_mult >> CONV_SHIFT */
+uint64_t timer_ns_per_tick_q32;     /* arch/timer.h */
 static int      sstc;
 
 /* The queue, sorted by deadline; changed only with interrupts off. */
@@ -53,11 +53,6 @@ int timer_has_sstc(void)
     return sstc;
 }
 
-uint64_t timer_ticks_to_ns(uint64_t ticks)
-{
-    return (uint64_t)(((unsigned __int128)ticks * ns_mult) >> CONV_SHIFT);
-}
-
 uint64_t timer_ns_to_ticks(uint64_t ns)
 {
     unsigned __int128 t = ((unsigned __int128)ns * hz + NS_PER_SEC - 1) / NS_PER_SEC;
@@ -78,7 +73,7 @@ void timer_init(void)
     hz = arch_boot_info()->timebase_hz;
     if (hz == 0)
         hz = 10000000;      /* QEMU virt's, when the tree does not say */
-    ns_mult = (uint64_t)((NS_PER_SEC << CONV_SHIFT) / hz);
+    timer_ns_per_tick_q32 = (uint64_t)((NS_PER_SEC << CONV_SHIFT) / hz);
     sstc = sstc_probe() != 0;
     set_hw_deadline(TIMER_NEVER);
 }

@@ -28,9 +28,20 @@ static inline uint64_t timer_now(void)
  * on QEMU's virt board). */
 uint64_t timer_hz(void);
 
+/* Nanoseconds per tick in 32.32 fixed point: set once by timer_init,
+ * read-only afterwards (inline conversions keep clock_gettime trap-free and
+ * short). */
+extern uint64_t timer_ns_per_tick_q32;
+
 /* Conversions between ticks and nanoseconds (exact for frequencies dividing
  * 10^9; rounded down otherwise; to_ticks rounds up so a wait is never short). */
-uint64_t timer_ticks_to_ns(uint64_t ticks);
+static inline uint64_t timer_ticks_to_ns(uint64_t ticks)
+{
+    uint64_t q = timer_ns_per_tick_q32;
+    if ((q & 0xffffffffu) == 0)     /* a whole number of ns per tick (10 MHz: 100) */
+        return ticks * (q >> 32);
+    return (uint64_t)(((unsigned __int128)ticks * q) >> 32);
+}
 uint64_t timer_ns_to_ticks(uint64_t ns);
 
 /* An event on the queue.  The owner keeps the storage alive while it is

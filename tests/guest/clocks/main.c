@@ -192,12 +192,13 @@ static void on_alarm(int sig)
 static void alarm_handler(void)
 {
     signal(SIGALRM, on_alarm);
-    check(alarm(1) == 0, "alarm(1) with none pending returns 0", "nonzero");
     int64_t t0 = now_ns(CLOCK_MONOTONIC);
+    unsigned pending = alarm(1);
     unsigned left = sleep(5);
     int64_t took = now_ns(CLOCK_MONOTONIC) - t0;
     printf("sleep(5) with alarm(1): %u s left after %lld ms, handler ran %d time(s)\n", left,
            (long long)(took / NS_PER_MS), alarms);
+    check(pending == 0, "alarm(1) with none pending returns 0", "nonzero");
     check(alarms == 1 && left == 4 && took >= NS_PER_SEC && took < 2 * NS_PER_SEC,
           "SIGALRM's handler interrupts sleep, which returns the time left", "wrong");
     alarm(3);
@@ -212,7 +213,8 @@ static void alarm_handler(void)
 }
 
 /* Bad pointers give EFAULT where Linux's vDSO would crash the host run
- * (so they are not in the posix_time differential). */
+ * (so they are not in the posix_time differential).  time(bad) is left
+ * out: newlib's time() stores in the app itself, which faults as on Linux. */
 static void efault(void)
 {
     void *volatile kernel = (void *)(uintptr_t)0xffffffc080000000ull;
@@ -234,8 +236,6 @@ static void efault(void)
           "not EFAULT");
     errno = 0;
     check(times(kernel) == (clock_t)-1 && errno == EFAULT, "times(kernel address): EFAULT", "not EFAULT");
-    errno = 0;
-    check(time(kernel) == (time_t)-1, "time(kernel address): -1", "not -1");
 }
 
 /* Sleep 2 s: the runner checks that QEMU used little host CPU meanwhile. */
