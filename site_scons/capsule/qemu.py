@@ -20,9 +20,11 @@ FRAME_RE = re.compile(r'^(\s*#\d+\s+)(0x[0-9a-fA-F]+)\s*$')
 
 
 # The boot line (docs/console.md): Capsule's options, "--", the arguments.
-# QEMU -append (boot=elf) and the fw_cfg file (boot=fw) carry this much; the
-# guest itself has no fixed limit.
-BOOT_LINE_MAX_BYTES = 256 * 1024
+# The guest has no fixed limit; the boot paths carry this much: QEMU's
+# -append is one host command-line argument (Linux: MAX_ARG_STRLEN, 128 KiB
+# with its NUL); boot=fw's line sits in the image's padding (1 MiB less its
+# header).
+BOOT_LINE_MAX_BYTES = {'elf': 128 * 1024 - 1, 'fw': 1024 * 1024 - 32}
 # boot=fw: the line goes into the firmware image's padding, 1 MiB below the
 # payload (arch/bootinfo.h: BOOT_BLOB_*).
 FW_PAYLOAD_OFFSET = 2 * 1024 * 1024
@@ -46,7 +48,7 @@ def _option_word(word):
     return '"%s"' % word if (' ' in word or '\t' in word) else word
 
 
-def boot_line(args='', env='', stdin_pipe=False):
+def boot_line(args='', env='', stdin_pipe=False, boot='elf'):
     """The line main's argv and environ come from: options (env="A=1 B=two"
     in shell quoting, stdin mode), then '--', then args as given.  Raises
     BootLineError beyond what the boot path carries."""
@@ -56,9 +58,9 @@ def boot_line(args='', env='', stdin_pipe=False):
         raise BootLineError('capsule: env entries must be NAME=VALUE: %s' % ', '.join(bad))
     opts = [_option_word(w) for w in opts] + (['capsule.stdin=pipe'] if stdin_pipe else [])
     line = ' '.join(opts + ['--', args or '']).strip() if opts else (args or '')
-    if len(line.encode()) > BOOT_LINE_MAX_BYTES:
-        raise BootLineError('capsule: the arguments and environment take %d bytes; the boot path '
-                            'carries at most %d' % (len(line.encode()), BOOT_LINE_MAX_BYTES))
+    if len(line.encode()) > BOOT_LINE_MAX_BYTES[boot]:
+        raise BootLineError('capsule: the arguments and environment take %d bytes; boot=%s carries at '
+                            'most %d' % (len(line.encode()), boot, BOOT_LINE_MAX_BYTES[boot]))
     return line
 
 
@@ -86,7 +88,7 @@ def command(elf=None, fw=None, mem='128M', args='', icount=False, gdb=False, ext
     -bios (the boot line written into a copy of the image, fw_with_boot_line).  stdin_pipe: the console is not muxed with QEMU's
     monitor (every byte reaches the guest) and the guest is told its stdin
     is a forwarded pipe (run(stdin_data=...) or run(stdin_stream=...))."""
-    line = boot_line(args, env, stdin_pipe)
+    line = boot_line(args, env, stdin_pipe, 'fw' if fw else 'elf')
     cmd = [QEMU, '-M', 'virt', '-m', str(mem), '-nographic', '-no-reboot']
     if stdin_pipe:
         cmd += ['-serial', 'stdio', '-monitor', 'none']
