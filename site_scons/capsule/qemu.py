@@ -99,7 +99,7 @@ def command(elf=None, fw=None, mem='128M', args='', icount=False, gdb=False, ext
         if line:
             cmd += ['-append', line]
     if icount:
-        cmd += ['-icount', 'shift=0']
+        cmd += ['-icount', icount if isinstance(icount, str) else 'shift=0']
     if gdb:
         cmd += ['-s', '-S']
     return cmd + list(extra)
