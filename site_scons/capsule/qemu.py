@@ -52,7 +52,10 @@ def boot_line(args='', env='', stdin_pipe=False, boot='elf'):
     """The line main's argv and environ come from: options (env="A=1 B=two"
     in shell quoting, stdin mode), then '--', then args as given.  Raises
     BootLineError beyond what the boot path carries."""
-    opts = ['capsule.env=' + w for w in shlex.split(env or '')]
+    try:
+        opts = ['capsule.env=' + w for w in shlex.split(env or '')]
+    except ValueError as e:
+        raise BootLineError('capsule: env=%r: %s' % (env, e))
     bad = [w for w in opts if '=' not in w[len('capsule.env='):]]
     if bad:
         raise BootLineError('capsule: env entries must be NAME=VALUE: %s' % ', '.join(bad))
