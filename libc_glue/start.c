@@ -12,6 +12,7 @@
  * No fixed limits: argv and environ are as long as the line. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <arch/bootinfo.h>
 #include <arch/console.h>
@@ -55,11 +56,20 @@ static int split_args(char *line, char **words, int max)
     return n;
 }
 
+/* Memory for the boot line's copy, argv and environ: its own mapping, so
+ * the app's heap starts empty as before (nothing of Capsule's sits in the
+ * way of malloc).  NULL when out of memory. */
+static void *boot_alloc(size_t bytes)
+{
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
 /* A writable copy of the boot line; NULL when out of memory. */
 static char *boot_line(void)
 {
     const struct boot_info *bi = arch_boot_info();
-    char *line = malloc(bi->bootargs_len + 1);
+    char *line = boot_alloc(bi->bootargs_len + 1);
     if (!line)
         return NULL;
     memcpy(line, bi->bootargs, bi->bootargs_len);
@@ -105,8 +115,8 @@ void capsule_start(uint64_t unused0, uint64_t unused1)
     (void)unused1;
     char *line = boot_line();
     int max = line ? (int)(strlen(line) / 2 + 1) : 0;
-    char **words = line ? malloc((size_t)(max + 2) * sizeof *words) : NULL;
-    char **env = line ? malloc((size_t)(max + 1) * sizeof *env) : NULL;
+    char **words = line ? boot_alloc((size_t)(max + 2) * sizeof *words) : NULL;
+    char **env = line ? boot_alloc((size_t)(max + 1) * sizeof *env) : NULL;
     if (!words || !env) {
         kprintf("capsule: out of memory for the boot arguments\n");
         exit(127);
