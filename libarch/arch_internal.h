@@ -15,6 +15,16 @@ static inline void *arch_direct_map(uint64_t pa)
 
 /* console.c: switch from the SBI console to the UART in the boot info. */
 void console_init(void);
+/* console.c: drain the UART into the receive ring (its PLIC interrupt). */
+void console_rx_interrupt(void);
+/* plic.c: enable source irq for this hart's S-mode context; claim the
+ * highest pending source (0: none); complete a claimed one. */
+void     plic_enable(uint32_t irq);
+uint32_t plic_claim(void);
+void     plic_complete(uint32_t irq);
+/* timer.c: the resume pc when pc is a probing instruction that trapped
+ * (an illegal instruction there means "absent"), else 0. */
+uint64_t arch_probe_fixup(uint64_t pc);
 /* report.c: print the fault/trap report for tf and stop with status. */
 void report_trap(const struct trapframe *tf, const char *what, int status) __attribute__((noreturn));
 /* trap.c: whether a report may read the 8 bytes at va: libarch's boot and

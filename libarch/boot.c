@@ -8,6 +8,7 @@
 #include <arch/exit.h>
 #include <arch/fdt.h>
 #include <arch/layout.h>
+#include <arch/timer.h>
 
 #include "arch_internal.h"
 
@@ -27,6 +28,25 @@ static void add_reserved(uint64_t base, uint64_t size)
         panic("boot: too many reserved ranges");
 }
 
+/* boot=fw's boot line in the firmware image (arch/bootinfo.h), if there
+ * is one: it replaces the tree's bootargs and stays reserved. */
+static void find_boot_blob(void)
+{
+    const char *blob = arch_direct_map(KERNEL_PHYS_BASE - BOOT_BLOB_OFFSET);
+    const uint64_t *lens = (const uint64_t *)(blob + 16);
+    for (int i = 0; i < 16; i++)
+        if (blob[i] != BOOT_BLOB_MAGIC[i])
+            return;
+    if (lens[0] != ~lens[1] || lens[0] > BOOT_BLOB_MAX_BYTES)
+        return;
+    boot_info.bootargs = blob + 32;
+    boot_info.bootargs_len = lens[0];
+    for (uint64_t i = 0; i < lens[0]; i++)
+        if (boot_info.bootargs[i] == '\0')
+            boot_info.bootargs_len = i;
+    add_reserved(KERNEL_PHYS_BASE - BOOT_BLOB_OFFSET, PGROUNDUP(32 + lens[0]));
+}
+
 /* Fill boot_info from the device tree, then reserve the image and the tree. */
 static void bootinfo_init(uint64_t hartid, uint64_t dtb_pa)
 {
@@ -41,6 +61,7 @@ static void bootinfo_init(uint64_t hartid, uint64_t dtb_pa)
     add_reserved(PGROUNDDOWN(dtb_pa), PGROUNDUP(dtb_pa + boot_info.dtb_size) - PGROUNDDOWN(dtb_pa));
     if (boot_info.nr_ram == 0)
         panic("boot: the device tree lists no memory");
+    find_boot_blob();
 }
 
 /* Contract in arch/boot.h. */
@@ -57,4 +78,5 @@ void arch_early_init(uint64_t hartid, uint64_t dtb_pa)
     trap_init();
     bootinfo_init(hartid, dtb_pa);
     boot_info.instret_at_entry = entry;
+    timer_init();
 }

@@ -8,9 +8,14 @@
 #include <arch/sbi.h>
 
 #include "arch_internal.h"
+#include "ring.h"
 
+#define UART_RBR    0           /* receive buffer register */
 #define UART_THR    0           /* transmit holding register */
+#define UART_IER    1           /* interrupt enable register */
+#define UART_IER_RX 0x01        /* received data available */
 #define UART_LSR    5           /* line status register */
+#define UART_LSR_DR 0x01        /* data ready */
 #define UART_LSR_THRE 0x20      /* transmitter holding register empty */
 
 /* Set once by console_init; single hart, written before anything else runs. */
@@ -25,6 +30,63 @@ void console_init(void)
         uart_shift = bi->uart_reg_shift;
         uart_base = (volatile uint8_t *)arch_direct_map(bi->uart_pa);
     }
+}
+
+/* Bytes received and not yet read.  Filled by console_rx_interrupt (the
+ * producer, interrupts off), emptied by console_getc (the consumer).  When it
+ * is full the UART's receive interrupt is turned off, so further bytes wait
+ * in the UART (and QEMU holds back its input) instead of being lost; the
+ * consumer turns it back on. */
+static struct ring rx;
+static volatile int rx_irq_on;      /* whether input is interrupt-driven */
+static volatile int rx_paused;      /* the ring filled up: receive interrupt off */
+
+static inline volatile uint8_t *uart_reg(unsigned reg)
+{
+    return &uart_base[reg << uart_shift];
+}
+
+/* Contract in arch/console.h. */
+void console_input_start(void)
+{
+    const struct boot_info *bi = arch_boot_info();
+    if (!uart_base || !bi->plic_pa || !bi->uart_irq)
+        return;
+    rx_irq_on = 1;
+    plic_enable(bi->uart_irq);
+    *uart_reg(UART_IER) = UART_IER_RX;
+}
+
+/* Contract in arch_internal.h. */
+void console_rx_interrupt(void)
+{
+    while (*uart_reg(UART_LSR) & UART_LSR_DR) {
+        if (ring_full(&rx)) {
+            rx_paused = 1;
+            *uart_reg(UART_IER) = 0;
+            return;
+        }
+        ring_put(&rx, *uart_reg(UART_RBR));
+    }
+}
+
+/* Contract in arch/console.h. */
+int console_getc(void)
+{
+    int c = ring_get(&rx);
+    if (c < 0 && !rx_irq_on && uart_base && (*uart_reg(UART_LSR) & UART_LSR_DR))
+        return *uart_reg(UART_RBR);         /* no interrupts: poll */
+    if (rx_paused && !ring_full(&rx)) {
+        rx_paused = 0;
+        *uart_reg(UART_IER) = UART_IER_RX;
+    }
+    return c;
+}
+
+/* Contract in arch/console.h. */
+int console_input_irq_driven(void)
+{
+    return rx_irq_on;
 }
 
 static void putc_raw(char ch)

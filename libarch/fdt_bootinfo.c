@@ -6,6 +6,7 @@
 #define REG_SHIFT_BYTES     4       /* "reg-shift" is one cell */
 #define TIMEBASE32_BYTES    4       /* "timebase-frequency" is one or two cells */
 #define TIMEBASE64_BYTES    8
+#define IRQ_CELL_BYTES      4       /* "interrupts": one cell per source under the PLIC */
 
 /* Append every reg entry of node (with a non-zero size) to ranges[*nr],
  * ignoring entries beyond max.  Returns 0 or -FDT_EINVAL. */
@@ -90,7 +91,21 @@ static int find_device(const void *dtb, const char *compat_a, const char *compat
     return rc == 0 || rc == -FDT_ENOENT ? node : rc;
 }
 
-/* The UART, the exit test device and the PLIC. */
+/* The first cell of node's "interrupts" (0 when absent). */
+static int read_irq(const void *dtb, int node, uint32_t *irq)
+{
+    int len;
+    const void *p = node >= 0 ? fdt_get_prop(dtb, node, "interrupts", &len) : NULL;
+    *irq = 0;
+    if (!p)
+        return 0;
+    if (len < IRQ_CELL_BYTES)
+        return -FDT_EINVAL;
+    *irq = fdt32(p);
+    return 0;
+}
+
+/* The UART (and its interrupt), the exit test device, the PLIC and the RTC. */
 static int fill_devices(const void *dtb, struct boot_info *bi)
 {
     bi->nr_mmio = 0;
@@ -103,8 +118,10 @@ static int fill_devices(const void *dtb, struct boot_info *bi)
         return -FDT_EINVAL;
     if (shift)
         bi->uart_reg_shift = fdt32(shift);
-    if (find_device(dtb, "sifive,test1", "sifive,test0", bi, &bi->test_pa, &bi->test_size) == -FDT_EINVAL ||
-        find_device(dtb, "riscv,plic0", "sifive,plic-1.0.0", bi, &bi->plic_pa, &bi->plic_size) == -FDT_EINVAL)
+    if (read_irq(dtb, uart, &bi->uart_irq) < 0 ||
+        find_device(dtb, "sifive,test1", "sifive,test0", bi, &bi->test_pa, &bi->test_size) == -FDT_EINVAL ||
+        find_device(dtb, "riscv,plic0", "sifive,plic-1.0.0", bi, &bi->plic_pa, &bi->plic_size) == -FDT_EINVAL ||
+        find_device(dtb, "google,goldfish-rtc", NULL, bi, &bi->rtc_pa, &bi->rtc_size) == -FDT_EINVAL)
         return -FDT_EINVAL;
     return 0;
 }
@@ -128,22 +145,24 @@ static int fill_timebase(const void *dtb, struct boot_info *bi)
     return 0;
 }
 
-/* /chosen bootargs, NUL-terminated and cut to BOOT_ARGS_MAX - 1 bytes
- * ("" when absent). */
+/* /chosen bootargs, in place: the bytes up to the first NUL (or the
+ * property's end), whole ("" when absent). */
 static int fill_bootargs(const void *dtb, struct boot_info *bi)
 {
     int len = 0, i, chosen = fdt_find_node_by_path(dtb, "/chosen");
     const char *args = NULL;
-    bi->bootargs[0] = '\0';
+    bi->bootargs = "";
+    bi->bootargs_len = 0;
     if (chosen == -FDT_EINVAL)
         return chosen;
     if (chosen >= 0)
         args = fdt_get_prop(dtb, chosen, "bootargs", &len);
     if (!args)
         return len == -FDT_EINVAL ? len : 0;
-    for (i = 0; i < len && i < BOOT_ARGS_MAX - 1 && args[i] != '\0'; i++)
-        bi->bootargs[i] = args[i];
-    bi->bootargs[i] = '\0';
+    for (i = 0; i < len && args[i] != '\0'; i++)
+        ;
+    bi->bootargs = args;
+    bi->bootargs_len = (uint64_t)i;
     return 0;
 }
 

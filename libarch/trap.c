@@ -7,8 +7,10 @@
 #include <arch/csr.h>
 #include <arch/exit.h>
 #include <arch/layout.h>
+#include <arch/timer.h>
 #include <arch/trap.h>
 #include <arch/usercopy.h>
+#include <arch/bootinfo.h>
 
 #include "arch_internal.h"
 
@@ -132,6 +134,12 @@ static void page_fault(struct trapframe *tf, unsigned access)
 
 static void exception(struct trapframe *tf)
 {
+    uint64_t probe = arch_probe_fixup(tf->sepc);
+    if (SCAUSE_CODE(tf->scause) == EXC_ILLEGAL_INST && probe) {
+        tf->sepc = probe;
+        tf->regs[10] = 0;       /* a0: the probed feature is absent */
+        return;
+    }
     switch (SCAUSE_CODE(tf->scause)) {
     case EXC_ILLEGAL_INST:      report_trap(tf, "illegal instruction", EXIT_STATUS_SIGILL);
     case EXC_BREAKPOINT:        report_trap(tf, "breakpoint", EXIT_STATUS_SIGTRAP);
@@ -139,6 +147,26 @@ static void exception(struct trapframe *tf)
     case EXC_LOAD_MISALIGNED:   report_trap(tf, "misaligned load", EXIT_STATUS_SIGBUS);
     case EXC_STORE_MISALIGNED:  report_trap(tf, "misaligned store", EXIT_STATUS_SIGBUS);
     default:                    report_trap(tf, "unexpected exception", EXIT_STATUS_SIGABRT);
+    }
+}
+
+/* External interrupts through the PLIC: the UART's receive interrupt. */
+static void external_interrupt(void)
+{
+    uint32_t irq, uart_irq = arch_boot_info()->uart_irq;
+    while ((irq = plic_claim()) != 0) {
+        if (irq == uart_irq)
+            console_rx_interrupt();
+        plic_complete(irq);
+    }
+}
+
+static void interrupt(struct trapframe *tf)
+{
+    switch (SCAUSE_CODE(tf->scause)) {
+    case IRQ_S_TIMER:   timer_interrupt(tf); return;
+    case IRQ_S_EXT:     external_interrupt(); return;
+    default:            report_trap(tf, "unexpected interrupt", EXIT_STATUS_SIGABRT);
     }
 }
 
@@ -153,6 +181,7 @@ void trap_dispatch(struct trapframe *tf)
         return;
     }
     if (cause & SCAUSE_INTERRUPT)
-        report_trap(tf, "unexpected interrupt", EXIT_STATUS_SIGABRT);
-    exception(tf);
+        interrupt(tf);
+    else
+        exception(tf);
 }

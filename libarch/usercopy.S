@@ -35,6 +35,20 @@ copy_fixup:
     li      a0, -1
     ret
 
+/* int arch_put_pair_fault_safe(void *dst, uint64_t first, uint64_t second):
+ * the two words at dst, dst + 8 (a struct timespec). */
+    .globl arch_put_pair_fault_safe
+arch_put_pair_fault_safe:
+pair_begin:
+    sd      a1, 0(a0)
+    sd      a2, 8(a0)
+    li      a0, 0
+    ret
+pair_end:
+pair_fixup:
+    li      a0, -1
+    ret
+
 /* long arch_strncpy_fault_safe(char *dst, const char *src, size_t max) */
     .globl arch_strncpy_fault_safe
 arch_strncpy_fault_safe:
@@ -62,4 +76,5 @@ str_fixup:
 usercopy_fixups:
     .dword  copy_begin, copy_end, copy_fixup
     .dword  str_begin, str_end, str_fixup
+    .dword  pair_begin, pair_end, pair_fixup
     .dword  0, 0, 0

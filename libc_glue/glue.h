@@ -15,6 +15,22 @@ void capsule_start(uint64_t unused0, uint64_t unused1) __attribute__((noreturn))
  * numbering): a report and the exit status 128 + Linux's number for a signal
  * that ends the app (never returns then); nothing for one that is ignored. */
 void signal_default_action(int sig);
+/* syscalls.c: stdin's mode: a pipe or file the runner forwards (escaped,
+ * tty.h) when piped, else a terminal. */
+void console_tty_start(int piped);
+/* time.c: read the RTC once (CLOCK_REALTIME's offset); called at start. */
+void time_init(void);
+/* time.c: wait with the hart idle in wfi until *done (set by an interrupt)
+ * or a signal for a handler is pending: 0 when done, -1 for a signal.  Time
+ * spent here is idle, not CPU time.  Called with interrupts on. */
+int  glue_wait(volatile int *done);
+/* time.c: one wfi, counted as idle time; called with interrupts off
+ * (arch_irq_save), returns after the interrupt with them on. */
+void glue_idle(void);
+/* time.c: whether a signal for an app handler is pending; run the handlers
+ * of the pending ones (in the app's context). */
+int  glue_signals_pending(void);
+void glue_deliver_signals(void);
 
 /* mman.c: the bodies of the mmap family's calls that can unmap memory,
  * reached through the entry points in mman_entry.S (which carry the public

@@ -8,6 +8,7 @@
 #include <arch/console.h>
 #include <arch/csr.h>
 #include <arch/mmu.h>
+#include <arch/timer.h>
 #include <arch/trap.h>
 #include <capsule/boot.h>
 #include <mm/fault.h>
@@ -63,5 +64,7 @@ void capsule_main(uint64_t hartid, uint64_t dtb_pa)
     mm_start();
     arch_register_hooks(&mm_hooks);
     uint64_t sp = app_space_start();
+    console_input_start();
+    arch_interrupts_on();
     arch_enter_app(capsule_start, sp);
 }

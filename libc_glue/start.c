@@ -1,16 +1,32 @@
-/* The app's start: argv from the boot arguments (QEMU -append, the device
- * tree's /chosen/bootargs), newlib's constructors, main, exit. */
+/* The app's start: the boot line (arch_boot_info()->bootargs: the device
+ * tree's /chosen/bootargs from QEMU -append or a boot loader, or, with
+ * boot=fw, the line the runner wrote into the firmware image) split into
+ * Capsule's options, argv and environ; newlib's constructors, main, exit.
+ *
+ * The boot line: words separated by spaces or tabs, double quotes group
+ * (and are removed).  When a word "--" appears and every word before it
+ * starts with "capsule.", those words are options and the words after it
+ * the arguments; otherwise every word is an argument.  Options:
+ *   capsule.env=NAME=VALUE   an environment variable (repeatable)
+ *   capsule.stdin=pipe       stdin is a forwarded pipe or file (tty.h)
+ * No fixed limits: argv and environ are as long as the line. */
 #include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
 
 #include <arch/bootinfo.h>
+#include <arch/console.h>
 
 #include "glue.h"
 
-#define ARGV_MAX 64
+#define OPTION_PREFIX       "capsule."
+#define OPTION_ENV          "capsule.env="
+#define OPTION_STDIN_PIPE   "capsule.stdin=pipe"
 
 extern int  main(int argc, char **argv);
 extern void __libc_init_array(void);
 extern void __libc_fini_array(void);
+extern char **environ;
 /* Defined per image by the build: the app's name, argv[0]. */
 extern const char capsule_app_name[];
 
@@ -40,20 +56,80 @@ static int split_args(char *line, char **words, int max)
     return n;
 }
 
+/* Memory for the boot line's copy, argv and environ: its own mapping, so
+ * the app's heap starts empty as before (nothing of Capsule's sits in the
+ * way of malloc).  NULL when out of memory. */
+static void *boot_alloc(size_t bytes)
+{
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+/* A writable copy of the boot line; NULL when out of memory. */
+static char *boot_line(void)
+{
+    const struct boot_info *bi = arch_boot_info();
+    char *line = boot_alloc(bi->bootargs_len + 1);
+    if (!line)
+        return NULL;
+    memcpy(line, bi->bootargs, bi->bootargs_len);
+    line[bi->bootargs_len] = '\0';
+    return line;
+}
+
+/* The number of leading option words before a "--", or 0 when the line has
+ * no option part. */
+static int count_options(char **words, int n)
+{
+    for (int i = 0; i < n; i++) {
+        if (strcmp(words[i], "--") == 0)
+            return i + 1;
+        if (strncmp(words[i], OPTION_PREFIX, sizeof OPTION_PREFIX - 1) != 0)
+            return 0;
+    }
+    return 0;
+}
+
+/* Apply the options in words[0, n) (the last is "--"); environ gets the
+ * variables, in order. */
+static void apply_options(char **words, int n, char **env)
+{
+    int piped = 0, nenv = 0;
+    for (int i = 0; i + 1 < n; i++) {
+        if (strncmp(words[i], OPTION_ENV, sizeof OPTION_ENV - 1) == 0)
+            env[nenv++] = words[i] + sizeof OPTION_ENV - 1;
+        else if (strcmp(words[i], OPTION_STDIN_PIPE) == 0)
+            piped = 1;
+        else
+            kprintf("capsule: unknown boot option %s ignored\n", words[i]);
+    }
+    env[nenv] = NULL;
+    environ = env;
+    console_tty_start(piped);
+}
+
 /* Contract in glue.h: entered from the boot sequence (init.c). */
 void capsule_start(uint64_t unused0, uint64_t unused1)
 {
-    static char line[BOOT_ARGS_MAX];
-    static char *argv[ARGV_MAX + 2];
-    const char *args = arch_boot_info()->bootargs;
     (void)unused0;
     (void)unused1;
-
-    for (size_t i = 0; i + 1 < sizeof line && args[i]; i++)
-        line[i] = args[i];
+    char *line = boot_line();
+    int max = line ? (int)(strlen(line) / 2 + 1) : 0;
+    char **words = line ? boot_alloc((size_t)(max + 2) * sizeof *words) : NULL;
+    char **env = line ? boot_alloc((size_t)(max + 1) * sizeof *env) : NULL;
+    if (!words || !env) {
+        kprintf("capsule: out of memory for the boot arguments\n");
+        exit(127);
+    }
+    words[0] = (char *)capsule_app_name;
+    int n = split_args(line, words + 1, max);
+    int nopt = count_options(words + 1, n);
+    apply_options(words + 1, nopt, env);
+    char **argv = words + nopt;
     argv[0] = (char *)capsule_app_name;
-    int argc = 1 + split_args(line, argv + 1, ARGV_MAX);
+    int argc = 1 + n - nopt;
     argv[argc] = NULL;
+    time_init();
 
     atexit(__libc_fini_array);
     __libc_init_array();

@@ -3,17 +3,20 @@
 #include <errno.h>
 #include <limits.h>
 #include <sys/stat.h>
-#include <sys/times.h>
-#include <sys/time.h>
 #include <unistd.h>
+
+#include <signal.h>
 
 #include <arch/console.h>
 #include <arch/exit.h>
+#include <arch/timer.h>
 
 #include <mm/errno.h>
 #include <mm/page.h>
 #include <mm/uvm.h>
 
+#include "glue.h"
+#include "tty.h"
 #include "user.h"
 
 #undef errno
@@ -63,11 +66,66 @@ int _write(int fd, const void *buf, size_t len)
     return (int)done;
 }
 
-/* No console input yet: end of file, after checking that the buffer could
- * be written (inside the app's half; its first and last byte rewritten with
- * their own values). */
+/* The console's input side (tty.h): its mode is set once at start. */
+static struct tty console_tty;
+
+/* Contract in glue.h. */
+void console_tty_start(int piped)
+{
+    tty_init(&console_tty, piped ? TTY_PIPE : TTY_CANON, piped ? NULL : console_write);
+}
+
+/* Ctrl-C typed at the terminal: SIGINT, whose default action ends the app
+ * (status 130), as a terminal's line discipline does. */
+static void console_sigint(void)
+{
+    struct _reent *r = _REENT;
+    _sig_func_ptr f = r->_sig_func ? r->_sig_func[SIGINT] : SIG_DFL;
+    if (f == SIG_IGN)
+        return;
+    if (f == SIG_DFL)
+        signal_default_action(SIGINT);      /* a capsule: line and 130 */
+    else
+        raise(SIGINT);
+}
+
+/* Move the bytes the UART's interrupt has collected into the tty, as far
+ * as it has room (the rest wait in the ring, then in the UART). */
+static void console_pump(void)
+{
+    int c;
+    while (tty_has_room(&console_tty) && (c = console_getc()) >= 0)
+        if (tty_input(&console_tty, (uint8_t)c) == TTY_SIGINT)
+            console_sigint();
+}
+
+/* Wait (idle) until the console has bytes or an end of file for read;
+ * -1 when a signal handler ran first (EINTR). */
+static int console_wait_readable(void)
+{
+    for (;;) {
+        uint64_t irq = arch_irq_save();
+        console_pump();
+        if (tty_readable(&console_tty)) {
+            arch_irq_restore(irq);
+            return 0;
+        }
+        if (glue_signals_pending()) {
+            arch_irq_restore(irq);
+            glue_deliver_signals();
+            return -1;
+        }
+        glue_idle();
+    }
+}
+
+/* Console input: blocks until some bytes (a line, on a terminal) or the end
+ * of file; then returns what is readable, up to len.  The buffer is checked
+ * first (inside the app's half; its first and last byte rewritten with their
+ * own values), so no input is consumed for a bad buffer. */
 int _read(int fd, void *buf, size_t len)
 {
+    char bounce[BOUNCE_BYTES];
     if (fd != STDIN) {
         errno = EBADF;
         return -1;
@@ -84,7 +142,23 @@ int _read(int fd, void *buf, size_t len)
             return -1;
         }
     }
-    return 0;
+    if (len == 0)
+        return 0;
+    if (len > MAX_RW_BYTES)
+        len = MAX_RW_BYTES;
+    if (console_wait_readable() < 0) {
+        errno = EINTR;
+        return -1;
+    }
+    size_t done = 0, n;
+    do {
+        n = tty_read(&console_tty, bounce, len - done < BOUNCE_BYTES ? len - done : BOUNCE_BYTES);
+        if (n && user_write((char *)buf + done, bounce, n) < 0)
+            break;      /* a hole inside the buffer: what was copied counts */
+        done += n;
+        console_pump();
+    } while (n && done < len);
+    return done || n == 0 ? (int)done : (errno = EFAULT, -1);
 }
 
 void *_sbrk(ptrdiff_t incr)
@@ -116,7 +190,8 @@ int _fstat(int fd, struct stat *st)
         errno = EBADF;
         return -1;
     }
-    struct stat console = { .st_mode = S_IFCHR, .st_blksize = 0 };
+    int piped = fd == STDIN && console_tty.mode == TTY_PIPE;
+    struct stat console = { .st_mode = piped ? S_IFIFO : S_IFCHR, .st_blksize = 0 };
     if (user_write(st, &console, sizeof console) < 0) {
         errno = EFAULT;
         return -1;
@@ -124,8 +199,13 @@ int _fstat(int fd, struct stat *st)
     return 0;
 }
 
+/* stdin is a terminal unless the runner forwards a pipe or file. */
 int _isatty(int fd)
 {
+    if (fd == STDIN && console_tty.mode == TTY_PIPE) {
+        errno = ENOTTY;
+        return 0;
+    }
     if (is_console(fd))
         return 1;
     errno = EBADF;
@@ -152,26 +232,6 @@ int _open(const char *path, int flags, int mode)
 int _getpid(void)
 {
     return 1;
-}
-
-/* No clock yet: time 0.  NULL pointers are allowed, as on Linux. */
-int _gettimeofday(struct timeval *tv, void *tz)
-{
-    (void)tz;
-    if (tv && user_put(tv, ((struct timeval){ 0, 0 })) < 0) {
-        errno = EFAULT;
-        return -1;
-    }
-    return 0;
-}
-
-clock_t _times(struct tms *buf)
-{
-    if (buf && user_put(buf, ((struct tms){ 0, 0, 0, 0 })) < 0) {
-        errno = EFAULT;
-        return (clock_t)-1;
-    }
-    return 0;
 }
 
 int _unlink(const char *path)

@@ -1,5 +1,6 @@
 /* sysconf and getpagesize: the page size and the RAM libmm manages. */
 #include <errno.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <arch/mmu.h>
@@ -14,6 +15,8 @@ long sysconf(int name)
         return (long)page_total_count();
     case _SC_AVPHYS_PAGES:
         return (long)page_free_count();
+    case _SC_CLK_TCK:           /* times() counts in clock()'s units */
+        return CLOCKS_PER_SEC;
     case _SC_NPROCESSORS_CONF:
     case _SC_NPROCESSORS_ONLN:
         return 1;

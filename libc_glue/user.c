@@ -27,3 +27,10 @@ int user_write(void *uaddr, const void *src, size_t len)
         return 0;
     return copyout(uvm_current(), (uint64)uaddr, (void *)src, len) < 0 ? -EFAULT : 0;
 }
+
+/* Contract in user.h: user_put_pair's unaligned or out-of-range case. */
+int user_put_pair_slow(void *uaddr, uint64_t first, uint64_t second)
+{
+    uint64_t w[2] = { first, second };
+    return user_write(uaddr, w, sizeof w);
+}

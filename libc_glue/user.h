@@ -9,6 +9,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <arch/usercopy.h>
+#include <mm/errno.h>
+#include <mm/uvm.h>
+
+#ifndef EFAULT
+#define EFAULT MM_EFAULT
+#endif
+
 /* Whether [uaddr, uaddr + len) lies inside the app's half without wrapping
  * (len 0: whether uaddr does). */
 int user_range_ok(const void *uaddr, size_t len);
@@ -19,8 +27,27 @@ int user_read(void *dst, const void *uaddr, size_t len);
  * range may have been written). */
 int user_write(void *uaddr, const void *src, size_t len);
 
-/* Store one object through an app pointer: 0 or -EFAULT. */
+/* Store one object through an app pointer: 0 or -EFAULT.  Inline, for the
+ * clocks' hot path: the same range check and fault-safe copy that
+ * copyout does for the running address space (the only one an app's call
+ * can name). */
+static inline int user_store_small(void *uaddr, const void *src, size_t len)
+{
+    if (!uvm_user_range((uint64)uaddr, len))
+        return -EFAULT;
+    return arch_copy_fault_safe(uaddr, src, len) == 0 ? 0 : -EFAULT;
+}
+
+/* Store two words at the app's uaddr (a struct timespec or timeval): 0 or
+ * -EFAULT; the same checks, without a copy loop. */
+int user_put_pair_slow(void *uaddr, uint64_t first, uint64_t second);
+static inline int user_put_pair(void *uaddr, uint64_t first, uint64_t second)
+{
+    if (__builtin_expect(uvm_user_range((uint64)uaddr, 2 * sizeof(uint64_t)) && ((uint64)uaddr & 7) == 0, 1))
+        return arch_put_pair_fault_safe(uaddr, first, second) == 0 ? 0 : -EFAULT;
+    return user_put_pair_slow(uaddr, first, second);
+}
 #define user_put(uptr, value) \
-    ({ __typeof__(*(uptr)) user_put_v_ = (value); user_write((uptr), &user_put_v_, sizeof user_put_v_); })
+    ({ __typeof__(*(uptr)) user_put_v_ = (value); user_store_small((uptr), &user_put_v_, sizeof user_put_v_); })
 
 #endif

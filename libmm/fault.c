@@ -13,6 +13,13 @@
 #include "vm_internal.h"
 
 static void *zero_page;     /* written once, by the first address space made */
+uint64 mm_resident_pages, mm_resident_peak_pages;   /* mm_internal.h */
+
+/* Contract in vm_internal.h. */
+bool mm_is_zero_page(const void *va)
+{
+    return va == zero_page;
+}
 
 void *mm_zero_page(void)
 {
@@ -28,9 +35,10 @@ static __attribute__((noinline)) int copy_cow(pte_t *p, uint64 va, void *old, ui
     void *fresh = page_alloc(0);
     if (!fresh)
         return -MM_ENOMEM;
-    if (old == zero_page)
+    if (old == zero_page) {
         page_zero(fresh);
-    else
+        mm_resident_add(1);
+    } else
         page_copy(fresh, old);
     vm_replace_leaf(p, va, fresh, flags);
     page_put(old);
@@ -93,6 +101,8 @@ int fill_page(struct mm *mm, struct vma *v, pte_t **p, int level, uint64 va, boo
     int err = vm_map_frame(mm->pt, p, level, va, page, prot_to_pte(v->prot));
     if (err)
         page_free(page, 0);
+    else
+        mm_resident_add(1);
     return err;
 }
 
@@ -136,6 +146,8 @@ int mm_map_block(struct mm *mm, const struct vma *v, uint64 base, enum block_sou
         return err;
     }
     page_split(block, MEGAPAGE_ORDER);      /* any part can be unmapped and freed later */
+    if (source == BLOCK_ZEROED)
+        mm_resident_add(MEGAPAGE_SIZE >> PAGE_SHIFT);   /* a collapse replaces as many */
     return 0;
 }
 

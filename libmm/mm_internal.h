@@ -62,6 +62,18 @@ struct mm {
     uint64      collapses;      /* fully touched 2 MiB blocks made one leaf */
 };
 
+/* Frames mapped into app address spaces (not the zero page, not the image's
+ * text and rodata, which stay in place) and their high-water mark: what
+ * getrusage reports as ru_maxrss.  Counted where a fresh frame is mapped
+ * (fault.c, populate) and where a leaf is released (vm.c); one hart. */
+extern uint64 mm_resident_pages, mm_resident_peak_pages;
+static inline void mm_resident_add(uint64 npages)
+{
+    mm_resident_pages += npages;
+    if (mm_resident_pages > mm_resident_peak_pages)
+        mm_resident_peak_pages = mm_resident_pages;
+}
+
 #define VMA_FLOOR       NULL_GUARD_END      /* nothing is ever mapped below */
 #define VMA_MAX_COUNT   65530               /* Linux's default vm.max_map_count */
 

@@ -237,4 +237,9 @@ void cow_unshare(pte_t pte, int level);
 uint64 host_image_va_to_pa(uint64 va);
 #endif
 
+/* fault.c: whether va is the shared zero page; the resident-frame count
+ * (mm_internal.h) that releasing a leaf lowers. */
+bool mm_is_zero_page(const void *va);
+extern uint64 mm_resident_pages;
+
 #endif

@@ -43,7 +43,7 @@ def measure(images, empty_payload):
     """Run every benchmark; returns (figures dict, wall-clock dict)."""
     f, wall = {}, {}
     repeatable = True
-    runs = [('alloc', '', ''), ('vm', '', '')]
+    runs = [('alloc', '', ''), ('vm', '', ''), ('time', '', '')]
     runs += [('malloc_' + m, m + '_', '%s %s' % (w, kind))
              for m in ('libmm', 'newlib') for w in MALLOC_WORKLOADS for kind in ('instr', 'peak')]
     for name, prefix, args in runs:
@@ -87,8 +87,21 @@ def rows(f, wall):
               'empty payload', '%.3f' % wall['empty_run'], '<= 1.2x (%.2fx)' % ratio, ratio <= 1.2))
     r.append(('instruction counts identical in two runs', 'yes' if f['repeatable'] else 'NO', '-', '',
               'yes', bool(f['repeatable'])))
-    r += _vm_rows(f) + _malloc_rows(f)
+    r += _vm_rows(f) + _time_rows(f) + _malloc_rows(f)
     return r
+
+
+def _time_rows(f):
+    how = 'Sstc stimecmp' if f['timer_has_sstc'] else 'SBI set_timer'
+    return [
+        ('clock_gettime(CLOCK_MONOTONIC) (instr., no trap)', f['clock_gettime_monotonic'], 'trap round trip',
+         f['trap_roundtrip'], '<= 50', f['clock_gettime_monotonic'] <= 50),
+        ('clock_gettime(CLOCK_REALTIME) (instr.)', f['clock_gettime_realtime'], 'trap round trip',
+         f['trap_roundtrip'], '<= 50', f['clock_gettime_realtime'] <= 50),
+        ('timer interrupt round trip: program a due deadline, take the interrupt, run the event (%s)' % how,
+         f['timer_interrupt_roundtrip'], 'program + cancel a far deadline, no interrupt',
+         f['timer_program_cancel'], '-', None),
+    ]
 
 
 def _vm_rows(f):

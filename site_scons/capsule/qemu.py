@@ -2,7 +2,10 @@
 symbolizes backtrace lines with addr2line, and returns the guest's exit status.
 Used by `scons run`, `scons test`, `scons bench` and tools/capsule-run."""
 import os
+import pty
 import re
+import shlex
+import struct
 import subprocess
 import sys
 import threading
@@ -16,18 +19,90 @@ TIMEOUT_STATUS = 124
 FRAME_RE = re.compile(r'^(\s*#\d+\s+)(0x[0-9a-fA-F]+)\s*$')
 
 
-def command(elf=None, fw=None, mem='128M', args='', icount=False, gdb=False, extra=()):
-    """The QEMU command line: boot=elf gives OpenSBI fw_dynamic + -kernel ELF,
-    boot=fw gives the combined firmware file as -bios."""
+# The boot line (docs/console.md): Capsule's options, "--", the arguments.
+# The guest has no fixed limit; the boot paths carry this much: QEMU's
+# -append is one host command-line argument (Linux: MAX_ARG_STRLEN, 128 KiB
+# with its NUL); boot=fw's line sits in the image's padding (1 MiB less its
+# header).
+BOOT_LINE_MAX_BYTES = {'elf': 128 * 1024 - 1, 'fw': 1024 * 1024 - 32}
+# boot=fw: the line goes into the firmware image's padding, 1 MiB below the
+# payload (arch/bootinfo.h: BOOT_BLOB_*).
+FW_PAYLOAD_OFFSET = 2 * 1024 * 1024
+BOOT_BLOB_OFFSET = 1024 * 1024
+BOOT_BLOB_MAGIC = b'CAPSULE-BOOTLINE'
+# stdin forwarded from a pipe or file (libc_glue/tty.h): padding and a start
+# mark (OpenSBI's UART set-up swallows a byte that arrives early), then the
+# bytes with 0xff sent as 0xff 0xff, then the end mark.
+STDIN_ESC = b'\xff'
+STDIN_START = b'\x00\x00\x00\x00\xff\x01'
+STDIN_EOF = b'\xff\x00'
+
+
+class BootLineError(ValueError):
+    pass
+
+
+def _option_word(word):
+    if '"' in word:
+        raise BootLineError('capsule: %r: a double quote cannot be carried in env (quotes group words)' % word)
+    return '"%s"' % word if (' ' in word or '\t' in word) else word
+
+
+def boot_line(args='', env='', stdin_pipe=False, boot='elf'):
+    """The line main's argv and environ come from: options (env="A=1 B=two"
+    in shell quoting, stdin mode), then '--', then args as given.  Raises
+    BootLineError beyond what the boot path carries."""
+    try:
+        opts = ['capsule.env=' + w for w in shlex.split(env or '')]
+    except ValueError as e:
+        raise BootLineError('capsule: env=%r: %s' % (env, e))
+    bad = [w for w in opts if '=' not in w[len('capsule.env='):]]
+    if bad:
+        raise BootLineError('capsule: env entries must be NAME=VALUE: %s' % ', '.join(bad))
+    opts = [_option_word(w) for w in opts] + (['capsule.stdin=pipe'] if stdin_pipe else [])
+    line = ' '.join(opts + ['--', args or '']).strip() if opts else (args or '')
+    if len(line.encode()) > BOOT_LINE_MAX_BYTES[boot]:
+        raise BootLineError('capsule: the arguments and environment take %d bytes; boot=%s carries at '
+                            'most %d' % (len(line.encode()), boot, BOOT_LINE_MAX_BYTES[boot]))
+    return line
+
+
+def fw_with_boot_line(fw, line):
+    """A copy of the firmware image fw (written beside it as <fw>-args.bin)
+    carrying line in its padding; returns its path."""
+    with open(fw, 'rb') as f:
+        data = bytearray(f.read())
+    raw = line.encode()
+    at = FW_PAYLOAD_OFFSET - BOOT_BLOB_OFFSET
+    blob = BOOT_BLOB_MAGIC + struct.pack('<QQ', len(raw), ~len(raw) & (2**64 - 1)) + raw
+    if any(data[at:at + len(blob)]) or at + len(blob) > FW_PAYLOAD_OFFSET:
+        raise BootLineError('capsule: %s has no free padding for the boot line' % fw)
+    data[at:at + len(blob)] = blob
+    path = fw[:-len('.bin')] + '-args.bin' if fw.endswith('.bin') else fw + '-args'
+    with open(path, 'wb') as f:
+        f.write(data)
+    return path
+
+
+def command(elf=None, fw=None, mem='128M', args='', icount=False, gdb=False, extra=(), env='',
+            stdin_pipe=False):
+    """The QEMU command line: boot=elf gives OpenSBI fw_dynamic + -kernel ELF
+    (the boot line as -append), boot=fw gives the combined firmware file as
+    -bios (the boot line written into a copy of the image, fw_with_boot_line).  stdin_pipe: the console is not muxed with QEMU's
+    monitor (every byte reaches the guest) and the guest is told its stdin
+    is a forwarded pipe (run(stdin_data=...) or run(stdin_stream=...))."""
+    line = boot_line(args, env, stdin_pipe, 'fw' if fw else 'elf')
     cmd = [QEMU, '-M', 'virt', '-m', str(mem), '-nographic', '-no-reboot']
+    if stdin_pipe:
+        cmd += ['-serial', 'stdio', '-monitor', 'none']
     if fw:
-        cmd += ['-bios', fw]
+        cmd += ['-bios', fw_with_boot_line(fw, line) if line else fw]
     else:
         cmd += ['-bios', FW_DYNAMIC, '-kernel', elf]
-        if args:
-            cmd += ['-append', args]
+        if line:
+            cmd += ['-append', line]
     if icount:
-        cmd += ['-icount', 'shift=0']
+        cmd += ['-icount', icount if isinstance(icount, str) else 'shift=0']
     if gdb:
         cmd += ['-s', '-S']
     return cmd + list(extra)
@@ -62,26 +137,109 @@ def annotate(line, symbolize):
     return '%s%s%s\n' % (m.group(1), m.group(2), ('  ' + sym) if sym else '')
 
 
-def run(cmd, elf=None, timeout=60, echo=True, stdin=None):
+def escape_stdin(data):
+    """Bytes as the guest's pipe mode reads them (without the end mark)."""
+    return data.replace(STDIN_ESC, STDIN_ESC + STDIN_ESC)
+
+
+def _feed_pipe(pipe, data=None, stream=None):
+    """Write data (bytes) or everything read from stream (a binary file),
+    escaped, then the end mark; errors (QEMU gone) end it quietly."""
+    try:
+        pipe.write(STDIN_START)
+        if data is not None:
+            pipe.write(escape_stdin(data))
+        else:
+            for chunk in iter(lambda: stream.read1(65536) if hasattr(stream, 'read1') else stream.read(65536), b''):
+                pipe.write(escape_stdin(chunk))
+                pipe.flush()
+        pipe.write(STDIN_EOF)
+        pipe.flush()
+    except (BrokenPipeError, OSError, ValueError):
+        pass
+
+
+def _feed_tty(master, steps, seen, timeout):
+    """Typed input through a pty: for each (marker, bytes), wait until the
+    output so far contains marker, then type bytes."""
+    deadline = time.time() + timeout
+    for marker, data in steps:
+        while marker not in seen() and time.time() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.2)
+        try:
+            os.write(master, data)
+        except OSError:
+            return
+
+
+def run(cmd, elf=None, timeout=60, echo=True, stdin=None, stdin_data=None, stdin_stream=None,
+        tty_steps=None):
     """Run QEMU; returns (status, output text, seconds).  status is QEMU's exit
-    status (the guest's), or 124 after a timeout."""
+    status (the guest's), or 124 after a timeout.  Input: stdin_data (bytes)
+    or stdin_stream (a binary file) forwarded as a pipe (command(...,
+    stdin_pipe=True)); tty_steps [(output marker, bytes typed)] through a pty
+    (a terminal); stdin a file object QEMU inherits; else nothing."""
     symbolize = Symbolizer(elf)
     start = time.time()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            stdin=stdin if stdin is not None else subprocess.DEVNULL)
+    master = None
+    if stdin_data is not None or stdin_stream is not None:
+        qin = subprocess.PIPE
+    elif tty_steps is not None:
+        master, slave = pty.openpty()
+        qin = slave
+    else:
+        qin = stdin if stdin is not None else subprocess.DEVNULL
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=qin)
     timer = threading.Timer(timeout, proc.kill)
     timer.start()
     lines = []
+    out_so_far = []
+    feeder = None
+    if qin is subprocess.PIPE:
+        feeder = threading.Thread(target=_feed_pipe, args=(proc.stdin, stdin_data, stdin_stream), daemon=True)
+    elif master is not None:
+        os.close(slave)
+        feeder = threading.Thread(target=_feed_tty, daemon=True,
+                                  args=(master, tty_steps, lambda: ''.join(out_so_far), timeout))
+    if feeder:
+        feeder.start()
     try:
-        for raw in proc.stdout:
-            line = annotate(raw.decode('utf-8', 'replace').replace('\r\n', '\n'), symbolize)
+        pending = b''
+        shown = ''
+        fd = proc.stdout.fileno()
+        while True:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            pending += chunk
+            *complete, pending = pending.split(b'\n')
+            for raw in complete:
+                text = raw.decode('utf-8', 'replace').replace('\r', '') + '\n'
+                line = annotate(text, symbolize)
+                lines.append(line)
+                out_so_far.append(line)
+                if echo:
+                    sys.stdout.write(line[len(shown):] if line.startswith(shown) else line)
+                shown = ''
+            partial = pending.decode('utf-8', 'replace').replace('\r', '')
+            if partial and not partial.lstrip().startswith('#'):
+                out_so_far.append(partial[len(shown):])
+                if echo:
+                    sys.stdout.write(partial[len(shown):])
+                shown = partial
+            if echo:
+                sys.stdout.flush()
+        if pending:
+            line = pending.decode('utf-8', 'replace').replace('\r', '')
             lines.append(line)
             if echo:
-                sys.stdout.write(line)
-                sys.stdout.flush()
+                sys.stdout.write(line[len(shown):])
         status = proc.wait()
     finally:
         timer.cancel()
+        if master is not None:
+            os.close(master)
     if status < 0:      # killed by the timer
         msg = 'capsule: guest did not finish within %s s; stopped\n' % timeout
         lines.append(msg)

@@ -25,18 +25,36 @@ def set_exit_status(code):
     _status['code'] = code
 
 
-def _boot_command(env, image, gdb=False):
-    if env['boot'] == 'fw':
-        return qemu.command(fw=str(image['fw']), mem=env['mem'], gdb=gdb)
-    return qemu.command(elf=str(image['elf']), mem=env['mem'], args=env['args'], gdb=gdb)
+def _boot_command(env, image, gdb=False, stdin_pipe=False):
+    """QEMU's command line for run/debug; exits with status 2 and the reason
+    when the arguments and environment do not fit the boot path."""
+    where = {'fw': str(image['fw'])} if env['boot'] == 'fw' else {'elf': str(image['elf'])}
+    try:
+        return qemu.command(mem=env['mem'], args=env['args'], env=env['env'], gdb=gdb,
+                            stdin_pipe=stdin_pipe, **where)
+    except qemu.BootLineError as e:
+        print(e)
+        _status['code'] = 2
+        return None
 
 
 def _run_action(image):
+    """stdin: a terminal is handed to QEMU as it is (the guest edits lines and
+    echoes); anything else (a pipe, a file, /dev/null) is forwarded byte-exact
+    with its end marked (docs/console.md)."""
     def action(target, source, env):
-        cmd = _boot_command(env, image)
+        piped = not sys.stdin.isatty()
+        cmd = _boot_command(env, image, stdin_pipe=piped)
+        if cmd is None:
+            return 0
         if env['verbose']:
             print(' '.join(cmd))
-        status, _, _ = qemu.run(cmd, elf=str(image['elf']), timeout=float(env['timeout']))
+        if piped:
+            status, _, _ = qemu.run(cmd, elf=str(image['elf']), timeout=float(env['timeout']),
+                                    stdin_stream=sys.stdin.buffer)
+        else:
+            status, _, _ = qemu.run(cmd, elf=str(image['elf']), timeout=float(env['timeout']),
+                                    stdin=sys.stdin)
         _status['code'] = status
         return 0
     return action
@@ -45,6 +63,8 @@ def _run_action(image):
 def _debug_action(image):
     def action(target, source, env):
         cmd = _boot_command(env, image, gdb=True)
+        if cmd is None:
+            return 0
         print('capsule: QEMU is halted with a gdb server on :1234; in another terminal:')
         print('  gdb-multiarch %s -ex "target remote :1234"' % image['elf'])
         subprocess.call(cmd)

@@ -5,6 +5,8 @@ import difflib
 import glob
 import os
 import re
+import resource
+import time
 import shutil
 import subprocess
 import sys
@@ -178,6 +180,42 @@ def check_output(case, status, out):
     return why
 
 
+WALLCLOCK_RE = re.compile(r'wall clock: time\(\) (\d+)')
+WALLCLOCK_SLACK_S = 60
+
+
+def _host_cpu_seconds():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def check_extras(case, out, host_cpu, finished_at):
+    """The checks a case asks for beyond its output: 'wallclock' (the
+    guest's 'wall clock: time() N' within a minute of the host's clock) and
+    'max_host_cpu' (QEMU's host CPU seconds, for "the hart was idle")."""
+    why = []
+    if case.get('wallclock'):
+        m = WALLCLOCK_RE.search(out)
+        if not m or abs(int(m.group(1)) - finished_at) > WALLCLOCK_SLACK_S:
+            why.append('guest wall clock %s, host %d' % (m.group(1) if m else 'missing', finished_at))
+    if 'max_host_cpu' in case and host_cpu > case['max_host_cpu']:
+        why.append('QEMU used %.2f s of host CPU, at most %.2f expected' % (host_cpu, case['max_host_cpu']))
+    return why
+
+
+def _stdin_kwargs(case, root):
+    """qemu.run's input arguments for a case: 'stdin' (bytes), 'stdin_file'
+    (a path under the repository) or 'tty' ([(marker, bytes)] typed through
+    a pty); by default an empty pipe, so stdin is at end of file as the
+    host reference's /dev/null is."""
+    if 'tty' in case:
+        return {'tty_steps': case['tty']}
+    if 'stdin_file' in case:
+        with open(os.path.join(root, case['stdin_file']), 'rb') as f:
+            return {'stdin_data': f.read()}
+    return {'stdin_data': case.get('stdin', b'')}
+
+
 def run_guest(cases, images, root, mode, tally, timeout):
     for case in cases:
         print('== guest: %s' % case['name'], flush=True)
@@ -195,13 +233,18 @@ def run_guest(cases, images, root, mode, tally, timeout):
                 sys.stdout.write(log)
                 tally.add(case['name'], False, log.split('\n', 1)[0])
                 continue
+        inputs = _stdin_kwargs(case, root)
+        common = dict(mem=case.get('mem', '128M'), args=case.get('args', ''), env=case.get('env', ''),
+                      icount=case.get('icount', False), stdin_pipe='tty_steps' not in inputs)
         if case.get('boot') == 'fw':
-            cmd = qemu.command(fw=fw, mem=case.get('mem', '128M'))
+            cmd = qemu.command(fw=fw, **common)
         else:
-            cmd = qemu.command(elf=elf, mem=case.get('mem', '128M'), args=case.get('args', ''))
-        status, out, secs = qemu.run(cmd, elf=elf, timeout=timeout, echo=False)
+            cmd = qemu.command(elf=elf, **common)
+        cpu0 = _host_cpu_seconds()
+        status, out, secs = qemu.run(cmd, elf=elf, timeout=timeout, echo=False, **inputs)
+        host_cpu = _host_cpu_seconds() - cpu0
         sys.stdout.write(out)
-        why = check_output(case, status, out)
+        why = check_output(case, status, out) + check_extras(case, out, host_cpu, time.time())
         if case.get('special') == 'differential':
             why += _differential(case, reference, out)
         print('-- %s (%.1f s): %s' % ('ok' if not why else 'FAILED', secs, '; '.join(why) or 'status %d' % status))

@@ -5,7 +5,12 @@ args; boot ('elf' or 'fw'); mem; status (expected exit status); expect
 special ('out_of_tree': copy the app outside the repo and build it there;
 'differential': also build the app with the host gcc, run it on Linux with
 stdin from /dev/null, and require the guest's console lines between
-'<dir name>: begin' and '<dir name>: end' to equal the host's)."""
+'<dir name>: begin' and '<dir name>: end' to equal the host's); env (env="..."
+as scons run takes it); stdin (bytes) or stdin_file (a path): forwarded as a
+pipe with its end, else an empty pipe; tty ([(output marker, bytes typed)])
+through a pty instead; icount (True, or QEMU's -icount value); wallclock (the
+guest's 'wall clock: time() N' within a minute of the host's); max_host_cpu
+(seconds of host CPU QEMU may use: the hart idles)."""
 
 CASES = [
     dict(name='hello prints and exits 0', app='apps/hello',
@@ -156,4 +161,67 @@ CASES += [
     dict(name='malloc of 1 MiB blocks written in full on 32M ends in NULL, not a kill',
          app='tests/guest/malloc_exhaust', args='touch', mem='32M', status=0,
          expect=[r'then NULL with ENOMEM', r'malloc_exhaust: 0 failure\(s\)']),
+]
+
+# Time, sleeping, console input, the environment and long argument lists
+# (tests/guest/clocks, stdin, env, posix_time).
+_LONG_ARG = 'x' * 3000
+_MANY_ARGS = ' '.join('a%03d' % i for i in range(300))
+
+
+def _clocks(scenario, name, **kw):
+    return dict(name='clocks: ' + name, app='tests/guest/clocks', args=scenario,
+                status=0, expect=[r'clocks: 0 failure\(s\)'], reject=[r'FAIL '], **kw)
+
+
+CASES += [
+    _clocks('monotonic', 'CLOCK_MONOTONIC never goes back and advances across a busy loop'),
+    _clocks('sleep', 'nanosleep(100 ms) takes 100 ms, is not CPU time; EINVAL rows; usleep; clock_nanosleep'),
+    _clocks('sleep_exact', 'under -icount (sleep=off: time jumps to the deadline) nanosleep(100 ms) is exact',
+            icount='shift=0,sleep=off'),
+    _clocks('idle', 'sleep(2) leaves the hart idle in wfi (QEMU uses little host CPU)', max_host_cpu=1.2),
+    _clocks('cpu', 'clock(), times(), CLOCK_PROCESS_CPUTIME_ID and ru_utime count work'),
+    _clocks('wall', 'wall time from the goldfish RTC is within a minute of the host clock', wallclock=True),
+    _clocks('rusage', 'getrusage ru_maxrss grows by the 8 MiB touched and stays a peak'),
+    _clocks('alarm', 'a SIGALRM handler interrupts sleep and nanosleep (EINTR, time left)'),
+    _clocks('efault', 'bad pointers to clock_gettime, clock_getres, gettimeofday, times: EFAULT'),
+    dict(name='clocks: alarm() with the default action ends the app with 142', app='tests/guest/clocks',
+         args='alarm_default', status=142,
+         expect=[r'waiting for the alarm', r'capsule: the app was ended by SIGALRM \(signal 14\)',
+                 r'capsule: exit status 142']),
+    dict(name='differential: time, sleep, getrusage and read error rows print what Linux prints',
+         app='tests/guest/posix_time', special='differential', status=0, expect=[r'posix_time: end']),
+]
+
+CASES += [
+    dict(name='stdin: piped text arrives byte-exact, then end of file', app='tests/guest/stdin',
+         stdin=b'a b\n3\n', status=0,
+         expect=[r'isatty\(0\)=0', r'first bytes: 61 20 62 0a 33 0a\n', r'stdin: 6 bytes, hash 2809511038, then end of file',
+                 r'read after end of file: 0']),
+    dict(name='stdin: a binary file (every byte value, 0xff escaped) arrives byte-exact', app='tests/guest/stdin',
+         stdin_file='tests/guest/data/all_bytes.bin', status=0,
+         expect=[r'first bytes: 00 01 02 03', r'stdin: 20480 bytes, hash 9647861987017762816, then end of file']),
+    dict(name='stdin: empty input is end of file at once', app='tests/guest/stdin', stdin=b'',
+         status=0, expect=[r'stdin: 0 bytes, hash 0, then end of file']),
+    dict(name='stdin: scanf reads piped input', app='tests/guest/stdin', args='scanf', stdin=b'word 42\n',
+         status=0, expect=[r'scanf: 2 items: word 42']),
+    dict(name='stdin: typed at a terminal (pty): echo, backspace, Ctrl-U, Ctrl-D, isatty',
+         app='tests/guest/stdin', args='lines',
+         tty=[('type:', b'abx\x7fc\r'), ('[abc]', b'one two\x15three\r'), ('[three]', b'\x04')],
+         status=0, expect=[r'isatty\(0\)=1', r'abx\x08 \x08c\n\[abc\]\n', r'\n\[three\]\n', r'lines: end of file'],
+         reject=[r'\[one']),
+]
+
+CASES += [
+    dict(name='env="A=1 B=two": environ, getenv, setenv, unsetenv', app='tests/guest/env',
+         env='A=1 B="two words"', args='p q', status=0,
+         expect=[r'argc=3 ', r'environ: A=1\nenviron: B=two words\n', r'getenv\(B\)=two words getenv\(NOPE\)=\(null\)',
+                 r'setenv/unsetenv: 0 0 0; C=three B=two words A=\(null\)']),
+    dict(name='a 3,000-character argument arrives whole', app='tests/guest/env', args='a ' + _LONG_ARG,
+         status=0, expect=[r'argc=3 longest=3000 ']),
+    dict(name='300 arguments arrive whole', app='tests/guest/env', args=_MANY_ARGS,
+         status=0, expect=[r'argc=301 longest=4 .* last=a299\n']),
+    dict(name='boot=fw carries args and env (in the image padding)', app='tests/guest/env', boot='fw',
+         env='A=1', args=_MANY_ARGS + ' ' + _LONG_ARG, status=0,
+         expect=[r'argc=302 longest=3000 ', r'environ: A=1\n']),
 ]

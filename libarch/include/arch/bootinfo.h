@@ -7,7 +7,6 @@
 
 #define BOOT_MAX_REGIONS    16
 #define BOOT_MAX_RESERVED   16
-#define BOOT_ARGS_MAX       512
 #define BOOT_MAX_MMIO       8
 
 struct mem_range {
@@ -26,14 +25,30 @@ struct boot_info {
     uint32_t         uart_reg_shift;
     uint64_t         test_pa, test_size;            /* sifive,test0 exit device; 0 when none */
     uint64_t         plic_pa, plic_size;
+    uint32_t         uart_irq;                      /* the UART's PLIC source; 0 when unknown */
+    uint64_t         rtc_pa, rtc_size;              /* google,goldfish-rtc (wall time); 0 when none */
     struct mem_range mmio[BOOT_MAX_MMIO];           /* every device above that was found: the */
     int              nr_mmio;                       /* register windows the kernel table maps */
     uint64_t         timebase_hz;
-    char             bootargs[BOOT_ARGS_MAX];
+    /* The boot line, in place, whole however long: the boot-line blob of a
+     * firmware image (below) when there is one, else /chosen/bootargs in the
+     * device tree (both stay reserved); bootargs_len bytes (up to the first
+     * NUL); "" when absent.  Not NUL-terminated at bootargs_len: use the length. */
+    const char      *bootargs;
+    uint64_t         bootargs_len;
     /* Retired instructions (rdinstret) at the payload's entry: the firmware's
      * own boot, for benchmarks. */
     uint64_t         instret_at_entry;
 };
+
+/* boot=fw: QEMU has no -append with -bios alone, so the runner writes the
+ * boot line into the firmware image's padding, 1 MiB below the payload
+ * (above OpenSBI's own region, which ends far lower): a header
+ * { BOOT_BLOB_MAGIC (16 bytes), uint64 length, uint64 ~length } and the
+ * bytes.  Early boot looks there; in any other boot the RAM holds no magic. */
+#define BOOT_BLOB_OFFSET    (1UL << 20)         /* below KERNEL_PHYS_BASE */
+#define BOOT_BLOB_MAGIC     "CAPSULE-BOOTLINE"
+#define BOOT_BLOB_MAX_BYTES (BOOT_BLOB_OFFSET - 32)
 
 /* The boot information; valid after early boot, never NULL. */
 const struct boot_info *arch_boot_info(void);

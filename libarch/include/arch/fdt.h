@@ -124,10 +124,13 @@ struct boot_info;
  *   /reserved-memory with a reg; uart_pa/uart_size/uart_reg_shift from the
  *   first "ns16550a" or "ns16550" node ("reg-shift", default 0); test_pa/size
  *   from "sifive,test1" or "sifive,test0"; plic_pa/size from "riscv,plic0" or
- *   "sifive,plic-1.0.0"; mmio/nr_mmio (reset) the non-empty reg windows of
- *   those devices, in that order; timebase_hz from /cpus "timebase-frequency" (one or
- *   two cells); bootargs from /chosen, NUL-terminated, cut to
- *   BOOT_ARGS_MAX - 1 bytes.  Anything absent reads as 0 or "".
+ *   "sifive,plic-1.0.0"; uart_irq from the UART's "interrupts"; rtc_pa/size
+ *   from "google,goldfish-rtc";
+ *   mmio/nr_mmio (reset) the non-empty reg windows of those devices (UART,
+ *   test, PLIC, RTC), in that order; timebase_hz from /cpus
+ *   "timebase-frequency" (one or two cells); bootargs pointing into the tree
+ *   (at /chosen's property, whole) with bootargs_len its bytes before the
+ *   first NUL.  Anything absent reads as 0 or "".
  * Entries beyond BOOT_MAX_REGIONS / BOOT_MAX_RESERVED and zero-sized ones are
  * dropped.  hartid and dtb_pa are left to the caller, as is reserving the
  * image and the tree itself (before or after this call).

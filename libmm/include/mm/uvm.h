@@ -93,6 +93,8 @@ struct mm_stats {
     uint64 faults;          /* page faults resolved */
     uint64 zero_maps;       /* faults that mapped the shared zero page */
     uint64 collapses;       /* fully touched 2 MiB blocks turned into one 2 MiB leaf */
+    uint64 resident_pages;      /* frames mapped into app spaces now (not the zero page, */
+    uint64 resident_peak_pages; /* nor the image in place), and their high-water mark */
 };
 void    mm_get_stats(struct mm_stats *st);
 /* Print the VMAs of the current address space, one per line. */
