@@ -241,7 +241,9 @@ def run(cmd, elf=None, timeout=60, echo=True, stdin=None, stdin_data=None, stdin
         if master is not None:
             os.close(master)
     if status < 0:      # killed by the timer
-        msg = 'capsule: guest did not finish within %s s; stopped\n' % timeout
+        msg = ('capsule: guest did not finish within %s s; stopped.  If the app should have ended: '
+               'an S-mode app that writes satp, stvec or sscratch, or sleeps with nothing to wake it, '
+               'stops the libOS silently (docs/memory.md, "What S-mode cannot protect")\n' % timeout)
         lines.append(msg)
         if echo:
             sys.stdout.write(msg)
