@@ -314,8 +314,8 @@ int64_t uvm_set_brk(uint64 new_brk)
         /* Grow the heap VMA that ends at the old break, or start one there:
          * only [old_end, new_end) is taken, whatever the app did below. */
         struct vma *v = old_end > PGROUNDUP(mm->heap_start) ? vma_find(mm, old_end - 1) : NULL;
-        if (v && (v->flags & VMA_HEAP) && v->end == old_end)
-            vma_set_end(mm, v, new_end);
+        if (v && (v->flags & VMA_HEAP) && v->end == old_end && v->prot == (MM_PROT_READ | MM_PROT_WRITE))
+            vma_set_end(mm, v, new_end);        /* (a heap piece the app re-protected is left as it is) */
         else if (mm_map_range(mm, old_end, new_end, MM_PROT_READ | MM_PROT_WRITE, VMA_HEAP, "heap",
                               &mm->heap) != 0)
             return -MM_ENOMEM;

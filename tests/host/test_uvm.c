@@ -650,6 +650,24 @@ static void test_brk_after_the_heap_was_unmapped_grows_from_the_old_break(void *
     mm_destroy(mm);
 }
 
+/* The app made the heap's last page read-only: growing the break starts a
+ * new read-write heap VMA instead of stretching the read-only one (Linux
+ * extends only a VMA its new pages could merge with). */
+static void test_brk_growth_after_the_heap_end_was_made_read_only_is_read_write(void **state)
+{
+    (void)state;
+    struct mm *mm = mm_with_heap();
+    assert_int_equal(uvm_set_brk(HEAP + 2 * PG), HEAP + 2 * PG);
+    assert_int_equal(mm_mprotect(HEAP + PG, PG, MM_PROT_READ), 0);
+
+    assert_int_equal(uvm_set_brk(HEAP + 4 * PG), HEAP + 4 * PG);
+    assert_int_equal(vma_check(mm), 0);
+    assert_int_equal(vma_find(mm, HEAP + PG)->prot, MM_PROT_READ);
+    assert_int_equal(vma_find(mm, HEAP + PG)->end, HEAP + 2 * PG);
+    assert_int_equal(vma_find(mm, HEAP + 3 * PG)->prot, MM_PROT_READ | MM_PROT_WRITE);
+    mm_destroy(mm);
+}
+
 /* ---- copies to and from a table that is not running ------------------------ */
 
 /* A table with two RW pages at APP_BASE, and one R+X page of code after them. */
@@ -817,6 +835,7 @@ int main(void)
         T(test_brk_into_a_mapping_is_enomem_and_keeps_the_break),
         T(test_brk_never_grows_the_heap_over_a_mapping_in_a_hole_below_the_break),
         T(test_brk_after_the_heap_was_unmapped_grows_from_the_old_break),
+        T(test_brk_growth_after_the_heap_end_was_made_read_only_is_read_write),
         T(test_copyout_then_copyin_across_a_page_boundary),
         T(test_copyout_to_a_read_only_page_fails_and_copyin_from_it_works),
         T(test_copies_through_an_unmapped_page_fail),

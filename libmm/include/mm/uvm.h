@@ -64,8 +64,8 @@ bool uvm_commit_ok(uint64 bytes);
 
 /* Move the break to new_brk (the heap VMA covers whole pages, demand-paged).
  * Growth takes only [old break, new break), which must be free (Linux's
- * rule): the heap VMA ending at the old break grows, or a new one starts
- * there.  Returns the new break, or -MM_ENOMEM and leaves it (below the
+ * rule): the read-write heap VMA ending at the old break grows, or a new
+ * read-write one starts there.  Returns the new break, or -MM_ENOMEM and leaves it (below the
  * start, the pages it needs are taken by another mapping, or more than the
  * commit policy allows). */
 int64_t uvm_set_brk(uint64 new_brk);
