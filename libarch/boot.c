@@ -72,6 +72,12 @@ void arch_enter_app(void (*entry)(uint64_t, uint64_t), uint64_t sp)
 }
 
 /* Contract in arch/boot.h. */
+void arch_finish_on_boot_stack(void (*fn)(uint64_t, uint64_t), uint64_t arg)
+{
+    arch_call_on_stack(fn, arg, 0, (uint64_t)boot_stack_top);
+}
+
+/* Contract in arch/boot.h. */
 void arch_early_init(uint64_t hartid, uint64_t dtb_pa)
 {
     uint64_t entry = rdinstret();

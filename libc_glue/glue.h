@@ -11,6 +11,10 @@ int errno_from_mm(int mm_error);
  * constructors, main, exit); arguments unused.  Never returns. */
 void capsule_start(uint64_t unused0, uint64_t unused1) __attribute__((noreturn));
 
+/* init.c: the end of the run with status: the app's address space freed
+ * and checked for leaks (debug builds), then arch_exit.  Never returns. */
+void capsule_exit(int status) __attribute__((noreturn));
+
 /* signal.c: carry out sig's default action (1 <= sig < NSIG, newlib's
  * numbering): a report and the exit status 128 + Linux's number for a signal
  * that ends the app (never returns then); nothing for one that is ignored. */

@@ -7,11 +7,13 @@
 #include <arch/boot.h>
 #include <arch/console.h>
 #include <arch/csr.h>
+#include <arch/exit.h>
 #include <arch/mmu.h>
 #include <arch/timer.h>
 #include <arch/trap.h>
 #include <capsule/boot.h>
 #include <mm/fault.h>
+#include <mm/kalloc.h>
 #include <mm/kvm.h>
 #include <mm/page.h>
 #include <mm/page_init.h>
@@ -21,6 +23,9 @@
 
 /* Written once by capsule_main; read-only afterwards. */
 static uint64_t mm_init_instret;
+/* Free frames just before the app's address space was built (caches
+ * drained): what the end of the run must find again. */
+static uint64_t frames_before_app;
 
 /* How libarch's traps reach libmm: page faults, and what a report may read. */
 static const struct arch_hooks mm_hooks = {
@@ -42,6 +47,7 @@ static void mm_start(void)
     kvminit();
     mm_init_instret = rdinstret() - start;
     kvminithart();
+    mm_zero_page();     /* kept for good: made before the frames are counted */
 }
 
 /* Build the app's address space, switch to it and return its initial stack
@@ -57,13 +63,45 @@ static uint64_t app_space_start(void)
     return sp;
 }
 
+/* Free frames with every cache given back. */
+static uint64_t frames_free_drained(void)
+{
+    kalloc_drain();
+    page_drain_caches();
+    return page_free_count();
+}
+
+/* The end of a run, on the boot stack: in debug builds, free the app's
+ * address space whole and say so when frames did not come back (tests look
+ * for the line); then the status to the host. */
+static void finish(uint64_t status, uint64_t unused)
+{
+    (void)unused;
+#ifdef CAPSULE_DEBUG
+    uvm_release_current();
+    uint64_t now = frames_free_drained();
+    if (now != frames_before_app)
+        kprintf("capsule: leak: %ld frames not returned when the app ended (%lu free, %lu before it)\n",
+                (long)(frames_before_app - now), (unsigned long)now, (unsigned long)frames_before_app);
+#endif
+    arch_exit((int)status);
+}
+
+/* Contract in glue.h. */
+void capsule_exit(int status)
+{
+    arch_finish_on_boot_stack(finish, (uint64_t)(unsigned)status);
+}
+
 /* Contract in arch/boot.h. */
 void capsule_main(uint64_t hartid, uint64_t dtb_pa)
 {
     arch_early_init(hartid, dtb_pa);
     mm_start();
     arch_register_hooks(&mm_hooks);
+    frames_before_app = frames_free_drained();
     uint64_t sp = app_space_start();
+    page_failalloc_start();
     console_input_start();
     arch_interrupts_on();
     arch_enter_app(capsule_start, sp);

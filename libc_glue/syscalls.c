@@ -173,7 +173,7 @@ void *_sbrk(ptrdiff_t incr)
 
 void _exit(int status)
 {
-    arch_exit(status);
+    capsule_exit(status);
 }
 
 int _close(int fd)

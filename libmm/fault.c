@@ -21,6 +21,7 @@ bool mm_is_zero_page(const void *va)
     return va == zero_page;
 }
 
+/* Contract in mm/fault.h. */
 void *mm_zero_page(void)
 {
     if (!zero_page)

@@ -184,8 +184,6 @@ int         mm_release_pages(struct mm *mm, struct vma *v, uint64 start, uint64 
 void        mm_populate(struct mm *mm, struct vma *v, uint64 start, uint64 end);
 
 /* ---- fault.c ---- */
-/* The one shared zero page (a reference is taken per mapping of it). */
-void       *mm_zero_page(void);
 /* Resolve a fault in mm at addr for access (FAULT_*); 0, -MM_EFAULT (an
  * invalid access) or -MM_ENOMEM (no page). */
 int         mm_handle_fault(struct mm *mm, uint64 addr, unsigned access);

@@ -248,6 +248,32 @@ void page_drain_caches(void)
 
 /* ---- allocation --------------------------------------------------------- */
 
+#ifdef MM_FAILALLOC
+/* failalloc=N: set once by page_failalloc_start; the count of allocations
+ * since.  One hart allocates at a time (see the locking note above). */
+static bool failalloc_on;
+static uint64 failalloc_count;
+
+/* Whether this allocation is one the injection fails. */
+static bool failalloc_now(void)
+{
+    return failalloc_on && ++failalloc_count % (MM_FAILALLOC) == 0;
+}
+#else
+static inline bool failalloc_now(void)
+{
+    return false;
+}
+#endif
+
+/* Contract in mm/page.h. */
+void page_failalloc_start(void)
+{
+#ifdef MM_FAILALLOC
+    failalloc_on = true;
+#endif
+}
+
 static __attribute__((noinline)) void *page_alloc_slow(unsigned order)
 {
     if (order > PAGE_MAX_ORDER)
@@ -272,6 +298,8 @@ MM_FAST_PATH void *page_alloc(unsigned order)
 {
     struct pcp *c = this_pcp();
 
+    if (failalloc_now())
+        return NULL;
     if (order == 0 && c->top != c->bottom) {
         struct pcp_entry *e = --c->top;
         e->meta->tag ^= CACHED_TO_ALLOC;
@@ -493,7 +521,7 @@ static void free_pages_range(uint64 va, uint64 from_pages, uint64 to_pages)
 /* Contract in page_internal.h. */
 void *page_alloc_run(size_t npages)
 {
-    if (npages == 0 || npages > (1UL << PAGE_MAX_ORDER))
+    if (npages == 0 || npages > (1UL << PAGE_MAX_ORDER) || failalloc_now())
         return NULL;
     unsigned order = ceil_order(npages);
     void *va = buddy_take(order);

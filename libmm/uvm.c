@@ -95,6 +95,17 @@ void mm_destroy(struct mm *mm)
     kfree(mm);
 }
 
+/* Contract in mm/uvm.h. */
+void uvm_release_current(void)
+{
+    struct mm *mm = current_mm;
+    if (!mm)
+        return;
+    kvminithart();
+    umalloc_active = NULL;
+    mm_destroy(mm);
+}
+
 /* ---- statistics --------------------------------------------------------- */
 
 void mm_get_stats(struct mm_stats *st)

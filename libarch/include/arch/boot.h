@@ -22,6 +22,11 @@ void arch_early_init(uint64_t hartid, uint64_t dtb_pa);
 /* Let S-mode code use the FPU, then call entry(0, 0) on the stack whose top
  * is sp; never returns. */
 void arch_enter_app(void (*entry)(uint64_t, uint64_t), uint64_t sp) __attribute__((noreturn));
+
+/* Call fn(arg, 0) on the boot stack (free once the app runs), leaving the
+ * caller's stack for good: for the end of a run, which unmaps the app's
+ * stack.  Never returns. */
+void arch_finish_on_boot_stack(void (*fn)(uint64_t, uint64_t), uint64_t arg) __attribute__((noreturn));
 #endif
 
 /* For assembly entry points of the layer above (e.g. libc_glue's mmap

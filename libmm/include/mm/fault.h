@@ -19,4 +19,9 @@ int mm_fault(uint64 addr, unsigned access, struct fault_info *info);
  * or libOS data).  libarch's backtrace asks this through its readable hook. */
 int mm_report_readable(uint64 va);
 
+/* The one shared zero page that read faults of private memory map (a
+ * reference is taken per mapping of it), made on first use and kept for
+ * good; NULL when there is no frame for it. */
+void *mm_zero_page(void);
+
 #endif

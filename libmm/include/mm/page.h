@@ -43,6 +43,10 @@ int    page_check(void);
 
 /* Drain the per-hart caches back to the buddy lists (tests, low memory). */
 void   page_drain_caches(void);
+/* Fault injection, in images built with failalloc=N (MM_FAILALLOC=N): from
+ * this call on, every Nth frame allocation fails as if memory had run out.
+ * Does nothing in other builds. */
+void   page_failalloc_start(void);
 
 /* Fast whole-page operations on direct-map addresses. */
 void   page_zero(void *va);

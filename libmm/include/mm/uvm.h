@@ -87,6 +87,11 @@ int    copyout(pagetable_t pgtbl, uint64 dstva, void *src, size_t len);
 int    copyin(pagetable_t pagetable, char *dst, uint64 srcva, size_t len);
 size_t copyinstr(pagetable_t pagetable, char *dst, uint64 srcva, size_t max);
 
+/* Switch this hart to the kernel table and free the running address space
+ * whole (VMAs, frames, tables, its malloc state): the end of a run.  Must
+ * not run on that space's stack. */
+void    uvm_release_current(void);
+
 /* Statistics of the current address space (tests, benchmarks, examples). */
 struct mm_stats {
     uint64 nr_vmas;
