@@ -91,24 +91,22 @@ def app(cross, spec, libs, malloc=None):
 def link(env, name, out, objs, libs, malloc=None):
     """Link objs with the libOS libraries into out/name.{elf,map,bin} and
     name-fw.bin; malloc ('libmm' or 'newlib') overrides the build option."""
-    script = env.File('#libarch/capsule.ld')
     newlib = env['NEWLIB']
     elf = os.path.join(out, name + '.elf')
     mapf = os.path.join(out, name + '.map')
-    glue, malloc_objs = libs['libc_glue']
-    objs = objs + malloc_objs[malloc or env['malloc']]
-    lib_nodes = [libs['libarch'], libs['libmm'], glue]
+    objs = objs + libs['malloc'][malloc or env['malloc']]
+    lib_nodes = [libs['libarch'], libs['libmm'], libs['libc_glue']]
     cmd = ('$LINK -nostdlib -nostartfiles -static -T ${SOURCES[0]} -Wl,--gc-sections '
            '-Wl,-Map=${TARGETS[1]} -Wl,--no-warn-rwx-segments -o ${TARGETS[0]} '
            + ' '.join('${SOURCES[%d]}' % (i + 1) for i in range(len(objs)))
            + ' -Wl,--start-group ' + ' '.join(str(l[0]) for l in lib_nodes)
            + ' %s %s -lgcc -Wl,--end-group' % (newlib['libc'], newlib['libm']))
-    linked = env.Command([elf, mapf], [script] + objs,
+    linked = env.Command([elf, mapf], libs['ldscript'] + objs,
                          Action(cmd, cmdstr='$LINKCOMSTR'))
     env.Depends(linked, lib_nodes + [newlib['libc'], newlib['libm']])
     binf = env.Command(os.path.join(out, name + '.bin'), linked[0],
                        Action('$OBJCOPY -O binary $SOURCE $TARGET',
-                                  cmdstr=None if env['verbose'] else '  BIN    $TARGET'))
+                              cmdstr='$BINCOMSTR'))
     fw = env.Command(os.path.join(out, name + '-fw.bin'), binf + [env.Value(FW_JUMP)],
                      Action(_fw_action, '  FW     $TARGET'))
     return {'elf': linked[0], 'map': linked[1], 'bin': binf[0], 'fw': fw[0], 'name': name, 'dir': out}

@@ -24,7 +24,7 @@ def setup(env):
     if not env['verbose']:
         for var, word in (('CCCOMSTR', 'CC'), ('ASCOMSTR', 'AS'), ('ASPPCOMSTR', 'AS'),
                           ('ARCOMSTR', 'AR'), ('RANLIBCOMSTR', 'RANLIB'), ('LINKCOMSTR', 'LINK'),
-                          ('SHCCCOMSTR', 'CC')):
+                          ('SHCCCOMSTR', 'CC'), ('LDSCOMSTR', 'LDS'), ('BINCOMSTR', 'BIN')):
             env[var] = '  %-6s $TARGET' % word
     if not shutil.which(CROSS + 'gcc') and not env.GetOption('help') and not env.GetOption('clean'):
         print('scons: %sgcc not found: run tools/bootstrap.sh first' % CROSS)
