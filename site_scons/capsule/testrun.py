@@ -2,7 +2,6 @@
 (libFuzzer) and guest cases (images under QEMU), then prints one line
 'N passed, N failed'."""
 import difflib
-import glob
 import os
 import re
 import resource
@@ -122,18 +121,11 @@ def _marked_lines(text, name):
     return lines[first:lines.index(end, first)]
 
 
-def _host_reference(case, root, timeout):
-    """Build the app's sources with the host gcc into build/host/differential/
-    <name> and run it with stdin from /dev/null; returns (its marked lines or
-    None, a log of what went wrong)."""
-    src = os.path.join(root, case['app'])
-    name = os.path.basename(os.path.normpath(src))
-    exe = os.path.join(root, 'build', 'host', 'differential', name)
-    os.makedirs(os.path.dirname(exe), exist_ok=True)
-    cmd = ['gcc', '-O1', '-Wall', '-Wextra', '-o', exe] + sorted(glob.glob(os.path.join(src, '*.c')))
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=HOST_TIMEOUT)
-    if proc.returncode != 0:
-        return None, 'host gcc failed:\n' + proc.stdout + proc.stderr
+def _host_reference(case, exe, timeout):
+    """Run exe, the app's sources built for Linux with the host gcc, with stdin
+    from /dev/null; returns (its marked lines or None, a log of what went
+    wrong)."""
+    name = os.path.basename(os.path.normpath(case['app']))
     try:
         proc = subprocess.run([exe], stdin=subprocess.DEVNULL, capture_output=True, text=True,
                               errors='replace', timeout=timeout)
@@ -216,7 +208,9 @@ def _stdin_kwargs(case, root):
     return {'stdin_data': case.get('stdin', b'')}
 
 
-def run_guest(cases, images, root, mode, tally, timeout):
+def run_guest(cases, images, references, root, mode, tally, timeout):
+    """Boot each case's image; references maps a differential case's app to
+    its host-built executable."""
     for case in cases:
         print('== guest: %s' % case['name'], flush=True)
         image = images.get(case['app'])
@@ -228,7 +222,7 @@ def run_guest(cases, images, root, mode, tally, timeout):
                 tally.add(case['name'], False, 'out-of-tree build failed')
                 continue
         if case.get('special') == 'differential':
-            reference, log = _host_reference(case, root, timeout)
+            reference, log = _host_reference(case, references[case['app']], timeout)
             if reference is None:
                 sys.stdout.write(log)
                 tally.add(case['name'], False, log.split('\n', 1)[0])

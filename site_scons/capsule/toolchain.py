@@ -61,3 +61,14 @@ def freestanding_env(cross):
     env = cross.Clone()
     env.Append(CCFLAGS=FREESTANDING_FLAGS)
     return env
+
+
+def host_env(env, **overrides):
+    """A clone of the top environment for x86-64 programs (host tests, fuzzers,
+    differential references), compiled with the host gcc unless overridden."""
+    host = env.Clone(CC='gcc')
+    host.Replace(**overrides)
+    if not env['verbose']:
+        host['CCCOMSTR'] = '  HOSTCC $TARGET'
+        host['LINKCOMSTR'] = '  HOSTLD $TARGET'
+    return host
