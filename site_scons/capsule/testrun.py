@@ -12,6 +12,7 @@ import sys
 import tempfile
 
 from capsule import qemu
+from capsule.image import out_dir
 
 HOST_TIMEOUT = 600
 CMOCKA_PASSED = re.compile(r'^\[  PASSED  \] (\d+) test', re.M)
@@ -96,16 +97,21 @@ def run_fuzz(programs, root, tally, problem=None, seconds=FUZZ_SECONDS):
 
 
 def _out_of_tree(case, root, mode):
-    """Copy the app's sources to a directory outside the repo and build them
-    there with scons app=<absolute dir>; returns (elf path, build log)."""
+    """Copy the app's sources to a fresh directory outside the repo and build
+    them there with scons app=<absolute dir>; returns (elf path, build log,
+    a function that removes the copy and its outputs)."""
     tmp = tempfile.mkdtemp(prefix='capsule-ext-')
-    dst = os.path.join(tmp, 'extapp')
+    dst = os.path.realpath(os.path.join(tmp, 'extapp'))
     shutil.copytree(os.path.join(root, case['app']), dst)
     cmd = ['scons', '-Q', '-C', root, 'app=' + dst, 'mode=' + mode]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
-    elf = os.path.join(root, 'build', mode, 'ext', 'extapp', 'extapp.elf')
-    shutil.rmtree(tmp, ignore_errors=True)
-    return (elf if proc.returncode == 0 else None), proc.stdout + proc.stderr
+    out = out_dir(os.path.join(root, 'build'), mode, root, dst)
+    elf = os.path.join(out, 'extapp.elf')
+
+    def remove():
+        shutil.rmtree(out, ignore_errors=True)
+        shutil.rmtree(tmp, ignore_errors=True)
+    return (elf if proc.returncode == 0 else None), proc.stdout + proc.stderr, remove
 
 
 def _marked_lines(text, name):
@@ -215,9 +221,11 @@ def run_guest(cases, images, references, root, mode, tally, timeout):
         print('== guest: %s' % case['name'], flush=True)
         image = images.get(case['app'])
         elf, fw = (str(image['elf']), str(image['fw'])) if image else (None, None)
+        remove = None
         if case.get('special') == 'out_of_tree':
-            elf, log = _out_of_tree(case, root, mode)
+            elf, log, remove = _out_of_tree(case, root, mode)
             if not elf:
+                remove()
                 sys.stdout.write(log)
                 tally.add(case['name'], False, 'out-of-tree build failed')
                 continue
@@ -237,6 +245,8 @@ def run_guest(cases, images, references, root, mode, tally, timeout):
         cpu0 = _host_cpu_seconds()
         status, out, secs = qemu.run(cmd, elf=elf, timeout=timeout, echo=False, **inputs)
         host_cpu = _host_cpu_seconds() - cpu0
+        if remove:
+            remove()
         sys.stdout.write(out)
         why = check_output(case, status, out) + check_extras(case, out, host_cpu, time.time())
         if case.get('special') == 'differential':
