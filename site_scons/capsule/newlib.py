@@ -3,7 +3,8 @@
 The result lives in build/newlib/<key>/install, where <key> hashes the tarball,
 the compiler (its file, not its output: nothing runs while SCons reads the
 scripts) and the flags: it is built once and reused until one of those
-changes.  newlib's own syscalls are off; libc_glue supplies them."""
+changes.  newlib's own syscalls are off; libc_glue supplies them.  scons -c
+removes build/newlib/ with libc.a."""
 import glob
 import hashlib
 import os
@@ -123,4 +124,6 @@ def build(env):
                              [tarball, Value(text)],
                              Action(_build_action, '  NEWLIB %s (about a minute, once)' % key))
     env.Precious(libc, libm)
+    # The action's other outputs: headers, the build log, an interrupted build's tree.
+    env.Clean([libc, libm], env.Dir(os.path.join(env['BUILD'], 'newlib')))
     return {'libc': libc, 'libm': libm, 'include': include, 'lib': lib}

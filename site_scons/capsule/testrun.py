@@ -99,17 +99,17 @@ def run_fuzz(programs, root, tally, problem=None, seconds=FUZZ_SECONDS):
 def _out_of_tree(case, root, mode):
     """Copy the app's sources to a fresh directory outside the repo and build
     them there with scons app=<absolute dir>; returns (elf path, build log,
-    a function that removes the copy and its outputs)."""
+    a function that removes the copy and, with scons -c app=<dir>, its
+    outputs)."""
     tmp = tempfile.mkdtemp(prefix='capsule-ext-')
     dst = os.path.realpath(os.path.join(tmp, 'extapp'))
     shutil.copytree(os.path.join(root, case['app']), dst)
     cmd = ['scons', '-Q', '-C', root, 'app=' + dst, 'mode=' + mode]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
-    out = out_dir(os.path.join(root, 'build'), mode, root, dst)
-    elf = os.path.join(out, 'extapp.elf')
+    elf = os.path.join(out_dir(os.path.join(root, 'build'), mode, root, dst), 'extapp.elf')
 
     def remove():
-        shutil.rmtree(out, ignore_errors=True)
+        subprocess.run(cmd + ['-c'], capture_output=True, timeout=600)
         shutil.rmtree(tmp, ignore_errors=True)
     return (elf if proc.returncode == 0 else None), proc.stdout + proc.stderr, remove
 

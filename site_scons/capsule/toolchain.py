@@ -12,6 +12,7 @@ MODE_FLAGS = {
     'debug': ['-O1', '-DMM_DEBUG', '-DCAPSULE_DEBUG'],
     'release': ['-O2', '-DNDEBUG'],
 }
+MODES = tuple(MODE_FLAGS)
 # The libOS never depends on newlib: freestanding, no calls to memset/memcpy
 # that gcc would invent from loops.
 FREESTANDING_FLAGS = ['-ffreestanding', '-fno-builtin', '-fno-tree-loop-distribute-patterns']
