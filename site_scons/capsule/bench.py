@@ -1,8 +1,8 @@
 """`scons bench`: benchmark images under qemu -icount shift=0, where rdinstret
 counts retired instructions exactly.  Each figure is printed beside its
 reference from the same run and its target from DESIGN.md, with a status.
-Results go to build/bench/results.{md,csv}, plots to build/bench/*.png, and
-docs/benchmarks.md is regenerated."""
+Results go to build/bench/ (OUTPUTS: results.{md,csv} and the plots);
+`scons bench-docs` copies results.md's table into docs/benchmarks.md."""
 import csv
 import math
 import os
@@ -17,6 +17,9 @@ RUN_TIMES = 5           # whole-process runs averaged for wall time
 KALLOC_SIZES = [16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 16384]
 MMAP_VMAS = [10, 100, 1000, 10000]
 MALLOC_WORKLOADS = ['churn', 'many_small', 'realloc_growth', 'producer_consumer']
+PLOTS = ['kalloc_by_size.png', 'mm_init_by_ram.png', 'mmap_by_vmas.png']
+OUTPUTS = ['results.md', 'results.csv'] + PLOTS     # every file a run writes, in build/bench/
+DOCS_MARKER = '<!-- results -->'
 
 
 def _boot(elf, mem='128M', timeout=120, args=''):
@@ -160,7 +163,8 @@ def _status(met):
     return '-' if met is None else ('met' if met else 'not yet')
 
 
-def write(rows_, wall, outdir, docs_path):
+def write(rows_, wall, outdir):
+    """results.csv and results.md (the table) in outdir; returns the table."""
     os.makedirs(outdir, exist_ok=True)
     with open(os.path.join(outdir, 'results.csv'), 'w', newline='') as fh:
         w = csv.writer(fh)
@@ -175,14 +179,22 @@ def write(rows_, wall, outdir, docs_path):
     table = '\n'.join(lines) + '\n'
     with open(os.path.join(outdir, 'results.md'), 'w') as fh:
         fh.write(table)
+    return table
+
+
+def update_docs(results_md, docs_path):
+    """Replace what follows DOCS_MARKER in docs_path with the table in
+    results_md; returns False when docs_path has no marker."""
+    with open(results_md) as fh:
+        table = fh.read()
     with open(docs_path) as fh:
         doc = fh.read()
-    marker = '<!-- results -->'
-    if marker in doc:
-        doc = doc[:doc.index(marker) + len(marker)] + '\n' + table
-        with open(docs_path, 'w') as fh:
-            fh.write(doc)
-    return table
+    if DOCS_MARKER not in doc:
+        return False
+    doc = doc[:doc.index(DOCS_MARKER) + len(DOCS_MARKER)] + '\n' + table
+    with open(docs_path, 'w') as fh:
+        fh.write(doc)
+    return True
 
 
 def _line_plot(plt, path, xs, ys, label, target, target_label, xlabel, ylabel, title, xscale=None):
@@ -209,14 +221,14 @@ def plot(f, outdir):
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
-    _line_plot(plt, os.path.join(outdir, 'kalloc_by_size.png'), KALLOC_SIZES,
+    _line_plot(plt, os.path.join(outdir, PLOTS[0]), KALLOC_SIZES,
                [f['kalloc_pair_%d' % s] for s in KALLOC_SIZES], 'kalloc+kfree',
                [30] * len(KALLOC_SIZES), 'target for 16..256 B (30)', 'allocation size (bytes)',
                'instructions per pair', 'kalloc+kfree cost by size (qemu -icount)', {'value': 'log', 'base': 2})
-    _line_plot(plt, os.path.join(outdir, 'mm_init_by_ram.png'), RAM_SIZES,
+    _line_plot(plt, os.path.join(outdir, PLOTS[1]), RAM_SIZES,
                [f['mm_init_' + m] for m in RAM_SIZES], 'libmm init', [250000] * len(RAM_SIZES),
                'target (250k)', 'guest RAM', 'instructions', 'libmm initialisation by RAM size')
-    _line_plot(plt, os.path.join(outdir, 'mmap_by_vmas.png'), MMAP_VMAS,
+    _line_plot(plt, os.path.join(outdir, PLOTS[2]), MMAP_VMAS,
                [f['mmap_munmap_64k_at_%d' % n] for n in MMAP_VMAS], 'mmap+munmap 64 KiB',
                [400 + 40 * math.log2(n / 10) for n in MMAP_VMAS], 'target (400 at 10, +40 per doubling)',
                'VMAs in the address space', 'instructions per pair',

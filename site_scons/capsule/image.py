@@ -2,13 +2,14 @@
 image: <app>.elf (boots with -kernel), <app>.bin (flat, Linux-style Image
 header), <app>.map and <app>-fw.bin (Debian's OpenSBI fw_jump with the payload
 at 2 MiB, boots with -bios)."""
-import glob
+import hashlib
 import os
 
 from SCons.Script import Action, Exit, GetLaunchDir
 
 FW_JUMP = '/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin'
 FW_PAYLOAD_OFFSET = 2 * 1024 * 1024     # fw_jump's FW_JUMP_ADDR is RAM base + 2 MiB
+EXT_HASH_CHARS = 8                      # of the sha1 of an out-of-tree app's absolute path
 
 
 _built = {}     # (source directory, malloc variant) -> the nodes app() declared
@@ -25,7 +26,7 @@ def resolve(env, spec):
     for cand in candidates:
         cand = os.path.realpath(cand)
         if os.path.isdir(cand):
-            if not _sources(cand):
+            if not _sources(env, cand):
                 print('scons: app %s: no .c or .S files in %s' % (spec, cand))
                 Exit(2)
             return cand
@@ -33,17 +34,24 @@ def resolve(env, spec):
     Exit(2)
 
 
-def _sources(srcdir):
-    return sorted(glob.glob(os.path.join(srcdir, '*.c')) + glob.glob(os.path.join(srcdir, '*.S')))
+def _sources(env, srcdir):
+    """The app's .c and .S files, in name order (the link order)."""
+    return sorted(env.Glob(os.path.join(srcdir, '*.c')) + env.Glob(os.path.join(srcdir, '*.S')),
+                  key=lambda node: node.name)
 
 
-def out_dir(env, srcdir):
-    """build/<mode>/<path inside the repo>, or build/<mode>/ext/<name> for apps outside it."""
-    root = env['ROOT']
+def out_dir(build, mode, root, srcdir, malloc='libmm'):
+    """Where an app's outputs go, one directory per app and malloc variant:
+    build/<mode>/<its path inside the repository>, or for an app outside it
+    build/<mode>/ext/<name>-<short hash of its absolute path> (so /a/app and
+    /b/app stay apart); '-malloc-newlib' appended for malloc=newlib."""
     rel = os.path.relpath(srcdir, root)
-    if rel.startswith('..'):
-        rel = os.path.join('ext', os.path.basename(srcdir))
-    return os.path.join(env['BUILD'], env['mode'], rel)
+    if rel == os.pardir or rel.startswith(os.pardir + os.sep):
+        digest = hashlib.sha1(srcdir.encode()).hexdigest()[:EXT_HASH_CHARS]
+        rel = os.path.join('ext', '%s-%s' % (os.path.basename(srcdir), digest))
+    if malloc != 'libmm':
+        rel += '-malloc-' + malloc
+    return os.path.join(build, mode, rel)
 
 
 def _fw_action(target, source, env):
@@ -61,9 +69,9 @@ def _fw_action(target, source, env):
 
 def app(cross, spec, libs, malloc=None):
     """Build the app whose sources are found by resolve(spec), with the
-    build's malloc option or the one given ('libmm' or 'newlib'; another than
-    the option's builds into <dir>-malloc-<variant>).  Returns a dict with the
-    'elf', 'bin', 'map' and 'fw' nodes and the app's 'name' and 'dir'."""
+    build's malloc option or the one given ('libmm' or 'newlib'), into
+    out_dir().  Returns a dict with the 'elf', 'bin', 'map' and 'fw' nodes and
+    the app's 'name' and 'dir'."""
     from capsule.toolchain import hosted_env
     srcdir = resolve(cross, spec)
     malloc = malloc or cross['malloc']
@@ -71,14 +79,12 @@ def app(cross, spec, libs, malloc=None):
     if key in _built:
         return _built[key]
     name = os.path.basename(srcdir)
-    out = out_dir(cross, srcdir)
-    if malloc != cross['malloc']:
-        out += '-malloc-' + malloc
+    out = out_dir(cross['BUILD'], cross['mode'], cross['ROOT'], srcdir, malloc)
     env = hosted_env(cross)
     env.Append(CPPPATH=[srcdir])
     objs = []
-    for src in _sources(srcdir):
-        base = os.path.splitext(os.path.basename(src))[0]
+    for src in _sources(env, srcdir):
+        base = os.path.splitext(src.name)[0]
         objs += env.Object(os.path.join(out, 'obj', base + '.o'), src)
     name_c = env.Textfile(os.path.join(out, 'obj', 'capsule_app_name.c'),
                           ['/* generated: argv[0] */', 'const char capsule_app_name[] = "%s";' % name])
@@ -91,24 +97,22 @@ def app(cross, spec, libs, malloc=None):
 def link(env, name, out, objs, libs, malloc=None):
     """Link objs with the libOS libraries into out/name.{elf,map,bin} and
     name-fw.bin; malloc ('libmm' or 'newlib') overrides the build option."""
-    script = env.File('#libarch/capsule.ld')
     newlib = env['NEWLIB']
     elf = os.path.join(out, name + '.elf')
     mapf = os.path.join(out, name + '.map')
-    glue, malloc_objs = libs['libc_glue']
-    objs = objs + malloc_objs[malloc or env['malloc']]
-    lib_nodes = [libs['libarch'], libs['libmm'], glue]
+    objs = objs + libs['malloc'][malloc or env['malloc']]
+    lib_nodes = [libs['libarch'], libs['libmm'], libs['libc_glue']]
     cmd = ('$LINK -nostdlib -nostartfiles -static -T ${SOURCES[0]} -Wl,--gc-sections '
            '-Wl,-Map=${TARGETS[1]} -Wl,--no-warn-rwx-segments -o ${TARGETS[0]} '
            + ' '.join('${SOURCES[%d]}' % (i + 1) for i in range(len(objs)))
            + ' -Wl,--start-group ' + ' '.join(str(l[0]) for l in lib_nodes)
            + ' %s %s -lgcc -Wl,--end-group' % (newlib['libc'], newlib['libm']))
-    linked = env.Command([elf, mapf], [script] + objs,
+    linked = env.Command([elf, mapf], libs['ldscript'] + objs,
                          Action(cmd, cmdstr='$LINKCOMSTR'))
     env.Depends(linked, lib_nodes + [newlib['libc'], newlib['libm']])
     binf = env.Command(os.path.join(out, name + '.bin'), linked[0],
                        Action('$OBJCOPY -O binary $SOURCE $TARGET',
-                                  cmdstr=None if env['verbose'] else '  BIN    $TARGET'))
+                              cmdstr='$BINCOMSTR'))
     fw = env.Command(os.path.join(out, name + '-fw.bin'), binf + [env.Value(FW_JUMP)],
                      Action(_fw_action, '  FW     $TARGET'))
     return {'elf': linked[0], 'map': linked[1], 'bin': binf[0], 'fw': fw[0], 'name': name, 'dir': out}

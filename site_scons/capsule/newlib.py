@@ -1,11 +1,14 @@
 """Builds newlib from Debian's newlib-source tarball for Capsule's target.
 
 The result lives in build/newlib/<key>/install, where <key> hashes the tarball,
-the compiler version and the flags: it is built once and reused until one of
-those changes.  newlib's own syscalls are off; libc_glue supplies them."""
+the compiler (its file, not its output: nothing runs while SCons reads the
+scripts) and the flags: it is built once and reused until one of those
+changes.  newlib's own syscalls are off; libc_glue supplies them.  scons -c
+removes build/newlib/ with libc.a."""
 import glob
 import hashlib
 import os
+import shutil
 import subprocess
 import threading
 import time
@@ -27,17 +30,20 @@ def _tarball():
     return found[-1] if found else None
 
 
-def _compiler_version():
-    try:
-        return subprocess.run([TARGET + '-gcc', '--version'], capture_output=True,
-                              text=True).stdout.splitlines()[0]
-    except (OSError, IndexError):
+def _compiler_identity():
+    """The cross compiler's file, size and time: a new package version changes
+    them, and reading them runs nothing."""
+    path = shutil.which(TARGET + '-gcc')
+    if not path:
         return 'none'
+    real = os.path.realpath(path)
+    st = os.stat(real)
+    return '%s %d %d' % (real, st.st_size, int(st.st_mtime))
 
 
 def _key(tarball):
     st = os.stat(tarball)
-    text = '|'.join([os.path.basename(tarball), str(st.st_size), _compiler_version(), CFLAGS]
+    text = '|'.join([os.path.basename(tarball), str(st.st_size), _compiler_identity(), CFLAGS]
                     + CONFIGURE)
     return text, hashlib.sha256(text.encode()).hexdigest()[:12]
 
@@ -118,4 +124,6 @@ def build(env):
                              [tarball, Value(text)],
                              Action(_build_action, '  NEWLIB %s (about a minute, once)' % key))
     env.Precious(libc, libm)
+    # The action's other outputs: headers, the build log, an interrupted build's tree.
+    env.Clean([libc, libm], env.Dir(os.path.join(env['BUILD'], 'newlib')))
     return {'libc': libc, 'libm': libm, 'include': include, 'lib': lib}

@@ -2,7 +2,6 @@
 (libFuzzer) and guest cases (images under QEMU), then prints one line
 'N passed, N failed'."""
 import difflib
-import glob
 import os
 import re
 import resource
@@ -13,6 +12,7 @@ import sys
 import tempfile
 
 from capsule import qemu
+from capsule.image import out_dir
 
 HOST_TIMEOUT = 600
 CMOCKA_PASSED = re.compile(r'^\[  PASSED  \] (\d+) test', re.M)
@@ -97,16 +97,21 @@ def run_fuzz(programs, root, tally, problem=None, seconds=FUZZ_SECONDS):
 
 
 def _out_of_tree(case, root, mode):
-    """Copy the app's sources to a directory outside the repo and build them
-    there with scons app=<absolute dir>; returns (elf path, build log)."""
+    """Copy the app's sources to a fresh directory outside the repo and build
+    them there with scons app=<absolute dir>; returns (elf path, build log,
+    a function that removes the copy and, with scons -c app=<dir>, its
+    outputs)."""
     tmp = tempfile.mkdtemp(prefix='capsule-ext-')
-    dst = os.path.join(tmp, 'extapp')
+    dst = os.path.realpath(os.path.join(tmp, 'extapp'))
     shutil.copytree(os.path.join(root, case['app']), dst)
     cmd = ['scons', '-Q', '-C', root, 'app=' + dst, 'mode=' + mode]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
-    elf = os.path.join(root, 'build', mode, 'ext', 'extapp', 'extapp.elf')
-    shutil.rmtree(tmp, ignore_errors=True)
-    return (elf if proc.returncode == 0 else None), proc.stdout + proc.stderr
+    elf = os.path.join(out_dir(os.path.join(root, 'build'), mode, root, dst), 'extapp.elf')
+
+    def remove():
+        subprocess.run(cmd + ['-c'], capture_output=True, timeout=600)
+        shutil.rmtree(tmp, ignore_errors=True)
+    return (elf if proc.returncode == 0 else None), proc.stdout + proc.stderr, remove
 
 
 def _marked_lines(text, name):
@@ -122,18 +127,11 @@ def _marked_lines(text, name):
     return lines[first:lines.index(end, first)]
 
 
-def _host_reference(case, root, timeout):
-    """Build the app's sources with the host gcc into build/host/differential/
-    <name> and run it with stdin from /dev/null; returns (its marked lines or
-    None, a log of what went wrong)."""
-    src = os.path.join(root, case['app'])
-    name = os.path.basename(os.path.normpath(src))
-    exe = os.path.join(root, 'build', 'host', 'differential', name)
-    os.makedirs(os.path.dirname(exe), exist_ok=True)
-    cmd = ['gcc', '-O1', '-Wall', '-Wextra', '-o', exe] + sorted(glob.glob(os.path.join(src, '*.c')))
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=HOST_TIMEOUT)
-    if proc.returncode != 0:
-        return None, 'host gcc failed:\n' + proc.stdout + proc.stderr
+def _host_reference(case, exe, timeout):
+    """Run exe, the app's sources built for Linux with the host gcc, with stdin
+    from /dev/null; returns (its marked lines or None, a log of what went
+    wrong)."""
+    name = os.path.basename(os.path.normpath(case['app']))
     try:
         proc = subprocess.run([exe], stdin=subprocess.DEVNULL, capture_output=True, text=True,
                               errors='replace', timeout=timeout)
@@ -221,19 +219,23 @@ def _stdin_kwargs(case, root):
     return {'stdin_data': case.get('stdin', b'')}
 
 
-def run_guest(cases, images, root, mode, tally, timeout):
+def run_guest(cases, images, references, root, mode, tally, timeout):
+    """Boot each case's image; references maps a differential case's app to
+    its host-built executable."""
     for case in cases:
         print('== guest: %s' % case['name'], flush=True)
         image = images.get(case['app'])
         elf, fw = (str(image['elf']), str(image['fw'])) if image else (None, None)
+        remove = None
         if case.get('special') == 'out_of_tree':
-            elf, log = _out_of_tree(case, root, mode)
+            elf, log, remove = _out_of_tree(case, root, mode)
             if not elf:
+                remove()
                 sys.stdout.write(log)
                 tally.add(case['name'], False, 'out-of-tree build failed')
                 continue
         if case.get('special') == 'differential':
-            reference, log = _host_reference(case, root, timeout)
+            reference, log = _host_reference(case, references[case['app']], timeout)
             if reference is None:
                 sys.stdout.write(log)
                 tally.add(case['name'], False, log.split('\n', 1)[0])
@@ -248,6 +250,8 @@ def run_guest(cases, images, root, mode, tally, timeout):
         cpu0 = _host_cpu_seconds()
         status, out, secs = qemu.run(cmd, elf=elf, timeout=timeout, echo=False, **inputs)
         host_cpu = _host_cpu_seconds() - cpu0
+        if remove:
+            remove()
         sys.stdout.write(out)
         why = check_output(case, status, out) + check_extras(case, out, host_cpu, time.time())
         if case.get('special') == 'differential':

@@ -12,6 +12,7 @@ MODE_FLAGS = {
     'debug': ['-O1', '-DMM_DEBUG', '-DCAPSULE_DEBUG'],
     'release': ['-O2', '-DNDEBUG'],
 }
+MODES = tuple(MODE_FLAGS)
 # The libOS never depends on newlib: freestanding, no calls to memset/memcpy
 # that gcc would invent from loops.
 FREESTANDING_FLAGS = ['-ffreestanding', '-fno-builtin', '-fno-tree-loop-distribute-patterns']
@@ -24,7 +25,7 @@ def setup(env):
     if not env['verbose']:
         for var, word in (('CCCOMSTR', 'CC'), ('ASCOMSTR', 'AS'), ('ASPPCOMSTR', 'AS'),
                           ('ARCOMSTR', 'AR'), ('RANLIBCOMSTR', 'RANLIB'), ('LINKCOMSTR', 'LINK'),
-                          ('SHCCCOMSTR', 'CC')):
+                          ('SHCCCOMSTR', 'CC'), ('LDSCOMSTR', 'LDS'), ('BINCOMSTR', 'BIN')):
             env[var] = '  %-6s $TARGET' % word
     if not shutil.which(CROSS + 'gcc') and not env.GetOption('help') and not env.GetOption('clean'):
         print('scons: %sgcc not found: run tools/bootstrap.sh first' % CROSS)
@@ -61,3 +62,14 @@ def freestanding_env(cross):
     env = cross.Clone()
     env.Append(CCFLAGS=FREESTANDING_FLAGS)
     return env
+
+
+def host_env(env, **overrides):
+    """A clone of the top environment for x86-64 programs (host tests, fuzzers,
+    differential references), compiled with the host gcc unless overridden."""
+    host = env.Clone(CC='gcc')
+    host.Replace(**overrides)
+    if not env['verbose']:
+        host['CCCOMSTR'] = '  HOSTCC $TARGET'
+        host['LINKCOMSTR'] = '  HOSTLD $TARGET'
+    return host

@@ -225,3 +225,6 @@ CASES += [
          env='A=1', args=_MANY_ARGS + ' ' + _LONG_ARG, status=0,
          expect=[r'argc=302 longest=3000 ', r'environ: A=1\n']),
 ]
+
+# Read by tests/guest/SConscript, as an SConscript that returns the list.
+Return('CASES')

@@ -1,33 +1,34 @@
 /* Capsule's image layout: the libOS (libarch, libmm, libc_glue) in the high
  * half, the application (app objects, newlib, libgcc) in the low half, both in
- * one physical image that starts at 0x8020_0000 where OpenSBI jumps.
+ * one physical image that starts at KERNEL_PHYS_BASE, where OpenSBI jumps.
  *
- *   physical (LMA)              virtual (VMA)
- *   0x8020_0000  libOS text      0xffff_ffff_c020_0000   RX   (header first)
- *                libOS rodata                            R
- *                libOS data                              RW
- *                app text        0x0000_0000_0001_0000   RX   mapped in place
- *                app rodata                              R    mapped in place
- *                app data        (initial contents)      RW   copied to fresh pages at boot
- *                libOS bss       (high)                  RW   not in the .bin
+ * This file is run through the C preprocessor (as Linux's vmlinux.lds.S) into
+ * build/<mode>/libarch/capsule.ld: every address comes from arch/layout.h
+ * (the memory map is drawn there), so the script and C share one set.
+ *
+ *   physical (LMA)                VMA                           after boot
+ *   KERNEL_PHYS_BASE  libOS text  KERNEL_VIRT_BASE              RX   (header first)
+ *                     libOS rodata                              R
+ *                     libOS data                                RW
+ *   APP_PHYS          app text    APP_BASE (after the NULL      RX   mapped in place
+ *                                 guard)
+ *                     app rodata                                R    mapped in place
+ *                     app data    (initial contents)            RW   copied to fresh pages at boot
+ *                     libOS bss   (high)                        RW   not in the .bin
  *   app bss: only virtual; boot gives it fresh zeroed pages.
  *
  * QEMU loads ELF segments at their LMAs and starts at the ELF entry, so the
  * entry is the physical address of _start.  See docs/boot.md. */
-OUTPUT_ARCH(riscv)
+#include <arch/layout.h>
 
-KERNEL_PHYS = 0x80200000;
-KERNEL_VIRT = 0xffffffffc0200000;
-KERNEL_OFFSET = KERNEL_VIRT - KERNEL_PHYS;
-APP_VIRT = 0x10000;                     /* the first 64 KiB stay unmapped */
-PAGE = 4096;
+OUTPUT_ARCH(riscv)
 
 EXTERN(_start)
 ENTRY(_start_phys)
 
 SECTIONS
 {
-    . = KERNEL_VIRT;
+    . = KERNEL_VIRT_BASE;
     __kernel_start = .;
     .kernel.text : AT(ADDR(.kernel.text) - KERNEL_OFFSET) {
         KEEP(*(.text.boot))
@@ -35,7 +36,7 @@ SECTIONS
         *libmm.a:*(.text .text.*)
         *libc_glue.a:*(.text .text.*)
     }
-    . = ALIGN(PAGE);
+    . = ALIGN(PAGE_SIZE);
     __kernel_text_end = .;
 
     .kernel.rodata : AT(ADDR(.kernel.rodata) - KERNEL_OFFSET) {
@@ -43,7 +44,7 @@ SECTIONS
         *libmm.a:*(.rodata .rodata.* .srodata .srodata.*)
         *libc_glue.a:*(.rodata .rodata.* .srodata .srodata.*)
     }
-    . = ALIGN(PAGE);
+    . = ALIGN(PAGE_SIZE);
     __kernel_rodata_end = .;
 
     .kernel.data : AT(ADDR(.kernel.data) - KERNEL_OFFSET) {
@@ -51,20 +52,20 @@ SECTIONS
         *libmm.a:*(.data .data.* .sdata .sdata.*)
         *libc_glue.a:*(.data .data.* .sdata .sdata.*)
     }
-    . = ALIGN(PAGE);
+    . = ALIGN(PAGE_SIZE);
     __kernel_data_end = .;
     APP_PHYS = __kernel_data_end - KERNEL_OFFSET;
-    APP_LOAD_OFFSET = APP_PHYS - APP_VIRT;
+    APP_LOAD_OFFSET = APP_PHYS - APP_BASE;
 
     /* ---- the application: low half ---- */
-    . = APP_VIRT;
+    . = APP_BASE;
     __app_start = .;
     .text : AT(ADDR(.text) + APP_LOAD_OFFSET) {
         *(.text.unlikely .text.unlikely.*)
         *(.text.startup .text.startup.*)
         *(.text .text.*)
     }
-    . = ALIGN(PAGE);
+    . = ALIGN(PAGE_SIZE);
     __app_text_end = .;
 
     .rodata : AT(ADDR(.rodata) + APP_LOAD_OFFSET) {
@@ -83,21 +84,21 @@ SECTIONS
         PROVIDE_HIDDEN(__fini_array_end = .);
         *(.eh_frame .eh_frame_hdr .gcc_except_table)
     }
-    . = ALIGN(PAGE);
+    . = ALIGN(PAGE_SIZE);
     __app_rodata_end = .;
 
     __app_data_start = .;
     .data : AT(ADDR(.data) + APP_LOAD_OFFSET) {
         EXCLUDE_FILE(*libarch.a:* *libmm.a:* *libc_glue.a:*) *(.data .data.* .sdata .sdata.* .tdata .tdata.*)
     }
-    . = ALIGN(PAGE);
+    . = ALIGN(PAGE_SIZE);
     __app_data_end = .;
 
     __app_bss_start = .;
     .bss (NOLOAD) : {
         EXCLUDE_FILE(*libarch.a:* *libmm.a:* *libc_glue.a:*) *(.sbss .sbss.* .bss .bss.* .tbss .tbss.* COMMON)
     }
-    . = ALIGN(PAGE);
+    . = ALIGN(PAGE_SIZE);
     __app_end = .;
 
     /* libOS VAs of the app's load image (text+rodata in place, data's initial contents). */
@@ -112,7 +113,7 @@ SECTIONS
         *libmm.a:*(.sbss .sbss.* .bss .bss.* COMMON)
         *libc_glue.a:*(.sbss .sbss.* .bss .bss.* COMMON)
     }
-    . = ALIGN(PAGE);
+    . = ALIGN(PAGE_SIZE);
     __kernel_end = .;
     __image_end = .;
     __image_size = __image_end - __kernel_start;
@@ -120,10 +121,11 @@ SECTIONS
 
     /DISCARD/ : { *(.comment) *(.note .note.*) }
 
-    ASSERT(_start == KERNEL_VIRT, "_start must be the first byte of the image (the Image header)")
-    ASSERT(__app_start == APP_VIRT, "the app must start right after the 64 KiB NULL guard")
-    ASSERT(__app_end <= 0x40000000, "the app image must stay below 1 GiB (medany reach to the libOS)")
-    ASSERT(__image_end - KERNEL_VIRT <= 0x3fe00000, "the image must fit its 1 GiB boot mapping")
+    ASSERT(_start == KERNEL_VIRT_BASE, "_start must be the first byte of the image (the Image header)")
+    ASSERT(__app_start == APP_BASE, "the app must start right after the 64 KiB NULL guard")
+    ASSERT(__app_end <= GIGAPAGE_SIZE, "the app image must stay below 1 GiB (medany reach to the libOS)")
+    ASSERT(__image_end - KERNEL_VIRT_BASE <= GIGAPAGE_SIZE - KERNEL_VIRT_BASE % GIGAPAGE_SIZE,
+           "the image must fit its 1 GiB boot mapping")
     ASSERT(early_pagetable >= __kernel_bss_start, "libOS bss must not land in the app's bss")
-    ASSERT((APP_PHYS % PAGE) == 0, "the app's load address must be page-aligned")
+    ASSERT((APP_PHYS % PAGE_SIZE) == 0, "the app's load address must be page-aligned")
 }
