@@ -40,17 +40,20 @@ def _sources(env, srcdir):
                   key=lambda node: node.name)
 
 
-def out_dir(build, mode, root, srcdir, malloc='libmm'):
+def out_dir(build, mode, root, srcdir, malloc='libmm', failalloc=0):
     """Where an app's outputs go, one directory per app and malloc variant:
     build/<mode>/<its path inside the repository>, or for an app outside it
     build/<mode>/ext/<name>-<short hash of its absolute path> (so /a/app and
-    /b/app stay apart); '-malloc-newlib' appended for malloc=newlib."""
+    /b/app stay apart); '-malloc-newlib' appended for malloc=newlib, and
+    '-failalloc<N>' for a fault-injection build."""
     rel = os.path.relpath(srcdir, root)
     if rel == os.pardir or rel.startswith(os.pardir + os.sep):
         digest = hashlib.sha1(srcdir.encode()).hexdigest()[:EXT_HASH_CHARS]
         rel = os.path.join('ext', '%s-%s' % (os.path.basename(srcdir), digest))
     if malloc != 'libmm':
         rel += '-malloc-' + malloc
+    if failalloc:
+        rel += '-failalloc%d' % failalloc
     return os.path.join(build, mode, rel)
 
 
@@ -75,11 +78,12 @@ def app(cross, spec, libs, malloc=None):
     from capsule.toolchain import hosted_env
     srcdir = resolve(cross, spec)
     malloc = malloc or cross['malloc']
-    key = (srcdir, malloc)
+    failalloc = libs.get('failalloc', 0)
+    key = (srcdir, malloc, failalloc)
     if key in _built:
         return _built[key]
     name = os.path.basename(srcdir)
-    out = out_dir(cross['BUILD'], cross['mode'], cross['ROOT'], srcdir, malloc)
+    out = out_dir(cross['BUILD'], cross['mode'], cross['ROOT'], srcdir, malloc, failalloc)
     env = hosted_env(cross)
     env.Append(CPPPATH=[srcdir])
     objs = []

@@ -219,11 +219,36 @@ def _stdin_kwargs(case, root):
     return {'stdin_data': case.get('stdin', b'')}
 
 
-def run_guest(cases, images, references, root, mode, tally, timeout):
+def check_failalloc(case, status, out):
+    """Reasons a run under fault injection failed: it must end cleanly (its
+    own outcome, any error status, or 137 with an out-of-memory report),
+    never hang, panic (unless the case expects the allocator's report), fault
+    inside the libOS or leak."""
+    why = ['unexpected output /%s/' % p for p in ALWAYS_REJECT if re.search(p, out)]
+    if not check_output(case, status, out):
+        return []                       # the case's own outcome: the injection did not bite
+    if status == qemu.TIMEOUT_STATUS:
+        why.append('no end within the timeout')
+    if re.search(r'fault inside the trap handler', out):
+        why.append('a fault inside the trap handler')
+    # The libOS touching the app's memory may find no frame (a clean 137, as
+    # a store by the app would); any other fault in the libOS is a bug.
+    if re.search(r'fault in the libOS', out) and not re.search(r'out of memory \(no page for a fault\)', out):
+        why.append('a fault in the libOS')
+    if re.search(r'capsule: panic:', out) and case.get('status', 0) != 134:
+        why.append('a panic')
+    if status == 137 and not re.search(r'out of memory', out):
+        why.append('status 137 without an out-of-memory report')
+    return why
+
+
+def run_guest(cases, images, references, root, mode, tally, timeout, failalloc=0):
     """Boot each case's image; references maps a differential case's app to
-    its host-built executable."""
+    its host-built executable.  With failalloc, the images fail every Nth
+    frame allocation and check_failalloc judges the runs."""
     for case in cases:
-        print('== guest: %s' % case['name'], flush=True)
+        label = case['name'] if not failalloc else '%s (failalloc=%d)' % (case['name'], failalloc)
+        print('== guest: %s' % label, flush=True)
         image = images.get(case['app'])
         elf, fw = (str(image['elf']), str(image['fw'])) if image else (None, None)
         remove = None
@@ -253,11 +278,14 @@ def run_guest(cases, images, references, root, mode, tally, timeout):
         if remove:
             remove()
         sys.stdout.write(out)
-        why = check_output(case, status, out) + check_extras(case, out, host_cpu, time.time())
+        if failalloc:
+            why = check_failalloc(case, status, out)
+        else:
+            why = check_output(case, status, out) + check_extras(case, out, host_cpu, time.time())
         if case.get('special') == 'differential':
             why += _differential(case, reference, out)
         print('-- %s (%.1f s): %s' % ('ok' if not why else 'FAILED', secs, '; '.join(why) or 'status %d' % status))
-        tally.add(case['name'], not why, '; '.join(why))
+        tally.add(label, not why, '; '.join(why))
 
 
 def summary(tally):
