@@ -65,13 +65,14 @@ struct mm {
 /* Frames mapped into app address spaces (not the zero page, not the image's
  * text and rodata, which stay in place) and their high-water mark: what
  * getrusage reports as ru_maxrss.  Counted where a fresh frame is mapped
- * (fault.c, populate) and where a leaf is released (vm.c); one hart. */
+ * (fault.c, populate) and where a leaf is released (vm.c); one hart.  The
+ * count only rises between releases, so the mark is brought up to date
+ * lazily, before each release and when read (mm_resident_peak), keeping the
+ * fault path to one add. */
 extern uint64 mm_resident_pages, mm_resident_peak_pages;
 static inline void mm_resident_add(uint64 npages)
 {
     mm_resident_pages += npages;
-    if (mm_resident_pages > mm_resident_peak_pages)
-        mm_resident_peak_pages = mm_resident_pages;
 }
 
 #define VMA_FLOOR       NULL_GUARD_END      /* nothing is ever mapped below */

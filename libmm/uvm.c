@@ -116,7 +116,8 @@ void mm_get_stats(struct mm_stats *st)
     st->zero_maps = mm ? mm->zero_maps : 0;
     st->collapses = mm ? mm->collapses : 0;
     st->resident_pages = mm_resident_pages;
-    st->resident_peak_pages = mm_resident_peak_pages;
+    st->resident_peak_pages = mm_resident_pages > mm_resident_peak_pages ? mm_resident_pages
+                                                                         : mm_resident_peak_pages;
 }
 
 void mm_print_vmas(void)

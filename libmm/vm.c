@@ -320,6 +320,8 @@ static void release_leaf(pte_t pte, int level)
     if (pte & PTE_NOFREE)
         return;
     uint64 npages = (level == 0 && mm_is_zero_page(frame)) ? 0 : LEVEL_SIZE(level) >> PAGE_SHIFT;
+    if (mm_resident_pages > mm_resident_peak_pages)
+        mm_resident_peak_pages = mm_resident_pages;     /* the mark before the count falls */
     mm_resident_pages -= npages < mm_resident_pages ? npages : mm_resident_pages;
     if (level == 0) {
         page_put(frame);

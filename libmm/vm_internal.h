@@ -240,6 +240,6 @@ uint64 host_image_va_to_pa(uint64 va);
 /* fault.c: whether va is the shared zero page; the resident-frame count
  * (mm_internal.h) that releasing a leaf lowers. */
 bool mm_is_zero_page(const void *va);
-extern uint64 mm_resident_pages;
+extern uint64 mm_resident_pages, mm_resident_peak_pages;
 
 #endif
