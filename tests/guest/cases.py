@@ -226,5 +226,17 @@ CASES += [
          expect=[r'argc=302 longest=3000 ', r'environ: A=1\n']),
 ]
 
+# Hostile arguments with a Linux answer: pointers into read-only and PROT_NONE
+# pages or running into a hole, bad pointers with zero lengths, the libOS's
+# addresses given to the mmap family, wrapping breaks (tests/guest/hostile_diff).
+CASES += [
+    dict(name='differential: hostile pointers, lengths, libOS addresses and breaks print what Linux prints',
+         app='tests/guest/hostile_diff', special='differential', status=0,
+         expect=[r'hostile_diff: end', r'fstat\(1, read-only page\): -1 EFAULT',
+                 r'write\(1, a page then a hole, 2 pages\): the first page: returned 4096',
+                 r'sbrk\(INTPTR_MIN\): -1 ENOMEM'],
+         reject=[r'capsule: ']),
+]
+
 # Read by tests/guest/SConscript, as an SConscript that returns the list.
 Return('CASES')
