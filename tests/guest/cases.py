@@ -240,9 +240,8 @@ CASES += [
 
 # What a hostile app tries (tests/guest/hostile, one scenario per argument).
 # Scenarios that fail today are not listed here (the runner has no xfail):
-# brk_values (brk() is not linkable), sbrk_after_mprotect (growth keeps the
-# read-only protection of the heap's last VMA), wfi, wfi_irq_off and
-# timer_past (the hart waits forever: no timer is armed).
+# brk_values (brk() is not linkable), wfi, wfi_irq_off and timer_past (the
+# hart waits forever in wfi: no timer is armed).
 def _hostile(arg, expect, status=0, mem='128M', reject=()):
     return dict(name='hostile: %s%s' % (arg, '' if mem == '128M' else ' on ' + mem), app='tests/guest/hostile',
                 args=arg, mem=mem, status=status, expect=expect, reject=[r'FAIL '] + list(reject))
@@ -261,6 +260,9 @@ CASES += [
              status=139, reject=[r'still alive']),
     _hostile('sbrk_heap_gone', [r'ok sbrk\(2 pages\) grows from the old break', r'ok the new heap pages are writable',
                                 r"ok the app's mapping kept its bytes", r'hostile: 0 failure\(s\)'],
+             reject=[r'capsule: ']),
+    _hostile('sbrk_after_mprotect', [r"ok mprotect\(the heap's last page, PROT_READ\)",
+                                     r'ok the new heap page is writable', r'hostile: 0 failure\(s\)'],
              reject=[r'capsule: ']),
     _hostile('double_free', [r'capsule: panic: ufree: 0x[0-9a-f]+ is already free \(a double free', _ALLOC_REPORT],
              status=134, reject=[r'page fault', r'hostile: ']),

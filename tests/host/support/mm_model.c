@@ -832,24 +832,6 @@ static void grow_heap(struct mm_model *m, uint64_t p, uint64_t q)
     map_vma(m, p, q - p, MM_PROT_READ | MM_PROT_WRITE, MODEL_HEAP | MODEL_HEAP_NAME);
 }
 
-/* Whether op meets a known libmm bug, shown by a skipped test
- * (test_brk.c, test_brk_growth_after_mprotect_of_the_heap_gives_read_write_memory):
- * uvm_set_brk grows the heap VMA that ends at the old break whatever its
- * protection, so after the app made it read-only (or PROT_NONE) the new heap
- * memory is read-only too; Linux gives read-write memory (a new VMA). */
-static bool meets_known_bug(const struct mm_model *m, const struct model_op *op)
-{
-    uint64_t to = op->kind == MODEL_BRK ? brk_target(m, op) : 0, top = va_of(m, m->npages);
-    uint64_t old_end = PGROUNDUP(m->space[m->cur].brk), new_end = PGROUNDUP(to);
-    uint64_t start = (m->heap_start - m->base) / PAGE_SIZE, p = (old_end - m->base) / PAGE_SIZE;
-
-    if (op->kind != MODEL_BRK || to < m->heap_start || new_end > top || new_end <= old_end || p <= start)
-        return false;
-    const struct model_page *last = &m->pg[p - 1];
-    return range_free(m, p, (new_end - old_end) / PAGE_SIZE) && last->mapped &&
-           (last->kind & MODEL_HEAP) && last->prot != (MM_PROT_READ | MM_PROT_WRITE);
-}
-
 /* uvm_set_brk: Linux's rule (mm_model.h).  The break is checked after the
  * call, refused or not. */
 static const char *apply_brk(struct mm_model *m, const struct model_op *op)
@@ -1019,11 +1001,6 @@ static struct model_op clamp(const struct mm_model *m, const struct model_op *op
 const char *model_apply(struct mm_model *m, const struct model_op *op)
 {
     struct model_op c = clamp(m, op);
-
-    if (meets_known_bug(m, &c)) {
-        c.kind = MODEL_NOP;
-        m->avoided++;
-    }
 
     mm_set_current(m->mm);
     m->touched_lo = m->touched_hi = 0;

@@ -104,7 +104,6 @@ struct mm_model {
     uint64_t           outside;     /* mappings placed below the fence */
     uint64_t           forks, exits;
     uint64_t           brk_moves;   /* MODEL_BRK calls that moved the break */
-    uint64_t           avoided;     /* operations dropped for a known libmm bug (MODEL_NOP) */
     char               why[1024];   /* the last mismatch */
 };
 
