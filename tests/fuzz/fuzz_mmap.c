@@ -1,6 +1,8 @@
 /* libFuzzer target: the input is a sequence of operations on one address
  * space (MODEL_OP_BYTES bytes each, decoded by model_decode): mmap, munmap,
- * mprotect, madvise, msync and mremap over a 4 MiB window, and reads, writes
+ * mprotect, madvise, msync, mremap and brk (the heap starts a quarter of the
+ * way up; growth, shrinking and hostile breaks, meeting what the other calls
+ * left below and above the break) over a 4 MiB window, and reads, writes
  * and executes of its pages as the hart makes them (translate; on a fault,
  * mm_handle_fault).  After every operation the address space is compared
  * with the reference model (tests/host/support/mm_model.h): return values,
@@ -62,6 +64,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (bad)
         die(&m, 0, &op, bad);
+    m.brk_ops = true;
     for (size_t i = 0; i < MAX_OPS && (i + 1) * MODEL_OP_BYTES <= size; i++) {
         model_decode(&m, data + i * MODEL_OP_BYTES, &op);
         if ((bad = model_apply(&m, &op)) || (bad = model_check(&m)))

@@ -226,5 +226,65 @@ CASES += [
          expect=[r'argc=302 longest=3000 ', r'environ: A=1\n']),
 ]
 
+# Hostile arguments with a Linux answer: pointers into read-only and PROT_NONE
+# pages or running into a hole, bad pointers with zero lengths, the libOS's
+# addresses given to the mmap family, wrapping breaks (tests/guest/hostile_diff).
+CASES += [
+    dict(name='differential: hostile pointers, lengths, libOS addresses and breaks print what Linux prints',
+         app='tests/guest/hostile_diff', special='differential', status=0,
+         expect=[r'hostile_diff: end', r'fstat\(1, read-only page\): -1 EFAULT',
+                 r'write\(1, a page then a hole, 2 pages\): the first page: returned 4096',
+                 r'sbrk\(INTPTR_MIN\): -1 ENOMEM'],
+         reject=[r'capsule: ']),
+]
+
+# What a hostile app tries (tests/guest/hostile, one scenario per argument).
+# Scenarios that fail today are not listed here (the runner has no xfail):
+# brk_values (brk() is not linkable), wfi, wfi_irq_off and timer_past (the
+# hart waits forever in wfi: no timer is armed).
+def _hostile(arg, expect, status=0, mem='128M', reject=()):
+    return dict(name='hostile: %s%s' % (arg, '' if mem == '128M' else ' on ' + mem), app='tests/guest/hostile',
+                args=arg, mem=mem, status=status, expect=expect, reject=[r'FAIL '] + list(reject))
+
+
+_ALLOC_REPORT = r'#\d 0x[0-9a-f]+\s+(heap_misuse|main) at .*main\.c:\d+'
+CASES += [
+    _hostile('sbrk_below_start', [r'sbrk\(down to 0x10000\): -1 ENOMEM', r'hostile: 0 failure\(s\)'],
+             reject=[r'capsule: ']),
+    _hostile('sbrk_hole_fixed', [r'ok sbrk\(4 pages\) grows from the old break',
+                                 r'ok the heap around the hole kept its bytes', r"ok the app's page kept its bytes",
+                                 r'ok sbrk\(4 pages\) into a mapping 2 pages above the break: ENOMEM',
+                                 r'ok sbrk\(-14 pages\): back to the start', r'hostile: 0 failure\(s\)',
+                                 r'store page fault at 0x[0-9a-f]+: access to unmapped memory',
+                                 r'#0 0x[0-9a-f]+\s+sbrk_hole_fixed at .*main\.c:\d+'],
+             status=139, reject=[r'still alive']),
+    _hostile('sbrk_heap_gone', [r'ok sbrk\(2 pages\) grows from the old break', r'ok the new heap pages are writable',
+                                r"ok the app's mapping kept its bytes", r'hostile: 0 failure\(s\)'],
+             reject=[r'capsule: ']),
+    _hostile('sbrk_after_mprotect', [r"ok mprotect\(the heap's last page, PROT_READ\)",
+                                     r'ok the new heap page is writable', r'hostile: 0 failure\(s\)'],
+             reject=[r'capsule: ']),
+    _hostile('double_free', [r'capsule: panic: ufree: 0x[0-9a-f]+ is already free \(a double free', _ALLOC_REPORT],
+             status=134, reject=[r'page fault', r'hostile: ']),
+    _hostile('free_stack', [r'capsule: panic: ufree: invalid pointer 0x0*3f[0-9a-f]+ \(not from this heap\)',
+                            _ALLOC_REPORT], status=134, reject=[r'page fault', r'hostile: ']),
+    _hostile('realloc_freed', [r'capsule: panic: urealloc: 0x[0-9a-f]+ is already free', _ALLOC_REPORT],
+             status=134, reject=[r'page fault', r'hostile: ']),
+    _hostile('free_middle', [r'capsule: panic: ufree: invalid pointer 0x[0-9a-f]+ \(not the start of a block',
+                             _ALLOC_REPORT], status=134, reject=[r'page fault', r'hostile: ']),
+    _hostile('arm_timer', [r'resumed after arming the timer', r'hostile: 0 failure\(s\)'], reject=[r'capsule: ']),
+    _hostile('timer_never', [r'nanosleep\(10 ms\) after stimecmp UINT64_MAX: 0', r'hostile: 0 failure\(s\)'],
+             reject=[r'capsule: ']),
+]
+for _mem in ('32M', '64M'):
+    CASES += [
+        _hostile('small_blocks', [r'malloc\(64\) x \d+, then ENOMEM', r'hostile: 0 failure\(s\)'], mem=_mem,
+                 reject=[r'capsule: ']),
+        _hostile('realloc_grow', [r'realloc stopped at \d+ MiB with ENOMEM', r'ok the block is kept and intact',
+                                  r'hostile: 0 failure\(s\)'], mem=_mem, reject=[r'capsule: ']),
+        _hostile('sbrk_touch', [r'sbrk\(1 MiB\) and touched x \d+, then -1 ENOMEM', r'hostile: 0 failure\(s\)'],
+                 mem=_mem, reject=[r'capsule: ']),
+    ]
+
 # Read by tests/guest/SConscript, as an SConscript that returns the list.
 Return('CASES')

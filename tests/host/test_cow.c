@@ -972,7 +972,7 @@ static void test_random_calls_forks_and_exits_match_the_model(void **state)
     (void)state;
     static const char *const names[MODEL_NOP + 1] = { "mmap", "munmap", "mprotect", "madvise", "msync",
                                                       "mremap", "access", "fork", "switch", "exit",
-                                                      "no-op" };
+                                                      "brk", "no-op" };
     for (uint64_t s = 0; s < RANDOM_SEEDS; s++) {
         struct mm_model m;
         unsigned kinds[MODEL_NOP + 1] = { 0 };

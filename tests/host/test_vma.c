@@ -821,11 +821,13 @@ static void random_ops(struct mm_model *m, uint64_t seed, int ops, unsigned *kin
     }
 }
 
+/* The model over a fresh space, with brk among the operations. */
 static void start_model(struct mm_model *m)
 {
     const char *bad = model_start(m, WINDOW_PAGES);
     if (bad)
         fail_msg("model_start: %s", bad);
+    m->brk_ops = true;
 }
 
 static void test_random_calls_and_faults_match_the_model(void **state)
@@ -833,7 +835,7 @@ static void test_random_calls_and_faults_match_the_model(void **state)
     (void)state;
     static const char *const names[MODEL_NOP + 1] = { "mmap", "munmap", "mprotect", "madvise", "msync",
                                                       "mremap", "access", "fork", "switch", "exit",
-                                                      "no-op" };
+                                                      "brk", "no-op" };
     for (uint64_t s = 0; s < RANDOM_SEEDS; s++) {
         struct mm_model m;
         unsigned kinds[MODEL_NOP + 1] = { 0 };
@@ -844,8 +846,10 @@ static void test_random_calls_and_faults_match_the_model(void **state)
         for (int k = 0; k <= MODEL_NOP; k++)
             printf("%s%s %u", k ? ", " : "", names[k], kinds[k]);
         printf("): %lu calls refused and %lu accesses denied as expected, %lu mappings placed "
-               "below the window; at the end %lu VMAs, %lu faults resolved\n",
+               "below the window, the break moved %lu times; at the end %lu VMAs, %lu faults "
+               "resolved\n",
                (unsigned long)m.refused, (unsigned long)m.denied, (unsigned long)m.outside,
+               (unsigned long)m.brk_moves,
                (unsigned long)m.mm->nr_vmas, (unsigned long)m.mm->faults);
         if (s == 0)
             mm_draw(m.mm, m.base, m.base + WINDOW_PAGES * PG, 128, false);

@@ -9,7 +9,8 @@
  * anonymous memory that reads zero until written.  After a copy (fork)
  * every page keeps its contents in each space, and a page that was present
  * stays copy-on-write until written there: uvmcopy's contract (mm/vm.h),
- * which makes MAP_SHARED pages copy-on-write too. */
+ * which makes MAP_SHARED pages copy-on-write too.  The heap (brk) follows
+ * uvm_set_brk's contract (mm/uvm.h) and Linux's rule: see mm_model.h. */
 #include "mm_model.h"
 #include "sim.h"
 #include "space.h"
@@ -26,6 +27,7 @@
 #include <mm/fault.h>
 #include <mm/mmap.h>
 #include <mm/page.h>
+#include <mm/uvm.h>
 #include <mm/vm.h>
 
 #include "mm_internal.h"
@@ -87,9 +89,12 @@ static uint64_t vma_end_page(const struct mm_model *m, uint64_t p)
     return q;
 }
 
+/* Whether two pages' VMAs would merge: the same protection and kind, and
+ * not the heap (vma_mergeable never merges it). */
 static bool same_kind(const struct model_page *a, const struct model_page *b)
 {
-    return a->mapped && b->mapped && a->prot == b->prot && a->kind == b->kind;
+    return a->mapped && b->mapped && a->prot == b->prot && a->kind == b->kind &&
+           !(a->kind & MODEL_HEAP);
 }
 
 /* Widen the pages model_check_touched() looks at to [p - 1, p + n + 1). */
@@ -150,13 +155,16 @@ static bool place_anywhere(const struct mm_model *m, uint64_t n, uint64_t *page)
 
 static uint32 kind_flags(unsigned kind)
 {
-    return ((kind & MODEL_SHARED) ? VMA_SHARED : 0) | ((kind & MODEL_STACK) ? VMA_STACK : 0);
+    return ((kind & MODEL_SHARED) ? VMA_SHARED : 0) | ((kind & MODEL_STACK) ? VMA_STACK : 0) |
+           ((kind & MODEL_HEAP) ? VMA_HEAP : 0);
 }
 
 static const char *kind_name(unsigned kind)
 {
     if (kind == FENCE_KIND)
         return fence_name;
+    if (kind & (MODEL_HEAP | MODEL_HEAP_NAME))
+        return "heap";
     if (kind & MODEL_STACK)
         return "mmap stack";
     return (kind & MODEL_SHARED) ? "mmap shared" : "mmap";
@@ -363,6 +371,16 @@ static const char *check_vmas(struct mm_model *m)
     return NULL;
 }
 
+/* The break and the heap's start are where the model expects them. */
+static const char *check_brk(struct mm_model *m)
+{
+    if (m->mm->brk != m->space[m->cur].brk || m->mm->heap_start != m->heap_start)
+        return mismatch(m, "the break is 0x%lx (heap start 0x%lx), the model expects 0x%lx (0x%lx)",
+                        (unsigned long)m->mm->brk, (unsigned long)m->mm->heap_start,
+                        (unsigned long)m->space[m->cur].brk, (unsigned long)m->heap_start);
+    return NULL;
+}
+
 /* model_check of the space the model has made current; its leaves join the
  * census c. */
 static const char *check_space(struct mm_model *m, struct leaf_census *c)
@@ -373,7 +391,7 @@ static const char *check_space(struct mm_model *m, struct leaf_census *c)
 
     if (vma_check(m->mm) != 0)
         return mismatch(m, "vma_check failed (the tree or list is inconsistent)");
-    if ((bad = check_vmas(m)))
+    if ((bad = check_vmas(m)) || (bad = check_brk(m)))
         return bad;
     c->m = m;
     c->tagged = c->shared = 0;
@@ -427,7 +445,7 @@ static const char *check_touched_space(struct mm_model *m)
 
     if (vma_check(m->mm) != 0)
         return mismatch(m, "vma_check failed (the tree or list is inconsistent)");
-    if ((bad = check_vmas(m)))
+    if ((bad = check_vmas(m)) || (bad = check_brk(m)))
         return bad;
     for (uint64_t p = m->touched_lo; p < m->touched_hi; p++) {
         struct sv39_xlate t = sv39_translate(root_pa(m), va_of(m, p), SV39_READ);
@@ -619,12 +637,19 @@ static const char *apply_advise(struct mm_model *m, const struct model_op *op)
     return expect_call(m, "madvise", mm_madvise(addr, len, op->flags), want);
 }
 
+/* The kind of a mapping mremap moved: a heap piece stays named "heap" but
+ * is no longer the heap (move_vma drops VMA_HEAP). */
+static unsigned moved_kind(unsigned kind)
+{
+    return (kind & MODEL_HEAP) ? (kind & ~MODEL_HEAP) | MODEL_HEAP_NAME : kind;
+}
+
 /* mremap's move of [p, p + o) to the free range [q, q + n) in the window. */
 static void move_pages(struct mm_model *m, uint64_t p, uint64_t o, uint64_t q, uint64_t n)
 {
     struct model_page *was = malloc((o + 1) * sizeof *was);
     memcpy(was, m->pg + p, o * sizeof *was);
-    map_vma(m, q, n, m->pg[p].prot, m->pg[p].kind);
+    map_vma(m, q, n, m->pg[p].prot, moved_kind(m->pg[p].kind));
     for (uint64_t i = 0; i < o; i++) {         /* the leaves move with their bits */
         m->pg[q + i].tag = was[i].tag;
         m->pg[q + i].cow = was[i].cow;
@@ -703,7 +728,7 @@ static const char *apply_mremap(struct mm_model *m, const struct model_op *op)
         want = remap_in_place_or_move(m, p, o, n, flags, &outside);
 
     uint8_t *tags = NULL;
-    unsigned prot = m->pg[p].prot, kind = m->pg[p].kind;
+    unsigned prot = m->pg[p].prot, kind = moved_kind(m->pg[p].kind);
     if (outside) {          /* the model's pages go; their tags must arrive below the fence */
         tags = malloc(o);
         for (uint64_t i = 0; i < o; i++)
@@ -768,6 +793,80 @@ static const char *apply_access(struct mm_model *m, const struct model_op *op)
         if (bad)
             return bad;
     }
+    return NULL;
+}
+
+/* ---- the heap (brk) -------------------------------------------------------- */
+
+/* The break op asks for: any value for MODEL_BRK_HOSTILE; otherwise at
+ * most the window's top (it may be below the heap's start). */
+static uint64_t brk_target(const struct mm_model *m, const struct model_op *op)
+{
+    uint64_t brk = m->space[m->cur].brk, top = va_of(m, m->npages);
+    uint64_t bytes = len_of(op->npages, op->short_by);
+    const uint64_t hostile[MODEL_BRK_HOSTILE_VALUES] = {
+        0, m->heap_start - 1, USER_END + 1, USER_END, UINT64_MAX, brk + (uint64_t)INT64_MIN,
+    };
+
+    switch (op->flags) {
+    case MODEL_BRK_TO:     return va_of(m, op->page) + op->misalign;
+    case MODEL_BRK_GROW:   return brk + bytes < top ? brk + bytes : top;
+    case MODEL_BRK_SHRINK: return brk - bytes;
+    default:               return hostile[op->npages % MODEL_BRK_HOSTILE_VALUES];
+    }
+}
+
+/* Growth into the free pages [p, q): the heap VMA that ends at p grows when
+ * it is read-write, else a new heap VMA starts at p (never merged). */
+static void grow_heap(struct mm_model *m, uint64_t p, uint64_t q)
+{
+    uint64_t start = (m->heap_start - m->base) / PAGE_SIZE;
+    const struct model_page *last = &m->pg[p - 1];
+
+    if (p > start && last->mapped && (last->kind & MODEL_HEAP) && last->prot == (MM_PROT_READ | MM_PROT_WRITE)) {
+        touch(m, p, q - p);
+        for (uint64_t i = p; i < q; i++)
+            m->pg[i] = (struct model_page){ 1, last->prot, last->kind, 0, 0, 0 };
+        return;
+    }
+    map_vma(m, p, q - p, MM_PROT_READ | MM_PROT_WRITE, MODEL_HEAP | MODEL_HEAP_NAME);
+}
+
+/* uvm_set_brk: Linux's rule (mm_model.h).  The break is checked after the
+ * call, refused or not. */
+static const char *apply_brk(struct mm_model *m, const struct model_op *op)
+{
+    uint64_t *brk = &m->space[m->cur].brk, to = brk_target(m, op), top = va_of(m, m->npages);
+    int64_t want = (int64_t)to;
+
+    if (to < m->heap_start || to > USER_END) {
+        want = -MM_ENOMEM;
+    } else {
+        uint64_t old_end = PGROUNDUP(*brk), new_end = PGROUNDUP(to);
+        uint64_t p = (old_end - m->base) / PAGE_SIZE, q = (new_end - m->base) / PAGE_SIZE;
+        if (new_end > top) {        /* only the hostile USER_END: more than RAM */
+            if ((new_end - old_end) / PAGE_SIZE <= page_free_count())
+                return mismatch(m, "the model cannot follow a break at 0x%lx: RAM could back it",
+                                (unsigned long)to);
+            want = -MM_ENOMEM;
+        } else if (new_end > old_end && !range_free(m, p, q - p)) {
+            want = -MM_ENOMEM;
+        } else if (new_end > old_end) {
+            grow_heap(m, p, q);
+        } else {
+            unmap_pages(m, q, p - q);
+        }
+    }
+    const char *bad = expect_call(m, "uvm_set_brk", uvm_set_brk(to), want);
+    if (bad)
+        return bad;
+    if (want >= 0) {
+        *brk = to;
+        m->brk_moves++;
+    }
+    if (uvm_brk() != *brk)
+        return mismatch(m, "uvm_brk() is 0x%lx after uvm_set_brk(0x%lx), the model expects 0x%lx",
+                        (unsigned long)uvm_brk(), (unsigned long)to, (unsigned long)*brk);
     return NULL;
 }
 
@@ -837,7 +936,7 @@ static const char *apply_fork(struct mm_model *m, const struct model_op *op)
     struct sv39_stats parent, st;
     sv39_walk_all(root_pa(m), fork_leaf, &f, &parent);
     sv39_walk_all(f.child_root, NULL, NULL, &st);
-    m->space[m->nspaces++] = (struct model_space){ child, pg };
+    m->space[m->nspaces++] = (struct model_space){ child, pg, m->space[m->cur].brk };
     m->forks++;
     if (op->flags & 1)
         select_space(m, m->nspaces - 1);
@@ -875,6 +974,13 @@ static struct model_op clamp(const struct mm_model *m, const struct model_op *op
 
     c.misalign %= PAGE_SIZE;
     c.short_by %= PAGE_SIZE;
+    if (c.kind == MODEL_BRK) {      /* a page up to the window's top; lengths within it */
+        c.flags = (int)((unsigned)c.flags % (MODEL_BRK_HOSTILE + 1));
+        c.page = min_u64(c.page, n);
+        c.misalign = c.page == n ? 0 : c.misalign;
+        c.npages = min_u64(c.npages, n);
+        return c;
+    }
     if (c.kind == MODEL_ACCESS) {
         c.page %= n;
         c.npages = c.npages < 1 ? 1 : min_u64(min_u64(c.npages, ACCESS_MAX_PAGES), n - c.page);
@@ -916,6 +1022,7 @@ const char *model_apply(struct mm_model *m, const struct model_op *op)
     case MODEL_FORK:     return apply_fork(m, &c);
     case MODEL_SWITCH:   return apply_switch(m, &c);
     case MODEL_EXIT:     return apply_exit(m, &c);
+    case MODEL_BRK:      return apply_brk(m, &c);
     default:             return NULL;
     }
 }
@@ -1033,6 +1140,28 @@ static void decode_mremap(const struct mm_model *m, struct model_op *op, const u
     op->new_page = pick_page(m, ((unsigned)b[8] << 8) | b[9]);
 }
 
+/* A break from b (m->brk_ops): grow or shrink by a few pages (sbrk), to a
+ * page at a VMA edge, around the heap's start or the break, the window's
+ * top, or a hostile value. */
+static void decode_brk(const struct mm_model *m, struct model_op *op, const uint8_t *b)
+{
+    uint64_t start = (m->heap_start - m->base) / PAGE_SIZE;
+    uint64_t now = (m->space[m->cur].brk - m->base) / PAGE_SIZE;
+
+    op->npages = pick_len(b[3] & 0x7f, b[4]);
+    op->short_by = (b[9] & 15) * 273u;
+    switch (b[6] & 7) {
+    case 0: case 1: op->flags = MODEL_BRK_GROW; break;
+    case 2:         op->flags = MODEL_BRK_SHRINK; break;
+    case 3:         op->flags = MODEL_BRK_TO; break;        /* pick_page's choice */
+    case 4:         op->flags = MODEL_BRK_TO; op->page = start + b[7] % 5 - 1; break;
+    case 5:         op->flags = MODEL_BRK_TO; op->page = now + b[7] % 9 - 4; break;
+    case 6:         op->flags = MODEL_BRK_TO; op->page = m->npages; break;
+    default:        op->flags = MODEL_BRK_HOSTILE; op->npages = b[7]; break;
+    }
+    op->misalign = op->flags == MODEL_BRK_TO && (b[8] & 1) ? b[9] * 16u : 0;
+}
+
 /* A fork, switch or exit from b (m->copies). */
 static void decode_copy(const uint8_t *b, struct model_op *op)
 {
@@ -1055,7 +1184,8 @@ static void decode_op(struct mm_model *m, const uint8_t *b, struct model_op *op)
     static const int faults[4] = { FAULT_READ, FAULT_WRITE, FAULT_WRITE, FAULT_EXEC };
 
     memset(op, 0, sizeof *op);
-    op->kind = kinds[b[0] % 20];
+    unsigned k = b[0] % (m->brk_ops ? 23 : 20);
+    op->kind = k < 20 ? kinds[k] : MODEL_BRK;
     op->page = pick_page(m, ((unsigned)b[1] << 8) | b[2]);
     op->npages = pick_len(b[3], b[4]);
     if (b[3] >> 6 == 3 && m->npages >= 2 * BLOCK_PAGES) {    /* a 2 MiB block: align it */
@@ -1084,6 +1214,10 @@ static void decode_op(struct mm_model *m, const uint8_t *b, struct model_op *op)
     case MODEL_MREMAP:
         decode_mremap(m, op, b);
         break;
+    case MODEL_BRK:
+        decode_brk(m, op, b);
+        *op = clamp(m, op);
+        return;
     case MODEL_ACCESS:
         if (b[6] & 1)
             op->page = pick_mapped(m, ((unsigned)b[1] << 8) | b[2], op->page);
@@ -1136,6 +1270,14 @@ void model_describe(const struct model_op *op, char *buf, size_t len)
     case MODEL_NOP:
         snprintf(buf, len, "nothing (a known bug's case)");
         break;
+    case MODEL_BRK: {
+        static const char *const how[] = { "to page", "grow by", "shrink by", "hostile value" };
+        snprintf(buf, len, "brk(%s %lu%s + %u B, %lu pages - %u B)", how[op->flags & 3],
+                 op->flags == MODEL_BRK_TO ? p : (unsigned long)op->npages,
+                 op->flags == MODEL_BRK_HOSTILE ? " (modulo the table)" : "", op->misalign,
+                 n, op->short_by);
+        break;
+    }
     case MODEL_FORK:
         snprintf(buf, len, "fork (the %s continues)", (op->flags & 1) ? "child" : "parent");
         break;
@@ -1170,7 +1312,9 @@ const char *model_start(struct mm_model *m, uint64_t npages)
     if (!m->pg || mm_map_range(m->mm, m->base, va_of(m, 1), MM_PROT_NONE, 0, fence_name, NULL) != 0)
         return mismatch(m, "cannot set up the window");
     m->pg[0] = (struct model_page){ 1, MM_PROT_NONE, FENCE_KIND, 1, 0, 0 };
-    m->space[0] = (struct model_space){ m->mm, m->pg };
+    m->heap_start = va_of(m, npages / 4);
+    m->mm->heap_start = m->mm->brk = m->heap_start;
+    m->space[0] = (struct model_space){ m->mm, m->pg, m->heap_start };
     m->nspaces = 1;
     return model_check(m);
 }

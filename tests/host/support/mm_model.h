@@ -35,6 +35,21 @@
  * is the number of 4 KiB leaves that map it in all spaces, plus one for all
  * 2 MiB leaves that map its block together.
  *
+ * The model also follows the heap (brk): MODEL_BRK moves the break with
+ * uvm_set_brk, the heap starting at window page npages / 4 (mm->heap_start;
+ * everything below it may be mapped by the other operations).  Its rules are
+ * Linux's, as mm/uvm.h documents them: the break never goes below the start
+ * or past the app's half (ENOMEM); growth takes only [old break, new break)
+ * rounded to pages, which must be free (ENOMEM and the break unchanged when
+ * anything is mapped there, whatever the app unmapped or mapped below the
+ * break); the heap VMA that ends at the old break grows, else a new one
+ * (rw-, never merged) starts there, also after the app unmapped the whole
+ * heap; a shrink unmaps [new break, old break) rounded to pages, whatever is
+ * mapped there.  New heap memory is always read-write, as Linux gives it:
+ * when the app made the heap's last VMA anything else (mprotect), growth
+ * starts a new VMA.  A heap VMA that mremap moves is a plain mapping still
+ * named "heap".  The break is per space (a fork copies it).
+ *
  * Every function returns NULL when the address space agrees with the model,
  * else a description of the first mismatch (in m->why). */
 #ifndef TEST_MM_MODEL_H
@@ -49,6 +64,8 @@ struct mm;
 /* Kinds of mapping (model_page.kind; MM_MAP_SHARED / MM_MAP_STACK). */
 #define MODEL_SHARED    0x1u
 #define MODEL_STACK     0x2u
+#define MODEL_HEAP      0x4u    /* the brk heap (VMA_HEAP): named "heap", never merged */
+#define MODEL_HEAP_NAME 0x8u    /* named "heap" without VMA_HEAP: a heap piece mremap moved */
 
 struct model_page {
     uint8_t mapped;
@@ -66,6 +83,7 @@ struct model_page {
 struct model_space {
     struct mm         *mm;
     struct model_page *pg;
+    uint64_t           brk;         /* the break the model expects (a VA) */
 };
 
 struct mm_model {
@@ -77,12 +95,15 @@ struct mm_model {
     unsigned           nspaces, cur;
     bool               copies;      /* model_decode may give MODEL_FORK, MODEL_SWITCH, MODEL_EXIT
                                      * (off after model_start) */
+    bool               brk_ops;     /* model_decode may give MODEL_BRK (off after model_start) */
+    uint64_t           heap_start;  /* VA of the heap's start: window page npages / 4 */
     uint32_t           zero_refs;   /* zero-page references with no mapping of it */
     uint64_t           touched_lo, touched_hi;  /* pages the last operation may have changed */
     uint64_t           refused;     /* calls the model expected to fail */
     uint64_t           denied;      /* accesses the model expected to fault */
     uint64_t           outside;     /* mappings placed below the fence */
     uint64_t           forks, exits;
+    uint64_t           brk_moves;   /* MODEL_BRK calls that moved the break */
     char               why[1024];   /* the last mismatch */
 };
 
@@ -91,9 +112,22 @@ struct mm_model {
  * MODEL_FORK copies the current space (flags bit 0: the child becomes
  * current, else the parent stays); MODEL_SWITCH makes space flags % nspaces
  * current; MODEL_EXIT ends the current space, unless it is the only one, and
- * makes space flags % (the rest) current. */
+ * makes space flags % (the rest) current.  MODEL_BRK calls uvm_set_brk with
+ * a break chosen by flags (enum model_brk_how). */
 enum model_op_kind { MODEL_MMAP, MODEL_MUNMAP, MODEL_MPROTECT, MODEL_MADVISE, MODEL_MSYNC,
-                     MODEL_MREMAP, MODEL_ACCESS, MODEL_FORK, MODEL_SWITCH, MODEL_EXIT, MODEL_NOP };
+                     MODEL_MREMAP, MODEL_ACCESS, MODEL_FORK, MODEL_SWITCH, MODEL_EXIT, MODEL_BRK,
+                     MODEL_NOP };
+
+/* How MODEL_BRK picks the new break:
+ *   MODEL_BRK_TO       window page `page` + `misalign` bytes (page npages:
+ *                      the window's top; a page below the heap: ENOMEM)
+ *   MODEL_BRK_GROW     sbrk(+(npages pages - short_by bytes)), kept inside the window
+ *   MODEL_BRK_SHRINK   sbrk(-(npages pages - short_by bytes)), maybe below the start
+ *   MODEL_BRK_HOSTILE  value number npages of a hostile table: 0, the start - 1,
+ *                      past the app's half, the app's half's end (more than RAM),
+ *                      UINT64_MAX, the break + INT64_MIN (a wrapped sbrk) */
+enum model_brk_how { MODEL_BRK_TO, MODEL_BRK_GROW, MODEL_BRK_SHRINK, MODEL_BRK_HOSTILE };
+#define MODEL_BRK_HOSTILE_VALUES 6
 
 /* How mmap picks its address (MODEL_MMAP's place). */
 enum model_place { MODEL_FIXED, MODEL_NOREPLACE, MODEL_HINT, MODEL_ANYWHERE };
@@ -103,7 +137,8 @@ struct model_op {
     uint64_t page, npages;          /* the range (access: first page, count) */
     uint64_t new_page, new_npages;  /* mremap: MREMAP_FIXED's target, new length */
     int      prot;                  /* mmap, mprotect: MM_PROT_*; access: FAULT_* */
-    int      flags;                 /* mmap: MM_MAP_*; mremap: MM_MREMAP_*; madvise: advice; msync: MM_MS_* */
+    int      flags;                 /* mmap: MM_MAP_*; mremap: MM_MREMAP_*; madvise: advice; msync: MM_MS_*;
+                                     * brk: enum model_brk_how */
     enum model_place place;         /* mmap */
     unsigned misalign;              /* bytes added to the address (hint rounding, or EINVAL) */
     unsigned short_by;              /* bytes taken off the length (< 4096: rounds up again) */
@@ -129,7 +164,8 @@ const char *model_check_touched(struct mm_model *m);
 /* Turn MODEL_OP_BYTES bytes into an operation, choosing ranges from the
  * model's current layout (VMA edges, the area just below mmap_base, 2 MiB
  * blocks) so that operations meet each other.  With m->copies, about one
- * operation in 40 is a fork, switch or exit. */
+ * operation in 40 is a fork, switch or exit; with m->brk_ops, about one in
+ * eight moves the break. */
 void        model_decode(struct mm_model *m, const uint8_t *b, struct model_op *op);
 /* One line describing op, for reproducers. */
 void        model_describe(const struct model_op *op, char *buf, size_t len);
