@@ -63,6 +63,20 @@ static uint64_t app_space_start(void)
     return sp;
 }
 
+/* One libOS timer event is always queued, so that a wfi the app executes
+ * with nothing of its own armed -- or after it clobbered stimecmp -- still
+ * wakes, and the app resumes instead of hanging the machine. */
+#define KEEPALIVE_NS    (100 * 1000 * 1000ull)
+static struct timer_event keepalive;
+static uint64_t keepalive_ticks;        /* KEEPALIVE_NS in ticks: set once at boot */
+
+static void keepalive_fire(struct timer_event *ev, struct trapframe *tf)
+{
+    (void)tf;
+    ev->deadline = timer_now() + keepalive_ticks;
+    timer_add(ev);
+}
+
 /* Free frames with every cache given back. */
 static uint64_t frames_free_drained(void)
 {
@@ -77,6 +91,7 @@ static uint64_t frames_free_drained(void)
 static void finish(uint64_t status, uint64_t unused)
 {
     (void)unused;
+    arch_irq_save();    /* no interrupt from here on: the app's space is about to go */
 #ifdef CAPSULE_DEBUG
     uvm_release_current();
     uint64_t now = frames_free_drained();
@@ -103,6 +118,9 @@ void capsule_main(uint64_t hartid, uint64_t dtb_pa)
     uint64_t sp = app_space_start();
     page_failalloc_start();
     console_input_start();
+    keepalive_ticks = timer_ns_to_ticks(KEEPALIVE_NS);
+    keepalive.fn = keepalive_fire;
+    keepalive_fire(&keepalive, NULL);
     arch_interrupts_on();
     arch_enter_app(capsule_start, sp);
 }

@@ -1,6 +1,7 @@
 /* The system calls newlib needs (it is built with its own syscalls off):
  * console I/O, the heap break, exit and process identity. */
 #include <errno.h>
+#include <reent.h>
 #include <limits.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -169,6 +170,16 @@ void *_sbrk(ptrdiff_t incr)
         return (void *)-1;
     }
     return (void *)old;
+}
+
+/* Contract in <unistd.h> (libc_glue/include). */
+int brk(void *addr)
+{
+    if (uvm_set_brk((uint64)addr) < 0) {
+        _REENT->_errno = ENOMEM;    /* no _r wrapper copies the global errno for brk */
+        return -1;
+    }
+    return 0;
 }
 
 void _exit(int status)

@@ -239,9 +239,6 @@ CASES += [
 ]
 
 # What a hostile app tries (tests/guest/hostile, one scenario per argument).
-# Scenarios that fail today are not listed here (the runner has no xfail):
-# brk_values (brk() is not linkable), wfi, wfi_irq_off and timer_past (the
-# hart waits forever in wfi: no timer is armed).
 def _hostile(arg, expect, status=0, mem='128M', reject=()):
     return dict(name='hostile: %s%s' % (arg, '' if mem == '128M' else ' on ' + mem), app='tests/guest/hostile',
                 args=arg, mem=mem, status=status, expect=expect, reject=[r'FAIL '] + list(reject))
@@ -272,6 +269,12 @@ CASES += [
              status=134, reject=[r'page fault', r'hostile: ']),
     _hostile('free_middle', [r'capsule: panic: ufree: invalid pointer 0x[0-9a-f]+ \(not the start of a block',
                              _ALLOC_REPORT], status=134, reject=[r'page fault', r'hostile: ']),
+    _hostile('brk_values', [r'brk\(NULL\): -1 ENOMEM', r'ok brk\(break \+ 2 pages\): 0, the break moved',
+                            r'hostile: 0 failure\(s\)']),
+    _hostile('wfi', [r'resumed after 3 wfi', r'hostile: 0 failure\(s\)'], reject=[r'capsule: ']),
+    _hostile('wfi_irq_off', [r'resumed after wfi with interrupts off', r'hostile: 0 failure\(s\)'],
+             reject=[r'capsule: ']),
+    _hostile('timer_past', [r'resumed after stimecmp 0', r'hostile: 0 failure\(s\)'], reject=[r'capsule: ']),
     _hostile('arm_timer', [r'resumed after arming the timer', r'hostile: 0 failure\(s\)'], reject=[r'capsule: ']),
     _hostile('timer_never', [r'nanosleep\(10 ms\) after stimecmp UINT64_MAX: 0', r'hostile: 0 failure\(s\)'],
              reject=[r'capsule: ']),
