@@ -38,6 +38,7 @@
 
 #include "mm_internal.h"
 #include "mm_model.h"
+#include "mm_fixture.h"
 #include "sim.h"
 #include "space.h"
 
@@ -48,36 +49,11 @@
 #define RW              (MM_PROT_READ | MM_PROT_WRITE)
 #define RANDOM_OPS      3000
 
-static uint64_t baseline_free;
 
 static int group_setup(void **state)
 {
     (void)state;
-    sim_mm_start(RAM_BYTES);
-    assert_non_null(mm_zero_page());
-    kalloc_drain();
-    baseline_free = page_free_count();
-    return 0;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    sim_mm_finish(baseline_free);
-    return 0;
-}
-
-/* After every test: every frame back, the page allocator consistent. */
-static int check_no_leak(void **state)
-{
-    (void)state;
-    mm_set_current(NULL);
-    kalloc_drain();
-    uint64_t now = page_free_count(), want = baseline_free;
-    baseline_free = now;
-    assert_int_equal(now, want);
-    assert_int_equal(page_check(), 0);
-    return 0;
+    return mm_fixture_start(RAM_BYTES, 0);
 }
 
 /* ---- the model and its operations ------------------------------------------ */
@@ -391,7 +367,7 @@ static void test_random_calls_with_brk_and_forks_match_the_model(void **state)
     model_finish(&m);
 }
 
-#define T(fn) cmocka_unit_test_teardown(fn, check_no_leak)
+#define T(fn) cmocka_unit_test_teardown(fn, mm_fixture_check_no_leak)
 
 int main(void)
 {
@@ -409,5 +385,5 @@ int main(void)
         T(test_brk_growth_after_mprotect_of_the_heap_gives_read_write_memory),
         T(test_random_calls_with_brk_and_forks_match_the_model),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, group_setup, mm_fixture_finish);
 }

@@ -42,6 +42,7 @@
 
 #include "mm_internal.h"
 #include "mm_model.h"
+#include "mm_fixture.h"
 #include "sim.h"
 #include "space.h"
 #include "sv39_check.h"
@@ -62,38 +63,13 @@
 #define FULL_CHECK_EVERY 32
 
 
-static uint64_t baseline_free;
 
 /* ---- fixtures and helpers ------------------------------------------------ */
 
 static int group_setup(void **state)
 {
     (void)state;
-    sim_mm_start(RAM_BYTES);
-    assert_non_null(mm_zero_page());        /* kept for the whole run */
-    kalloc_drain();
-    baseline_free = page_free_count();
-    return 0;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    sim_mm_finish(baseline_free);
-    return 0;
-}
-
-/* After every test: every frame back, the page allocator consistent. */
-static int check_no_leak(void **state)
-{
-    (void)state;
-    mm_set_current(NULL);
-    kalloc_drain();
-    uint64_t now = page_free_count(), want = baseline_free;
-    baseline_free = now;                    /* a leak fails one test, not every later one */
-    assert_int_equal(now, want);
-    assert_int_equal(page_check(), 0);
-    return 0;
+    return mm_fixture_start(RAM_BYTES, 0);
 }
 
 static struct mm *new_current_mm(void)
@@ -1005,7 +981,7 @@ static void test_random_calls_forks_and_exits_match_the_model(void **state)
     }
 }
 
-#define T(fn) cmocka_unit_test_teardown(fn, check_no_leak)
+#define T(fn) cmocka_unit_test_teardown(fn, mm_fixture_check_no_leak)
 
 int main(void)
 {
@@ -1042,5 +1018,5 @@ int main(void)
         T(test_a_rewritten_shared_block_becomes_a_2m_leaf_again_only_in_the_writer),
         T(test_random_calls_forks_and_exits_match_the_model),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, group_setup, mm_fixture_finish);
 }

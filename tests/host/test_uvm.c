@@ -36,6 +36,7 @@
 #include <mm/vm.h>
 
 #include "mm_internal.h"
+#include "mm_fixture.h"
 #include "sim.h"
 #include "space.h"
 #include "sv39_check.h"
@@ -51,7 +52,6 @@
 #define READ_EXEC       (SV39_READ | SV39_EXEC)
 
 
-static uint64_t baseline_free;
 
 /* ---- fixtures and helpers ------------------------------------------------ */
 
@@ -60,31 +60,7 @@ static uint64_t baseline_free;
 static int group_setup(void **state)
 {
     (void)state;
-    sim_mm_start(RAM_BYTES);
-    kvminit();
-    assert_non_null(mm_zero_page());
-    kalloc_drain();
-    baseline_free = page_free_count();
-    return 0;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    sim_mm_finish(baseline_free);
-    return 0;
-}
-
-static int check_no_leak(void **state)
-{
-    (void)state;
-    mm_set_current(NULL);
-    kalloc_drain();
-    uint64_t now = page_free_count(), want = baseline_free;
-    baseline_free = now;                    /* a leak fails one test, not every later one */
-    assert_int_equal(now, want);
-    assert_int_equal(page_check(), 0);
-    return 0;
+    return mm_fixture_start(RAM_BYTES, 1);
 }
 
 static uint64_t root_pa(pagetable_t pt)
@@ -806,7 +782,7 @@ static void test_copyinstr_that_runs_into_an_unmapped_page_fails(void **state)
     uvmfree(pt, APP_BASE + 3 * PG);
 }
 
-#define T(fn) cmocka_unit_test_teardown(fn, check_no_leak)
+#define T(fn) cmocka_unit_test_teardown(fn, mm_fixture_check_no_leak)
 
 int main(void)
 {
@@ -844,5 +820,5 @@ int main(void)
         T(test_copyinstr_returns_the_length_without_the_nul_across_pages),
         T(test_copyinstr_that_runs_into_an_unmapped_page_fails),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, group_setup, mm_fixture_finish);
 }

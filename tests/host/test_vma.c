@@ -37,6 +37,7 @@
 
 #include "mm_internal.h"
 #include "mm_model.h"
+#include "mm_fixture.h"
 #include "sim.h"
 #include "space.h"
 #include "sv39_check.h"
@@ -55,39 +56,13 @@
 #define TREE_SLOTS          512                 /* page slots of the random tree test */
 
 
-static uint64_t baseline_free;
 
 /* ---- fixtures and helpers ------------------------------------------------ */
 
 static int group_setup(void **state)
 {
     (void)state;
-    sim_mm_start(RAM_BYTES);
-    assert_non_null(mm_zero_page());        /* kept for the whole run */
-    kalloc_drain();
-    baseline_free = page_free_count();
-    return 0;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    sim_mm_finish(baseline_free);
-    return 0;
-}
-
-/* After every test: kalloc's caches given back, every frame back, the page
- * allocator consistent. */
-static int check_no_leak(void **state)
-{
-    (void)state;
-    mm_set_current(NULL);
-    kalloc_drain();
-    uint64_t now = page_free_count(), want = baseline_free;
-    baseline_free = now;                    /* a leak fails one test, not every later one */
-    assert_int_equal(now, want);
-    assert_int_equal(page_check(), 0);
-    return 0;
+    return mm_fixture_start(RAM_BYTES, 0);
 }
 
 static uint64_t rng_state;
@@ -773,7 +748,7 @@ static void test_a_fault_without_a_free_page_fails_enomem_and_maps_nothing(void 
 {
     (void)state;
     struct mm *mm = new_current_mm();
-    void **held = malloc(baseline_free * sizeof *held);
+    void **held = malloc(mm_fixture_baseline * sizeof *held);
     uint64_t nheld = 0;
 
     assert_non_null(held);
@@ -876,7 +851,7 @@ static void test_unmapping_the_window_after_random_calls_returns_every_page(void
     model_finish(&m);
 }
 
-#define T(fn) cmocka_unit_test_teardown(fn, check_no_leak)
+#define T(fn) cmocka_unit_test_teardown(fn, mm_fixture_check_no_leak)
 
 int main(void)
 {
@@ -907,5 +882,5 @@ int main(void)
         T(test_random_calls_and_faults_match_the_model),
         T(test_unmapping_the_window_after_random_calls_returns_every_page),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, group_setup, mm_fixture_finish);
 }
