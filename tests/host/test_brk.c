@@ -49,7 +49,6 @@
 #define RW              (MM_PROT_READ | MM_PROT_WRITE)
 #define RANDOM_OPS      3000
 
-
 static int group_setup(void **state)
 {
     (void)state;

@@ -62,8 +62,6 @@
 #define RANDOM_OPS      3000
 #define FULL_CHECK_EVERY 32
 
-
-
 /* ---- fixtures and helpers ------------------------------------------------ */
 
 static int group_setup(void **state)

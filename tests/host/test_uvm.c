@@ -51,8 +51,6 @@
 #define READ_WRITE      (SV39_READ | SV39_WRITE)
 #define READ_EXEC       (SV39_READ | SV39_EXEC)
 
-
-
 /* ---- fixtures and helpers ------------------------------------------------ */
 
 /* One simulated RAM for the file: the kernel table (kvminit), whose high

@@ -55,8 +55,6 @@
 #define TREE_RANDOM_OPS     3000
 #define TREE_SLOTS          512                 /* page slots of the random tree test */
 
-
-
 /* ---- fixtures and helpers ------------------------------------------------ */
 
 static int group_setup(void **state)
