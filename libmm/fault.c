@@ -12,21 +12,16 @@
 #include "mm_internal.h"
 #include "vm_internal.h"
 
-static void *zero_page;     /* written once, by the first address space made */
+void *mm_zero_frame;        /* vm_internal.h; written once, by the first address space made */
 uint64 mm_resident_pages, mm_resident_peak_pages;   /* mm_internal.h */
 
 /* Contract in vm_internal.h. */
-bool mm_is_zero_page(const void *va)
-{
-    return va == zero_page;
-}
-
 /* Contract in mm/fault.h. */
 void *mm_zero_page(void)
 {
-    if (!zero_page)
-        zero_page = page_zalloc(0);
-    return zero_page;
+    if (!mm_zero_frame)
+        mm_zero_frame = page_zalloc(0);
+    return mm_zero_frame;
 }
 
 /* The copy-on-write leaf p at va maps old, shared: map a copy of it (of the
@@ -36,7 +31,7 @@ static __attribute__((noinline)) int copy_cow(pte_t *p, uint64 va, void *old, ui
     void *fresh = page_alloc(0);
     if (!fresh)
         return -MM_ENOMEM;
-    if (old == zero_page) {
+    if (old == mm_zero_frame) {
         page_zero(fresh);
         mm_resident_add(1);
     } else
@@ -72,7 +67,7 @@ int break_cow(struct mm *mm, struct vma *v, pte_t **p, int level, uint64 va)
         return -MM_ENOMEM;
     void *old = pte_frame(**p);
     uint64 flags = prot_to_pte(v->prot);
-    if (old == zero_page || page_refcount(old) != 1)
+    if (old == mm_zero_frame || page_refcount(old) != 1)
         return copy_cow(*p, va, old, flags);
     vm_replace_leaf(*p, va, old, flags);
     return 0;

@@ -312,27 +312,24 @@ static bool range_is_freeable(pagetable_t pt, uint64 va, uint64 sz)
     return true;
 }
 
-/* Give back the frames behind a leaf at level (the do_free rule above). */
-static void release_leaf(pte_t pte, int level)
+/* Give back the frames behind a leaf at level (the do_free rule above);
+ * returns how many resident frames (mm_internal.h) the leaf held. */
+static uint64 release_leaf(pte_t pte, int level)
 {
     void *frame = pte_frame(pte);
 
     if (pte & PTE_NOFREE)
-        return;
-    uint64 npages = (level == 0 && mm_is_zero_page(frame)) ? 0 : LEVEL_SIZE(level) >> PAGE_SHIFT;
-    if (mm_resident_pages > mm_resident_peak_pages)
-        mm_resident_peak_pages = mm_resident_pages;     /* the mark before the count falls */
-    mm_resident_pages -= npages < mm_resident_pages ? npages : mm_resident_pages;
+        return 0;
     if (level == 0) {
         page_put(frame);
-    } else if (leaf_is_split(pte, level)) {
-        if (cow_drop_share(pte, level))
-            return;
+        return frame != mm_zero_frame;
+    }
+    if (!leaf_is_split(pte, level))
+        page_free(frame, LEVEL_ORDER(level));
+    else if (!cow_drop_share(pte, level))
         for (uint64 off = 0; off < LEVEL_SIZE(level); off += PAGE_SIZE)
             page_put((char *)frame + off);
-    } else {
-        page_free(frame, LEVEL_ORDER(level));
-    }
+    return LEVEL_SIZE(level) >> PAGE_SHIFT;
 }
 
 /* Table t, at level on va's path, has just lost its last valid entry: unlink
@@ -383,6 +380,7 @@ static void unmap_leaves(pagetable_t pt, uint64 va, uint64 sz, bool do_free,
 {
     int level = -1;
     pte_t *p = NULL;
+    uint64 released = 0;
     for (uint64 left = sz; left;) {
         p = next_leaf(pt, va, p, &level);
         uint64 span = min_u64(level_span(va, level), left);
@@ -391,15 +389,16 @@ static void unmap_leaves(pagetable_t pt, uint64 va, uint64 sz, bool do_free,
             pte_t old = *p;
             drop_entry(pt, p, level, va, b);
             if (do_free)
-                release_leaf(old, level);
-            else
-                if (level > 0)
+                released += release_leaf(old, level);
+            else if (level > 0)
                 cow_unshare(old, level);    /* the caller takes over its references */
             tlb_batch_note(b, va);
         }
         va += span;
         left -= span;
     }
+    if (released)
+        mm_resident_release(released);
 }
 
 /* Contract in mm/vm.h.  npages == 0 does nothing.  Also -MM_EINVAL for a NULL

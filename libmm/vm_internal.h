@@ -237,9 +237,17 @@ void cow_unshare(pte_t pte, int level);
 uint64 host_image_va_to_pa(uint64 va);
 #endif
 
-/* fault.c: whether va is the shared zero page; the resident-frame count
- * (mm_internal.h) that releasing a leaf lowers. */
-bool mm_is_zero_page(const void *va);
+/* fault.c's shared zero page (NULL until made); the resident-frame count
+ * and its mark (mm_internal.h) that releasing leaves lowers. */
+extern void *mm_zero_frame;
 extern uint64 mm_resident_pages, mm_resident_peak_pages;
+
+/* npages resident frames released by one unmap: the mark first, then the count. */
+static inline void mm_resident_release(uint64 npages)
+{
+    if (mm_resident_pages > mm_resident_peak_pages)
+        mm_resident_peak_pages = mm_resident_pages;
+    mm_resident_pages -= npages < mm_resident_pages ? npages : mm_resident_pages;
+}
 
 #endif
