@@ -70,14 +70,6 @@ static int group_setup(void **state)
     return mm_fixture_start(RAM_BYTES, 0);
 }
 
-static struct mm *new_current_mm(void)
-{
-    struct mm *mm = mm_create();
-    assert_non_null(mm);
-    mm_set_current(mm);
-    return mm;
-}
-
 /* mmap(MAP_FIXED) of pages anonymous private pages at va in the current space. */
 static void map_fixed(uint64_t va, uint64_t pages, int prot)
 {
@@ -156,38 +148,12 @@ static void assert_private(struct mm *mm, uint64_t va)
     assert_int_equal(refs_at(mm, va), 1);
 }
 
-/* Take every free page, so that the next allocation fails. */
-static void **held;
-static uint64_t nheld;
-
-static void hold_all_pages(void)
-{
-    void *p;
-    kalloc_drain();
-    held = malloc(page_total_count() * sizeof *held);
-    assert_non_null(held);
-    nheld = 0;
-    while ((p = page_alloc(0)))
-        held[nheld++] = p;
-}
-
-/* Give back the last n held pages (all of them when n >= nheld). */
-static void release_held(uint64_t n)
-{
-    while (n-- && nheld)
-        page_free(held[--nheld], 0);
-    if (nheld == 0) {
-        free(held);
-        held = NULL;
-    }
-}
-
 /* ---- 4 KiB pages ----------------------------------------------------------- */
 
 /* A parent with pages 0..2 of SCENE written (page 3 mapped, never touched). */
 static struct mm *parent_with_pages(void)
 {
-    struct mm *parent = new_current_mm();
+    struct mm *parent = mm_fixture_new_current();
     map_fixed(SCENE, 4, RW);
     for (int i = 0; i < 3; i++)
         fill_page(parent, SCENE + i * PG, (uint8_t)(0x10 * (i + 1)));
@@ -306,7 +272,7 @@ static void test_parent_freed_first_leaves_the_child_its_bytes(void **state)
 static void test_a_page_absent_at_the_copy_faults_in_separately_in_each_space(void **state)
 {
     (void)state;
-    struct mm *parent = new_current_mm();
+    struct mm *parent = mm_fixture_new_current();
     map_fixed(SCENE, 2, RW);
     struct mm *child = fork_of(parent);
 
@@ -324,7 +290,7 @@ static void test_a_page_absent_at_the_copy_faults_in_separately_in_each_space(vo
 static void test_zero_page_leaves_are_shared_and_a_write_in_either_gets_a_zeroed_page(void **state)
 {
     (void)state;
-    struct mm *parent = new_current_mm();
+    struct mm *parent = mm_fixture_new_current();
     uint64_t zero = virt_to_phys((uint64)mm_zero_page());
     map_fixed(SCENE, 1, RW);
     assert_int_equal(space_touch(parent, SCENE, FAULT_READ), 0);
@@ -425,12 +391,12 @@ static void test_a_copy_on_write_fault_without_a_free_page_fails_enomem_and_chan
     uint64_t frame = frame_at(parent, SCENE);
     struct mm *child = fork_of(parent);
 
-    hold_all_pages();
+    mm_fixture_hold_all_pages();
     assert_int_equal(mm_handle_fault(child, SCENE, FAULT_WRITE), -MM_ENOMEM);
     assert_int_equal(frame_at(child, SCENE), frame);
     assert_shared(child, SCENE);
     assert_int_equal(refs_at(child, SCENE), 2);
-    release_held(nheld);
+    mm_fixture_release(mm_fixture_held());
     space_poke(child, SCENE, 0x01);
     assert_private(child, SCENE);
     assert_int_equal(space_byte(parent, SCENE), 0x10);
@@ -442,7 +408,7 @@ static void test_a_copy_on_write_fault_without_a_free_page_fails_enomem_and_chan
 static void test_uvmcopy_stops_at_sz(void **state)
 {
     (void)state;
-    struct mm *parent = new_current_mm();
+    struct mm *parent = mm_fixture_new_current();
     pagetable_t child = uvmmake(0);
     assert_non_null(child);
     map_fixed(SCENE, 8, RW);
@@ -509,7 +475,7 @@ static void test_uvmcopy_refuses_a_null_or_the_same_table_or_a_size_past_the_low
 static void test_uvmcopy_without_memory_fails_enomem_and_the_child_frees_cleanly(void **state)
 {
     (void)state;
-    struct mm *parent = new_current_mm();
+    struct mm *parent = mm_fixture_new_current();
     map_fixed(SCENE, 3 * 512, RW);
     for (int b = 0; b < 3; b++)
         space_poke(parent, SCENE + b * MB2 + 7 * PG, (uint8_t)(b + 1));
@@ -518,10 +484,10 @@ static void test_uvmcopy_without_memory_fails_enomem_and_the_child_frees_cleanly
     for (uint64_t k = 0; err != 0; k++) {
         pagetable_t child = uvmmake(0);
         assert_non_null(child);
-        hold_all_pages();
-        release_held(k);
+        mm_fixture_hold_all_pages();
+        mm_fixture_release(k);
         err = uvmcopy(child, parent->pt, USER_END);
-        release_held(nheld);
+        mm_fixture_release(mm_fixture_held());
         if (err)
             assert_int_equal(err, -MM_ENOMEM);
         for (int b = 0; b < 3; b++) {
@@ -591,7 +557,7 @@ static void test_uvmcopy_shares_the_image_frames_as_they_are(void **state)
 /* The current space with one 2 MiB leaf at BLOCK; page i starts with byte i. */
 static struct mm *parent_with_block(void)
 {
-    struct mm *parent = new_current_mm();
+    struct mm *parent = mm_fixture_new_current();
     assert_int_equal(mm_mmap(BLOCK, MB2, RW, MM_MAP_PRIVATE | MM_MAP_ANONYMOUS | MM_MAP_FIXED |
                              MM_MAP_POPULATE, -1, 0), BLOCK);
     assert_int_equal(leaf_at(parent, BLOCK).level, 1);

@@ -123,39 +123,6 @@ static pagetable_t new_table(void)
     return pt;
 }
 
-static struct mm *new_current_mm(void)
-{
-    struct mm *mm = mm_create();
-    assert_non_null(mm);
-    mm_set_current(mm);
-    return mm;
-}
-
-/* Take every free page, then give back the last n (release_held(nheld): all). */
-static void **held;
-static uint64_t nheld;
-
-static void hold_all_pages_but(uint64_t n)
-{
-    void *p;
-    kalloc_drain();
-    held = malloc(page_total_count() * sizeof *held);
-    assert_non_null(held);
-    nheld = 0;
-    while ((p = page_alloc(0)))
-        held[nheld++] = p;
-    while (n-- && nheld)
-        page_free(held[--nheld], 0);
-}
-
-static void release_held(void)
-{
-    while (nheld)
-        page_free(held[--nheld], 0);
-    free(held);
-    held = NULL;
-}
-
 /* ---- uvmmake, uvminit, uvmfree --------------------------------------------- */
 
 static void test_uvmmake_has_an_empty_low_half_and_shares_the_kernel_high_half(void **state)
@@ -228,9 +195,10 @@ static void test_uvminit_without_memory_returns_null_and_leaks_nothing(void **st
 
     for (k = 0; !pt; k++) {
         uint64_t before = page_free_count();
-        hold_all_pages_but(k);
+        mm_fixture_hold_all_pages();
+        mm_fixture_release(k);
         pt = uvminit(0, code, sizeof code);
-        release_held();
+        mm_fixture_release(mm_fixture_held());
         if (!pt)
             assert_int_equal(page_free_count(), before);
         assert_true(k < 16);
@@ -245,7 +213,7 @@ static void test_uvminit_without_memory_returns_null_and_leaks_nothing(void **st
 static void test_uvmfree_refuses_the_running_space_and_frees_another(void **state)
 {
     (void)state;
-    struct mm *mm = new_current_mm();
+    struct mm *mm = mm_fixture_new_current();
     assert_int_equal(mm_mmap(SCENE, PG, RW, MM_MAP_PRIVATE | MM_MAP_ANONYMOUS | MM_MAP_FIXED |
                              MM_MAP_POPULATE, -1, 0), SCENE);
     uint64_t before = page_free_count();
@@ -324,9 +292,10 @@ static void test_uvmalloc_without_memory_returns_0_and_unmaps_what_it_mapped(voi
     uint64_t before = page_free_count(), got = 0, k;
 
     for (k = 0; got == 0; k++) {
-        hold_all_pages_but(k);
+        mm_fixture_hold_all_pages();
+        mm_fixture_release(k);
         got = uvmalloc(pt, APP_BASE, APP_BASE + 8 * PG, PTE_RW);
-        release_held();
+        mm_fixture_release(mm_fixture_held());
         if (got == 0) {
             assert_int_equal(page_free_count(), before);
             assert_int_equal(low_pages(pt), 0);
@@ -382,7 +351,7 @@ static void test_uvmdealloc_frees_the_pages_from_the_rounded_new_size_up(void **
 static void test_uvmalloc_in_the_running_space_makes_one_populated_vma(void **state)
 {
     (void)state;
-    struct mm *mm = new_current_mm();
+    struct mm *mm = mm_fixture_new_current();
 
     assert_int_equal(uvmalloc(mm->pt, SCENE, SCENE + 3 * PG, PTE_RW), SCENE + 3 * PG);
     struct vma *v = vma_find(mm, SCENE);
@@ -406,7 +375,7 @@ static void test_uvmalloc_in_the_running_space_makes_one_populated_vma(void **st
 static void test_uvmalloc_in_the_running_space_over_a_mapping_returns_0_and_changes_nothing(void **state)
 {
     (void)state;
-    struct mm *mm = new_current_mm();
+    struct mm *mm = mm_fixture_new_current();
     assert_int_equal(mm_mmap(SCENE + 2 * PG, PG, RW, MM_MAP_PRIVATE | MM_MAP_ANONYMOUS | MM_MAP_FIXED, -1, 0),
                      SCENE + 2 * PG);
     uint64_t before = page_free_count();
@@ -421,7 +390,7 @@ static void test_uvmalloc_in_the_running_space_over_a_mapping_returns_0_and_chan
 static void test_uvmdealloc_in_the_running_space_shrinks_the_vma_and_frees_the_pages(void **state)
 {
     (void)state;
-    struct mm *mm = new_current_mm();
+    struct mm *mm = mm_fixture_new_current();
     assert_int_equal(uvmalloc(mm->pt, SCENE, SCENE + 4 * PG, PTE_RW), SCENE + 4 * PG);
     uint64_t before = page_free_count();
 
@@ -441,7 +410,7 @@ static void test_uvmdealloc_in_the_running_space_shrinks_the_vma_and_frees_the_p
 static void test_mm_map_stack_maps_a_guard_page_and_populates_the_top(void **state)
 {
     (void)state;
-    struct mm *mm = new_current_mm();
+    struct mm *mm = mm_fixture_new_current();
     uint64_t bytes = 64 * 1024, bottom = STACK_TOP - bytes;
 
     assert_int_equal(mm_map_stack(mm->pt, STACK_TOP, bytes), 0);
@@ -466,7 +435,7 @@ static void test_mm_map_stack_maps_a_guard_page_and_populates_the_top(void **sta
 static void test_mm_map_stack_refuses_bad_ranges_with_einval(void **state)
 {
     (void)state;
-    struct mm *mm = new_current_mm();
+    struct mm *mm = mm_fixture_new_current();
 
     assert_int_equal(mm_map_stack(mm->pt, STACK_TOP + 8, PG), -MM_EINVAL);
     assert_int_equal(mm_map_stack(mm->pt, STACK_TOP, 0), -MM_EINVAL);
@@ -483,7 +452,7 @@ static void test_mm_map_stack_refuses_bad_ranges_with_einval(void **state)
 static void test_mm_map_stack_below_the_null_guard_is_refused(void **state)
 {
     (void)state;
-    struct mm *mm = new_current_mm();
+    struct mm *mm = mm_fixture_new_current();
 
     assert_int_equal(mm_map_stack(mm->pt, 0x8000, PG), -MM_EINVAL);
     assert_int_equal(mm->nr_vmas, 0);
@@ -512,7 +481,7 @@ static void test_map_stack_on_a_table_not_running_maps_every_stack_page(void **s
  * uvm_boot_image sets it to the app image's end). */
 static struct mm *mm_with_heap(void)
 {
-    struct mm *mm = new_current_mm();
+    struct mm *mm = mm_fixture_new_current();
     mm->heap_start = mm->brk = HEAP;
     assert_int_equal(uvm_heap_start(), HEAP);
     assert_int_equal(uvm_brk(), HEAP);
@@ -707,7 +676,7 @@ static void test_copies_through_an_unmapped_page_fail(void **state)
 static void test_copies_refuse_prot_none_pages_and_never_write_the_zero_page(void **state)
 {
     (void)state;
-    struct mm *mm = new_current_mm();
+    struct mm *mm = mm_fixture_new_current();
     char c = 1;
     assert_int_equal(mm_mmap(SCENE, 2 * PG, RW, MM_MAP_PRIVATE | MM_MAP_ANONYMOUS | MM_MAP_FIXED, -1, 0),
                      SCENE);
@@ -732,7 +701,7 @@ static void test_copies_refuse_ranges_outside_the_apps_half(void **state)
 {
     (void)state;
     pagetable_t pt = table_for_copies();
-    struct mm *mm = new_current_mm();
+    struct mm *mm = mm_fixture_new_current();
     char buf[16];
 
     for (int running = 0; running < 2; running++) {

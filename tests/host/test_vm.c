@@ -23,6 +23,7 @@
 #include <mm/vm.h>
 #include <mm/vmprint.h>
 
+#include "mm_fixture.h"
 #include "sim.h"
 #include "sim_image.h"
 #include "sv39_check.h"
@@ -140,33 +141,6 @@ static uint64_t table_pages(pagetable_t pt)
 static void reset_fence_counters(void)
 {
     sim_sfence_all_count = sim_sfence_page_count = 0;
-}
-
-/* Take every free page, so that the next allocation fails; release_held()
- * gives back the last n (or, with n = nheld, all of them). */
-static void **held;
-static size_t nheld;
-
-static void hold_all_pages(void)
-{
-    void *p;
-
-    held = malloc(baseline_free * sizeof *held);
-    assert_non_null(held);
-    nheld = 0;
-    while (nheld < baseline_free && (p = page_alloc(0)))
-        held[nheld++] = p;
-    assert_null(page_alloc(0));
-}
-
-static void release_held(size_t n)
-{
-    while (n-- && nheld)
-        page_free(held[--nheld], 0);
-    if (nheld == 0) {
-        free(held);
-        held = NULL;
-    }
 }
 
 /* ---- mapping ------------------------------------------------------------ */
@@ -434,11 +408,12 @@ static void test_split_without_a_free_page_fails_enomem_and_changes_nothing(void
     uint64_t mid = VA_2M + 7 * PAGE_SIZE;
 
     assert_int_equal(mappages(pt, VA_2M, FAKE_PA, MEGAPAGE_SIZE, PTE_RW), 0);
-    hold_all_pages();
+    mm_fixture_hold_all_pages();
+    assert_null(page_alloc(0));
     assert_int_equal(vm_unmap(pt, mid, 1, 0), -MM_ENOMEM);
     assert_int_equal(vm_protect(pt, mid, PAGE_SIZE, PTE_RONLY), -MM_ENOMEM);
     assert_true(SIM_PANICS(uvmunmap(pt, mid, 1, 0)));  /* uvmunmap's one panic */
-    release_held(nheld);
+    mm_fixture_release(mm_fixture_held());
     assert_int_equal(leaf_level(pt, VA_2M), 1);
     for (int i = 0; i < 512; i++)
         assert_xlate(pt, VA_2M + i * PAGE_SIZE, RW_OK, FAKE_PA + i * PAGE_SIZE);
@@ -454,10 +429,11 @@ static void test_mappages_out_of_memory_fails_enomem_and_leaves_nothing_mapped(v
     uint64_t va = VA_2M - 4 * PAGE_SIZE, sz = MEGAPAGE_SIZE + 8 * PAGE_SIZE;
     struct sv39_stats st;
 
-    hold_all_pages();
-    release_held(2);            /* enough for the first level-1 and level-0 tables only */
+    mm_fixture_hold_all_pages();
+    assert_null(page_alloc(0));
+    mm_fixture_release(2);            /* enough for the first level-1 and level-0 tables only */
     assert_int_equal(mappages(pt, va, FAKE_PA, sz, PTE_RW), -MM_ENOMEM);
-    release_held(nheld);
+    mm_fixture_release(mm_fixture_held());
     sv39_walk_all(root_pa(pt), NULL, NULL, &st);
     assert_int_equal(st.leaves[0] + st.leaves[1] + st.leaves[2], 0);
     for (uint64_t off = 0; off < sz; off += PAGE_SIZE)
@@ -691,10 +667,11 @@ static void test_kvmmake_out_of_memory_returns_null_and_leaks_nothing(void **sta
     (void)state;
     int built = 0;
 
-    hold_all_pages();
+    mm_fixture_hold_all_pages();
+    assert_null(page_alloc(0));
     for (int spare = 0; spare < 8 && !built; spare++) {
         if (spare > 0)
-            release_held(1);
+            mm_fixture_release(1);
         uint64_t before = page_free_count();
         pagetable_t k = kvmmake();
         if (k) {
@@ -704,7 +681,7 @@ static void test_kvmmake_out_of_memory_returns_null_and_leaks_nothing(void **sta
         assert_int_equal(page_free_count(), before);
     }
     assert_true(built);
-    release_held(nheld);
+    mm_fixture_release(mm_fixture_held());
     assert_no_leak();
 }
 
@@ -864,10 +841,11 @@ static void test_mappages_out_of_memory_leaves_no_table_behind(void **state)
     pagetable_t pt = new_table();
     uint64_t root_only = page_free_count();
 
-    hold_all_pages();
-    release_held(1);            /* the L1 table only: the L0 below it is missing */
+    mm_fixture_hold_all_pages();
+    assert_null(page_alloc(0));
+    mm_fixture_release(1);            /* the L1 table only: the L0 below it is missing */
     assert_int_equal(mappages(pt, VA_4K, FAKE_PA, PAGE_SIZE, PTE_RW), -MM_ENOMEM);
-    release_held(nheld);
+    mm_fixture_release(mm_fixture_held());
     assert_int_equal(page_free_count(), root_only);
     assert_int_equal(pt[PX(SV39_ROOT_LEVEL, VA_4K)], 0);
     page_free(pt, 0);

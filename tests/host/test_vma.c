@@ -446,14 +446,6 @@ static void test_random_tree_operations_match_a_brute_force_search(void **state)
 
 /* ---- the calls: scenarios ------------------------------------------------- */
 
-static struct mm *new_current_mm(void)
-{
-    struct mm *mm = mm_create();
-    assert_non_null(mm);
-    mm_set_current(mm);
-    return mm;
-}
-
 static int64_t map_fixed(uint64_t va, uint64_t pages, int prot)
 {
     return mm_mmap(va, pages * PG, prot, ANON_PRIVATE | MM_MAP_FIXED, -1, 0);
@@ -464,7 +456,7 @@ static int64_t map_fixed(uint64_t va, uint64_t pages, int prot)
 static void test_read_fault_maps_the_zero_page_and_a_write_copies_it(void **state)
 {
     (void)state;
-    struct mm *mm = new_current_mm();
+    struct mm *mm = mm_fixture_new_current();
     uint32_t zero_refs = page_refcount(mm_zero_page());
 
     assert_int_equal(map_fixed(SCENE, 4, RW), SCENE);
@@ -488,7 +480,7 @@ static void test_read_fault_maps_the_zero_page_and_a_write_copies_it(void **stat
 static void test_prot_none_and_read_only_refuse_the_accesses_they_forbid(void **state)
 {
     (void)state;
-    struct mm *mm = new_current_mm();
+    struct mm *mm = mm_fixture_new_current();
 
     assert_int_equal(map_fixed(SCENE, 1, MM_PROT_NONE), SCENE);
     assert_int_equal(map_fixed(SCENE + PG, 1, RO), SCENE + PG);
@@ -504,7 +496,7 @@ static void test_prot_none_and_read_only_refuse_the_accesses_they_forbid(void **
 static void test_fixed_noreplace_over_a_mapping_is_eexist_and_fixed_replaces_it(void **state)
 {
     (void)state;
-    struct mm *mm = new_current_mm();
+    struct mm *mm = mm_fixture_new_current();
 
     assert_int_equal(map_fixed(SCENE, 4, RW), SCENE);
     space_poke(mm, SCENE + PG, 7);
@@ -524,7 +516,7 @@ static void test_fixed_noreplace_over_a_mapping_is_eexist_and_fixed_replaces_it(
 static void test_mprotect_over_a_hole_changes_the_pages_before_it_and_fails_enomem(void **state)
 {
     (void)state;
-    struct mm *mm = new_current_mm();
+    struct mm *mm = mm_fixture_new_current();
 
     assert_int_equal(map_fixed(SCENE, 4, RW), SCENE);
     assert_int_equal(map_fixed(SCENE + 6 * PG, 2, RW), SCENE + 6 * PG);
@@ -547,7 +539,7 @@ static void test_mprotect_over_a_hole_changes_the_pages_before_it_and_fails_enom
 static void test_munmap_in_the_middle_splits_and_both_sides_keep_their_bytes(void **state)
 {
     (void)state;
-    struct mm *mm = new_current_mm();
+    struct mm *mm = mm_fixture_new_current();
 
     assert_int_equal(map_fixed(SCENE, 6, RW), SCENE);
     for (int i = 0; i < 6; i++)
@@ -567,7 +559,7 @@ static void test_munmap_in_the_middle_splits_and_both_sides_keep_their_bytes(voi
 static void test_madvise_dontneed_drops_the_bytes_and_reports_a_hole(void **state)
 {
     (void)state;
-    struct mm *mm = new_current_mm();
+    struct mm *mm = mm_fixture_new_current();
 
     assert_int_equal(map_fixed(SCENE, 2, RW), SCENE);
     space_poke(mm, SCENE, 9);
@@ -584,7 +576,7 @@ static void test_madvise_dontneed_drops_the_bytes_and_reports_a_hole(void **stat
 static void test_mremap_grows_in_place_then_moves_with_the_bytes(void **state)
 {
     (void)state;
-    struct mm *mm = new_current_mm();
+    struct mm *mm = mm_fixture_new_current();
 
     assert_int_equal(map_fixed(SCENE, 2, RW), SCENE);
     assert_int_equal(map_fixed(SCENE + 4 * PG, 1, RO), SCENE + 4 * PG);
@@ -612,7 +604,7 @@ static void test_mremap_grows_in_place_then_moves_with_the_bytes(void **state)
 static void test_invalid_arguments_get_the_errors_linux_gives(void **state)
 {
     (void)state;
-    struct mm *mm = new_current_mm();
+    struct mm *mm = mm_fixture_new_current();
     assert_int_equal(map_fixed(SCENE, 2, RW), SCENE);
     /* no row changes the space (when it passes), so their order does not matter */
     const uint64_t hole = SCENE + 2 * PG, wx = RW | MM_PROT_EXEC;
@@ -682,7 +674,7 @@ static void test_invalid_arguments_get_the_errors_linux_gives(void **state)
 static void test_mremap_to_the_same_length_inside_a_vma_changes_nothing(void **state)
 {
     (void)state;
-    struct mm *mm = new_current_mm();
+    struct mm *mm = mm_fixture_new_current();
 
     assert_int_equal(map_fixed(SCENE, 2, RW), SCENE);
     assert_int_equal(mm_mremap(SCENE, PG, PG, 0, 0), SCENE);
@@ -713,7 +705,7 @@ static void test_mremap_fixed_of_an_empty_range_onto_itself_fails_efault(void **
                "own source VMA and then dereferences NULL in move_vma (mmap.c)\n");
         skip();
     }
-    struct mm *mm = new_current_mm();
+    struct mm *mm = mm_fixture_new_current();
 
     assert_int_equal(map_fixed(SCENE, 2, RW), SCENE);
     assert_int_equal(mm_mremap(SCENE, 0, 2 * PG, MM_MREMAP_MAYMOVE | MM_MREMAP_FIXED, SCENE), -MM_EFAULT);
@@ -724,7 +716,7 @@ static void test_mremap_fixed_of_an_empty_range_onto_itself_fails_efault(void **
 static void test_populate_uses_2m_leaves_and_a_partial_munmap_splits_them(void **state)
 {
     (void)state;
-    struct mm *mm = new_current_mm();
+    struct mm *mm = mm_fixture_new_current();
     uint64_t va = 64UL << 20;
 
     assert_int_equal(mm_mmap(va, 2 * MEGAPAGE_SIZE, RW, ANON_PRIVATE | MM_MAP_FIXED | MM_MAP_POPULATE,
@@ -745,7 +737,7 @@ static void test_populate_uses_2m_leaves_and_a_partial_munmap_splits_them(void *
 static void test_a_fault_without_a_free_page_fails_enomem_and_maps_nothing(void **state)
 {
     (void)state;
-    struct mm *mm = new_current_mm();
+    struct mm *mm = mm_fixture_new_current();
     void **held = malloc(mm_fixture_baseline * sizeof *held);
     uint64_t nheld = 0;
 

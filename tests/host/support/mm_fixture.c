@@ -3,6 +3,7 @@
 #include "sim.h"
 
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
@@ -47,4 +48,46 @@ int mm_fixture_check_no_leak(void **state)
     assert_int_equal(now, want);
     assert_int_equal(page_check(), 0);
     return 0;
+}
+
+/* Contract in mm_fixture.h. */
+struct mm *mm_fixture_new_current(void)
+{
+    struct mm *mm = mm_create();
+    assert_int_equal(mm != NULL, 1);
+    mm_set_current(mm);
+    return mm;
+}
+
+/* The frames mm_fixture_hold_all_pages took, newest last. */
+static void **held;
+static uint64_t nheld;
+
+/* Contract in mm_fixture.h. */
+void mm_fixture_hold_all_pages(void)
+{
+    void *p;
+    kalloc_drain();
+    held = malloc(page_total_count() * sizeof *held);
+    assert_int_equal(held != NULL, 1);
+    nheld = 0;
+    while ((p = page_alloc(0)))
+        held[nheld++] = p;
+}
+
+/* Contract in mm_fixture.h. */
+void mm_fixture_release(uint64_t n)
+{
+    while (n-- && nheld)
+        page_free(held[--nheld], 0);
+    if (nheld == 0) {
+        free(held);
+        held = NULL;
+    }
+}
+
+/* Contract in mm_fixture.h. */
+uint64_t mm_fixture_held(void)
+{
+    return nheld;
 }

@@ -7,6 +7,8 @@
 
 #include <stdint.h>
 
+struct mm;
+
 /* Free frames (kalloc's caches drained) when the group started, or after
  * the last test that checked them. */
 extern uint64_t mm_fixture_baseline;
@@ -20,5 +22,15 @@ int mm_fixture_finish(void **state);
 /* cmocka per-test teardown: no address space current, every frame back
  * (a leak fails this test, not every later one), the allocator consistent. */
 int mm_fixture_check_no_leak(void **state);
+
+/* A fresh address space (mm_create), made the current one. */
+struct mm *mm_fixture_new_current(void);
+
+/* Memory exhaustion on demand: take every free frame (kalloc's caches
+ * drained first), so that the next allocation fails; mm_fixture_release(n)
+ * gives back the last n taken (all of them when n >= mm_fixture_held()). */
+void     mm_fixture_hold_all_pages(void);
+void     mm_fixture_release(uint64_t n);
+uint64_t mm_fixture_held(void);
 
 #endif
