@@ -15,6 +15,11 @@ void capsule_start(uint64_t unused0, uint64_t unused1) __attribute__((noreturn))
  * and checked for leaks (debug builds), then arch_exit.  Never returns. */
 void capsule_exit(int status) __attribute__((noreturn));
 
+/* init.c: the run is under QEMU -icount (boot option capsule.icount):
+ * capsule_icount() says so and the end of the run prints the instruction
+ * count. */
+void capsule_set_icount(void);
+
 /* signal.c: carry out sig's default action (1 <= sig < NSIG, newlib's
  * numbering): a report and the exit status 128 + Linux's number for a signal
  * that ends the app (never returns then); nothing for one that is ignored. */

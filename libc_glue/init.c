@@ -12,6 +12,7 @@
 #include <arch/timer.h>
 #include <arch/trap.h>
 #include <capsule/boot.h>
+#include <capsule/measure.h>
 #include <mm/fault.h>
 #include <mm/kalloc.h>
 #include <mm/kvm.h>
@@ -26,6 +27,23 @@ static uint64_t mm_init_instret;
 /* Free frames just before the app's address space was built (caches
  * drained): what the end of the run must find again. */
 static uint64_t frames_before_app;
+
+/* Set once by the boot option capsule.icount (start.c): the runner started
+ * QEMU under -icount shift=0, so rdinstret is exact and the end of the run
+ * prints it. */
+static int icount_on;
+
+/* Contract in glue.h. */
+void capsule_set_icount(void)
+{
+    icount_on = 1;
+}
+
+/* Contract in capsule/measure.h. */
+int capsule_icount(void)
+{
+    return icount_on;
+}
 
 /* How libarch's traps reach libmm: page faults, and what a report may read. */
 static const struct arch_hooks mm_hooks = {
@@ -87,7 +105,8 @@ static uint64_t frames_free_drained(void)
 
 /* The end of a run, on the boot stack: in debug builds, free the app's
  * address space whole and say so when frames did not come back (tests look
- * for the line); then the status to the host. */
+ * for the line); under icount, the whole run's instruction count; then the
+ * status to the host. */
 static void finish(uint64_t status, uint64_t unused)
 {
     (void)unused;
@@ -99,6 +118,8 @@ static void finish(uint64_t status, uint64_t unused)
         kprintf("capsule: leak: %ld frames not returned when the app ended (%lu free, %lu before it)\n",
                 (long)(frames_before_app - now), (unsigned long)now, (unsigned long)frames_before_app);
 #endif
+    if (icount_on)
+        kprintf("capsule: %lu instructions\n", (unsigned long)rdinstret());
     arch_exit((int)status);
 }
 

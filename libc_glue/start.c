@@ -9,6 +9,7 @@
  * the arguments; otherwise every word is an argument.  Options:
  *   capsule.env=NAME=VALUE   an environment variable (repeatable)
  *   capsule.stdin=pipe       stdin is a forwarded pipe or file (tty.h)
+ *   capsule.icount           QEMU runs under -icount shift=0 (capsule/measure.h)
  * No fixed limits: argv and environ are as long as the line. */
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 #define OPTION_PREFIX       "capsule."
 #define OPTION_ENV          "capsule.env="
 #define OPTION_STDIN_PIPE   "capsule.stdin=pipe"
+#define OPTION_ICOUNT       "capsule.icount"
 
 extern int  main(int argc, char **argv);
 extern void __libc_init_array(void);
@@ -100,6 +102,8 @@ static void apply_options(char **words, int n, char **env)
             env[nenv++] = words[i] + sizeof OPTION_ENV - 1;
         else if (strcmp(words[i], OPTION_STDIN_PIPE) == 0)
             piped = 1;
+        else if (strcmp(words[i], OPTION_ICOUNT) == 0)
+            capsule_set_icount();
         else
             kprintf("capsule: unknown boot option %s ignored\n", words[i]);
     }

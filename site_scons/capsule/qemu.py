@@ -48,9 +48,10 @@ def _option_word(word):
     return '"%s"' % word if (' ' in word or '\t' in word) else word
 
 
-def boot_line(args='', env='', stdin_pipe=False, boot='elf'):
+def boot_line(args='', env='', stdin_pipe=False, boot='elf', icount=False):
     """The line main's argv and environ come from: options (env="A=1 B=two"
-    in shell quoting, stdin mode), then '--', then args as given.  Raises
+    in shell quoting, stdin mode, capsule.icount when QEMU runs under
+    -icount), then '--', then args as given.  Raises
     BootLineError beyond what the boot path carries."""
     try:
         opts = ['capsule.env=' + w for w in shlex.split(env or '')]
@@ -60,6 +61,7 @@ def boot_line(args='', env='', stdin_pipe=False, boot='elf'):
     if bad:
         raise BootLineError('capsule: env entries must be NAME=VALUE: %s' % ', '.join(bad))
     opts = [_option_word(w) for w in opts] + (['capsule.stdin=pipe'] if stdin_pipe else [])
+    opts += ['capsule.icount'] if icount else []
     line = ' '.join(opts + ['--', args or '']).strip() if opts else (args or '')
     if len(line.encode()) > BOOT_LINE_MAX_BYTES[boot]:
         raise BootLineError('capsule: the arguments and environment take %d bytes; boot=%s carries at '
@@ -91,7 +93,7 @@ def command(elf=None, fw=None, mem='128M', args='', icount=False, gdb=False, ext
     -bios (the boot line written into a copy of the image, fw_with_boot_line).  stdin_pipe: the console is not muxed with QEMU's
     monitor (every byte reaches the guest) and the guest is told its stdin
     is a forwarded pipe (run(stdin_data=...) or run(stdin_stream=...))."""
-    line = boot_line(args, env, stdin_pipe, 'fw' if fw else 'elf')
+    line = boot_line(args, env, stdin_pipe, 'fw' if fw else 'elf', icount)
     cmd = [QEMU, '-M', 'virt', '-m', str(mem), '-nographic', '-no-reboot']
     if stdin_pipe:
         cmd += ['-serial', 'stdio', '-monitor', 'none']

@@ -31,7 +31,7 @@ def _boot_command(env, image, gdb=False, stdin_pipe=False):
     where = {'fw': str(image['fw'])} if env['boot'] == 'fw' else {'elf': str(image['elf'])}
     try:
         return qemu.command(mem=env['mem'], args=env['args'], env=env['env'], gdb=gdb,
-                            stdin_pipe=stdin_pipe, **where)
+                            stdin_pipe=stdin_pipe, icount=bool(env['icount']), **where)
     except qemu.BootLineError as e:
         print(e)
         _status['code'] = 2

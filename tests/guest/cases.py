@@ -289,5 +289,17 @@ for _mem in ('32M', '64M'):
                  mem=_mem, reject=[r'capsule: ']),
     ]
 
+# <capsule/measure.h> and icount: exact counts, the end-of-run line only under icount.
+CASES += [
+    dict(name='icount: a region counts exactly, peak memory grows, the run ends with its count',
+         app='tests/guest/measure', icount=True, status=0,
+         expect=[r'icount: 1\n', r'loop: 2001 instructions', r'peak memory grew by at least 4096 KiB',
+                 r'capsule: \d+ instructions\n']),
+    dict(name='without icount the app is told counts are not exact and no count is printed',
+         app='tests/guest/measure', status=0,
+         expect=[r'icount: 0\n', r'peak memory grew by at least 4096 KiB'],
+         reject=[r'capsule: \d+ instructions']),
+]
+
 # Read by tests/guest/SConscript, as an SConscript that returns the list.
 Return('CASES')
