@@ -42,6 +42,51 @@ class BootLineError(ValueError):
     pass
 
 
+# OpenSBI's boot banner (docs/boot.md): blank lines, "OpenSBI v1.1", its
+# logo, then "Key<padded to 26 columns>: value" lines.  The runner hides it
+# unless verbose=1: the console shows the payload's output from its first line.
+BANNER_FIRST_RE = re.compile(r'^OpenSBI v\d')
+BANNER_LINE_RE = re.compile(r"^(|[ _|/\\()<>'.,`-]*|[A-Za-z0-9 ]{26}: .*)$")
+# A partial line (no newline yet) that may still become a banner line.
+BANNER_PARTIAL_RE = re.compile(r"^(OpenSBI.*|[ _|/\\()<>'.,`-]*|[A-Za-z0-9 ]{0,26}|[A-Za-z0-9 ]{26}:.*)$")
+
+
+class BannerFilter:
+    """Says which console lines belong to OpenSBI's banner: the leading
+    blank lines, and when the first other line is OpenSBI's, every line up
+    to the first that is not in the banner's form.  From there on nothing is
+    dropped."""
+
+    def __init__(self):
+        self.state = 'start'        # 'start' -> 'banner' -> 'payload'
+
+    def drop(self, line):
+        """Whether line (without its newline) is part of the banner."""
+        if self.state == 'start':
+            if line.strip() == '':
+                return True
+            self.state = 'banner' if BANNER_FIRST_RE.match(line) else 'payload'
+            return self.state == 'banner'
+        if self.state == 'banner' and BANNER_LINE_RE.match(line):
+            return True
+        self.state = 'payload'
+        return False
+
+    def undecided(self, partial):
+        """Whether a partial line may still turn out to be the banner's
+        (then it is shown only once complete)."""
+        if self.state != 'payload' and BANNER_PARTIAL_RE.match(partial):
+            return True
+        self.state = 'payload'
+        return False
+
+
+def strip_banner(text):
+    """text without OpenSBI's banner (BannerFilter)."""
+    keep = BannerFilter()
+    return ''.join(l for l in text.splitlines(True) if not keep.drop(l.rstrip('\n')))
+
+
 def _option_word(word):
     if '"' in word:
         raise BootLineError('capsule: %r: a double quote cannot be carried in env (quotes group words)' % word)
@@ -176,13 +221,18 @@ def _feed_tty(master, steps, seen, timeout):
 
 
 def run(cmd, elf=None, timeout=60, echo=True, stdin=None, stdin_data=None, stdin_stream=None,
-        tty_steps=None):
+        tty_steps=None, banner=False):
     """Run QEMU; returns (status, output text, seconds).  status is QEMU's exit
-    status (the guest's), or 124 after a timeout.  Input: stdin_data (bytes)
+    status (the guest's), or 124 after a timeout.  The output text is the
+    whole console; echo shows it as it comes, without OpenSBI's banner unless
+    banner is true.  Input: stdin_data (bytes)
     or stdin_stream (a binary file) forwarded as a pipe (command(...,
     stdin_pipe=True)); tty_steps [(output marker, bytes typed)] through a pty
     (a terminal); stdin a file object QEMU inherits; else nothing."""
     symbolize = Symbolizer(elf)
+    hide = BannerFilter()
+    if banner:
+        hide.state = 'payload'
     start = time.time()
     master = None
     if stdin_data is not None or stdin_stream is not None:
@@ -208,7 +258,8 @@ def run(cmd, elf=None, timeout=60, echo=True, stdin=None, stdin_data=None, stdin
         feeder.start()
     try:
         pending = b''
-        shown = ''
+        shown = ''      # of the current partial line: what was echoed, what the tty feeder saw
+        fed = ''
         fd = proc.stdout.fileno()
         while True:
             chunk = os.read(fd, 65536)
@@ -221,21 +272,23 @@ def run(cmd, elf=None, timeout=60, echo=True, stdin=None, stdin_data=None, stdin
                 line = annotate(text, symbolize)
                 lines.append(line)
                 out_so_far.append(line)
-                if echo:
+                if echo and not hide.drop(line.rstrip('\n')):
                     sys.stdout.write(line[len(shown):] if line.startswith(shown) else line)
                 shown = ''
+                fed = ''
             partial = pending.decode('utf-8', 'replace').replace('\r', '')
             if partial and not partial.lstrip().startswith('#'):
-                out_so_far.append(partial[len(shown):])
-                if echo:
+                out_so_far.append(partial[len(fed):])
+                fed = partial
+                if echo and not hide.undecided(partial):
                     sys.stdout.write(partial[len(shown):])
-                shown = partial
+                    shown = partial
             if echo:
                 sys.stdout.flush()
         if pending:
             line = pending.decode('utf-8', 'replace').replace('\r', '')
             lines.append(line)
-            if echo:
+            if echo and not hide.drop(line):
                 sys.stdout.write(line[len(shown):])
         status = proc.wait()
     finally:

@@ -2,6 +2,7 @@
 status (the app's) through: SCons itself would turn any failure into 2."""
 import atexit
 import os
+import re
 import subprocess
 import sys
 
@@ -23,6 +24,37 @@ def set_exit_status(code):
     """Make scons exit with code once it is done (after writing its database),
     so that the last line printed stays the action's own (e.g. the test summary)."""
     _status['code'] = code
+
+
+# mem= as QEMU's -m reads it: a number of MiB, or a number with K, M, G or T.
+MEM_RE = re.compile(r'^(\d+)([KMGT]?)$', re.I)
+MEM_UNIT_BYTES = {'': 1 << 20, 'K': 1 << 10, 'M': 1 << 20, 'G': 1 << 30, 'T': 1 << 40}
+MEM_MIN_BYTES = 8 << 20     # OpenSBI, the image and the app's first pages; 4M does not boot
+
+
+def option_errors(env):
+    """Why the options cannot work (one line each), checked before anything
+    builds: mem, timeout, failalloc, and args/env for the boot line."""
+    why = []
+    m = MEM_RE.match(env['mem'])
+    if not m:
+        why.append('scons: mem=%s: not a size; give one as QEMU -m takes it, e.g. mem=128M or mem=1G'
+                   % env['mem'])
+    elif int(m.group(1)) * MEM_UNIT_BYTES[m.group(2).upper()] < MEM_MIN_BYTES:
+        why.append('scons: mem=%s: too small; Capsule needs at least %dM (a number alone means MiB)'
+                   % (env['mem'], MEM_MIN_BYTES >> 20))
+    try:
+        if not float(env['timeout']) > 0:
+            raise ValueError
+    except ValueError:
+        why.append('scons: timeout=%s: a number of seconds greater than 0, e.g. timeout=120' % env['timeout'])
+    if not env['failalloc'].isdigit():
+        why.append('scons: failalloc=%s: a number of allocations (0: off)' % env['failalloc'])
+    try:
+        qemu.boot_line(env['args'], env['env'], boot='fw' if env['boot'] == 'fw' else 'elf')
+    except qemu.BootLineError as e:
+        why.append(str(e))
+    return why
 
 
 def _boot_command(env, image, gdb=False, stdin_pipe=False):
@@ -49,12 +81,11 @@ def _run_action(image):
             return 0
         if env['verbose']:
             print(' '.join(cmd))
+        shown = dict(elf=str(image['elf']), timeout=float(env['timeout']), banner=env['verbose'])
         if piped:
-            status, _, _ = qemu.run(cmd, elf=str(image['elf']), timeout=float(env['timeout']),
-                                    stdin_stream=sys.stdin.buffer)
+            status, _, _ = qemu.run(cmd, stdin_stream=sys.stdin.buffer, **shown)
         else:
-            status, _, _ = qemu.run(cmd, elf=str(image['elf']), timeout=float(env['timeout']),
-                                    stdin=sys.stdin)
+            status, _, _ = qemu.run(cmd, stdin=sys.stdin, **shown)
         _status['code'] = status
         return 0
     return action

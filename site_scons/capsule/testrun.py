@@ -1,6 +1,8 @@
 """Runs Capsule's tests: host unit-test programs (cmocka), short fuzzer runs
 (libFuzzer) and guest cases (images under QEMU), then prints one line
-'N passed, N failed'."""
+'N passed, N failed'.  The log has one line per test program, fuzzer and
+guest case, and the whole output of each that failed; with verbose=1 the
+whole output of every one."""
 import difflib
 import os
 import re
@@ -17,6 +19,26 @@ from capsule.image import out_dir
 HOST_TIMEOUT = 600
 CMOCKA_PASSED = re.compile(r'^\[  PASSED  \] (\d+) test', re.M)
 CMOCKA_FAILED = re.compile(r'^\[  FAILED  \] (\d+) test', re.M)
+
+
+# scons test verbose=1: every program's and guest's whole output (set_verbose).
+_verbose = {'on': False}
+
+
+def set_verbose(on):
+    _verbose['on'] = bool(on)
+
+
+def _report(kind, name, ok, detail, output):
+    """One line for a test program, fuzzer or guest case: 'ok' or 'FAILED'
+    with what failed; the output in full (indented) after a failure, or after
+    every one with verbose=1."""
+    print('%-6s %s: %s%s' % ('ok' if ok else 'FAILED', kind, name, (' -- ' + detail) if detail else ''),
+          flush=True)
+    if output and (not ok or _verbose['on']):
+        sys.stdout.write(''.join('    | ' + l for l in output.splitlines(True)))
+        if not output.endswith('\n'):
+            sys.stdout.write('\n')
 
 
 class Tally:
@@ -37,22 +59,23 @@ def run_host(programs, root, tally):
     """Each program is a cmocka runner; count its tests from its summary."""
     for prog in programs:
         name = os.path.basename(prog)
-        print('== host: %s' % name, flush=True)
         try:
             proc = subprocess.run([prog], cwd=root, capture_output=True, text=True,
                                   timeout=HOST_TIMEOUT, env=dict(os.environ, CAPSULE_SRC=root))
             out = proc.stdout + proc.stderr
         except subprocess.TimeoutExpired as e:
             out, proc = (e.stdout or b'').decode(errors='replace') + '\ntimeout\n', None
-        sys.stdout.write(out)
         passed = sum(int(n) for n in CMOCKA_PASSED.findall(out))
         failed = sum(int(n) for n in CMOCKA_FAILED.findall(out))
         tally.passed += passed
         for i in range(failed):
             tally.add(name, False, 'cmocka reported failures')
-        if proc is None or (proc.returncode != 0 and failed == 0) or passed + failed == 0:
+        unclean = proc is None or (proc.returncode != 0 and failed == 0) or passed + failed == 0
+        if unclean:
             tally.add(name, False, 'exited %s without a clean cmocka summary'
                       % (proc.returncode if proc else 'timeout'))
+        why = ('%d failed' % failed if failed else '') + ('; no clean cmocka summary' if unclean else '')
+        _report('host', name, not why, why or '%d tests' % passed, out)
 
 
 FUZZ_SECONDS = 15          # per fuzzer in `scons test` (two fuzzers: 30 s); longer runs by hand
@@ -69,9 +92,8 @@ def run_fuzz(programs, root, tally, problem=None, seconds=FUZZ_SECONDS):
     each counts as failed with that reason."""
     for prog in programs:
         name = os.path.basename(prog)
-        print('== fuzz: %s' % name, flush=True)
         if problem:
-            print('-- FAILED: %s' % problem)
+            _report('fuzz', name, False, problem, '')
             tally.add(name, False, problem)
             continue
         crashes = os.path.join(os.path.dirname(prog), 'crashes')
@@ -86,13 +108,12 @@ def run_fuzz(programs, root, tally, problem=None, seconds=FUZZ_SECONDS):
             out, status = out + '\ntimeout\n', 'timeout'
         done = FUZZ_DONE.search(out)
         if status == 0 and done:
-            print('-- ok: %s runs in %s s' % done.groups())
+            _report('fuzz', name, True, '%s runs in %s s' % done.groups(), out)
             tally.add(name, True)
             continue
         lines = out.splitlines()
-        sys.stdout.write('\n'.join(lines[-FUZZ_SHOWN_LINES:]) + '\n')
         why = 'exit %s; replay: %s %s/%s-<crash|leak|timeout|oom>-*' % (status, prog, crashes, name)
-        print('-- FAILED: %s' % why)
+        _report('fuzz', name, False, why, '\n'.join(lines[-FUZZ_SHOWN_LINES:]) + '\n')
         tally.add(name, False, why)
 
 
@@ -248,7 +269,6 @@ def run_guest(cases, images, references, root, mode, tally, timeout, failalloc=0
     frame allocation and check_failalloc judges the runs."""
     for case in cases:
         label = case['name'] if not failalloc else '%s (failalloc=%d)' % (case['name'], failalloc)
-        print('== guest: %s' % label, flush=True)
         image = images.get(case['app'])
         elf, fw = (str(image['elf']), str(image['fw'])) if image else (None, None)
         remove = None
@@ -256,13 +276,13 @@ def run_guest(cases, images, references, root, mode, tally, timeout, failalloc=0
             elf, log, remove = _out_of_tree(case, root, mode)
             if not elf:
                 remove()
-                sys.stdout.write(log)
+                _report('guest', label, False, 'out-of-tree build failed', log)
                 tally.add(case['name'], False, 'out-of-tree build failed')
                 continue
         if case.get('special') == 'differential':
             reference, log = _host_reference(case, references[case['app']], timeout)
             if reference is None:
-                sys.stdout.write(log)
+                _report('guest', label, False, log.split('\n', 1)[0], log)
                 tally.add(case['name'], False, log.split('\n', 1)[0])
                 continue
         inputs = _stdin_kwargs(case, root)
@@ -277,14 +297,14 @@ def run_guest(cases, images, references, root, mode, tally, timeout, failalloc=0
         host_cpu = _host_cpu_seconds() - cpu0
         if remove:
             remove()
-        sys.stdout.write(out)
         if failalloc:
             why = check_failalloc(case, status, out)
         else:
             why = check_output(case, status, out) + check_extras(case, out, host_cpu, time.time())
         if case.get('special') == 'differential':
             why += _differential(case, reference, out)
-        print('-- %s (%.1f s): %s' % ('ok' if not why else 'FAILED', secs, '; '.join(why) or 'status %d' % status))
+        _report('guest', label, not why, '%.1f s, %s' % (secs, '; '.join(why) or 'status %d' % status),
+                out if _verbose['on'] else qemu.strip_banner(out))
         tally.add(label, not why, '; '.join(why))
 
 
