@@ -1,4 +1,4 @@
-"""The command-style targets: run, debug and cdb.  `run` hands QEMU's exit
+"""The command-style targets: run, debug, size and cdb.  `run` hands QEMU's exit
 status (the app's) through: SCons itself would turn any failure into 2."""
 import atexit
 import os
@@ -8,7 +8,7 @@ import sys
 
 from SCons.Script import Action, AlwaysBuild
 
-from capsule import qemu
+from capsule import qemu, size
 
 _status = {'code': None}
 
@@ -103,9 +103,18 @@ def _debug_action(image):
     return action
 
 
+def _size_action(image):
+    def action(target, source, env):
+        print(size.report(str(image['map']), str(image['bin']), str(image['fw'])))
+        return 0
+    return action
+
+
 def aliases(env, image):
     atexit.register(_exit_with_app_status)
     run = env.Alias('run', [image['elf'], image['fw']], Action(_run_action(image), None))
     AlwaysBuild(run)
     debug = env.Alias('debug', [image['elf'], image['fw']], Action(_debug_action(image), None))
     AlwaysBuild(debug)
+    sizes = env.Alias('size', [image['map'], image['bin'], image['fw']], Action(_size_action(image), None))
+    AlwaysBuild(sizes)
