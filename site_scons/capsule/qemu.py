@@ -19,12 +19,32 @@ TIMEOUT_STATUS = 124
 FRAME_RE = re.compile(r'^(\s*#\d+\s+)(0x[0-9a-fA-F]+)\s*$')
 
 
+# boot=uboot (docs/boot.md): OpenSBI fw_dynamic starts Debian's U-Boot
+# (S-mode build) as its -kernel; QEMU's loader puts <app>.bin at
+# UBOOT_IMAGE_ADDR and the boot line, as the text "bootargs=<line>\n", at
+# UBOOT_ARGS_ADDR; the runner stops U-Boot's autoboot and types
+# "env import" of that text, a move of its device tree to where it has room
+# and booti at its prompt (uboot_steps).  Typing the line itself would be
+# cut at U-Boot's 256-byte command line and need its shell's quoting; in
+# place, U-Boot's device tree has about 1 KiB free, and a longer bootargs
+# crashes U-Boot.
+UBOOT = '/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin'
+UBOOT_IMAGE_ADDR = 0x84000000
+UBOOT_ARGS_ADDR = 0x83000000
+UBOOT_FDT_ADDR = 0x83100000
+UBOOT_FDT_BYTES = 0x100000
+UBOOT_LINE_MAX_BYTES = 64 * 1024
+UBOOT_MIN_MEM_BYTES = 128 << 20     # the image at RAM + 64 MiB, U-Boot relocated to the top
+UBOOT_AUTOBOOT = 'Hit any key to stop autoboot'
+UBOOT_PROMPT = '=> '
+UBOOT_STARTED = 'Starting kernel ...'
+
 # The boot line (docs/console.md): Capsule's options, "--", the arguments.
 # The guest has no fixed limit; the boot paths carry this much: QEMU's
 # -append is one host command-line argument (Linux: MAX_ARG_STRLEN, 128 KiB
 # with its NUL); boot=fw's line sits in the image's padding (1 MiB less its
 # header).
-BOOT_LINE_MAX_BYTES = {'elf': 128 * 1024 - 1, 'fw': 1024 * 1024 - 32}
+BOOT_LINE_MAX_BYTES = {'elf': 128 * 1024 - 1, 'fw': 1024 * 1024 - 32, 'uboot': UBOOT_LINE_MAX_BYTES}
 # boot=fw: the line goes into the firmware image's padding, 1 MiB below the
 # payload (arch/bootinfo.h: BOOT_BLOB_*).
 FW_PAYLOAD_OFFSET = 2 * 1024 * 1024
@@ -57,11 +77,31 @@ class BannerFilter:
     to the first that is not in the banner's form.  From there on nothing is
     dropped."""
 
-    def __init__(self):
-        self.state = 'start'        # 'start' -> 'banner' -> 'payload'
+    def __init__(self, until=None):
+        self.state = 'start'        # 'start' -> 'banner' -> 'payload'; with until: 'loader', 'blank'
+        self.until = until
+        self.hidden = []
 
     def drop(self, line):
-        """Whether line (without its newline) is part of the banner."""
+        """Whether line (without its newline) is part of the banner (or, with
+        until, of everything up to the line until and one blank line after
+        it: a boot loader's output)."""
+        keep = self._drop(line)
+        if keep:
+            self.hidden.append(line + '\n')
+        return keep
+
+    def _drop(self, line):
+        if self.until and self.state == 'start':
+            self.state = 'loader'
+        if self.state == 'loader':
+            if line.strip() == self.until:
+                self.state = 'blank'
+            return True
+        if self.state == 'blank':
+            self.state = 'payload'
+            if line.strip() == '':
+                return True
         if self.state == 'start':
             if line.strip() == '':
                 return True
@@ -75,6 +115,8 @@ class BannerFilter:
     def undecided(self, partial):
         """Whether a partial line may still turn out to be the banner's
         (then it is shown only once complete)."""
+        if self.state == 'loader':
+            return True
         if self.state != 'payload' and BANNER_PARTIAL_RE.match(partial):
             return True
         self.state = 'payload'
@@ -108,6 +150,8 @@ def boot_line(args='', env='', stdin_pipe=False, boot='elf', icount=False):
     opts = [_option_word(w) for w in opts] + (['capsule.stdin=pipe'] if stdin_pipe else [])
     opts += ['capsule.icount'] if icount else []
     line = ' '.join(opts + ['--', args or '']).strip() if opts else (args or '')
+    if boot == 'uboot' and '\n' in line:
+        raise BootLineError('capsule: boot=uboot: the arguments and environment cannot carry a newline')
     if len(line.encode()) > BOOT_LINE_MAX_BYTES[boot]:
         raise BootLineError('capsule: the arguments and environment take %d bytes; boot=%s carries at '
                             'most %d' % (len(line.encode()), boot, BOOT_LINE_MAX_BYTES[boot]))
@@ -132,18 +176,28 @@ def fw_with_boot_line(fw, line):
 
 
 def command(elf=None, fw=None, mem='128M', args='', icount=False, gdb=False, extra=(), env='',
-            stdin_pipe=False):
+            stdin_pipe=False, uboot=None):
     """The QEMU command line: boot=elf gives OpenSBI fw_dynamic + -kernel ELF
     (the boot line as -append), boot=fw gives the combined firmware file as
-    -bios (the boot line written into a copy of the image, fw_with_boot_line).  stdin_pipe: the console is not muxed with QEMU's
-    monitor (every byte reaches the guest) and the guest is told its stdin
-    is a forwarded pipe (run(stdin_data=...) or run(stdin_stream=...))."""
-    line = boot_line(args, env, stdin_pipe, 'fw' if fw else 'elf', icount)
+    -bios (the boot line written into a copy of the image,
+    fw_with_boot_line), uboot=<app>.bin gives OpenSBI fw_dynamic + U-Boot
+    with the image loaded for booti (the boot line is typed at U-Boot's
+    prompt: run(prelude=uboot_steps(...)); stdin is then always a pipe).
+    stdin_pipe: the console is not muxed with QEMU's monitor (every byte
+    reaches the guest) and the guest is told its stdin is a forwarded pipe
+    (run(stdin_data=...) or run(stdin_stream=...))."""
+    stdin_pipe = stdin_pipe or bool(uboot)
+    line = boot_line(args, env, stdin_pipe, 'fw' if fw else 'uboot' if uboot else 'elf', icount)
     cmd = [QEMU, '-M', 'virt', '-m', str(mem), '-nographic', '-no-reboot']
     if stdin_pipe:
         cmd += ['-serial', 'stdio', '-monitor', 'none']
     if fw:
         cmd += ['-bios', fw_with_boot_line(fw, line) if line else fw]
+    elif uboot:
+        cmd += ['-bios', FW_DYNAMIC, '-kernel', UBOOT,
+                '-device', 'loader,file=%s,addr=%#x,force-raw=on' % (uboot, UBOOT_IMAGE_ADDR),
+                '-device', 'loader,file=%s,addr=%#x,force-raw=on' % (_uboot_args_file(uboot, line),
+                                                                     UBOOT_ARGS_ADDR)]
     else:
         cmd += ['-bios', FW_DYNAMIC, '-kernel', elf]
         if line:
@@ -184,6 +238,59 @@ def annotate(line, symbolize):
     return '%s%s%s\n' % (m.group(1), m.group(2), ('  ' + sym) if sym else '')
 
 
+def _uboot_args_text(line):
+    return ('bootargs=%s\n' % line).encode()
+
+
+def _uboot_args_file(image, line):
+    """The boot line as U-Boot's "env import -t" reads it, in a file beside
+    image (<app>-bootargs.txt); returns its path."""
+    path = os.path.splitext(image)[0] + '-bootargs.txt'
+    with open(path, 'wb') as f:
+        f.write(_uboot_args_text(line))
+    return path
+
+
+def uboot_steps(args='', env='', icount=False):
+    """What the runner types into U-Boot for boot=uboot, as run()'s prelude
+    [(output marker, how many times it must have appeared, bytes)]: a key
+    that stops the autoboot, the import of the boot line as bootargs (the
+    text command() had QEMU load), U-Boot's own device tree moved where
+    bootargs fits, then booti of the image with it."""
+    size = len(_uboot_args_text(boot_line(args, env, True, 'uboot', icount)))
+    return [(UBOOT_AUTOBOOT, 1, b'\n'),
+            (UBOOT_PROMPT, 1, b'env import -t %#x %#x bootargs\n' % (UBOOT_ARGS_ADDR, size)),
+            (UBOOT_PROMPT, 2, b'fdt move ${fdtcontroladdr} %#x %#x\n' % (UBOOT_FDT_ADDR, UBOOT_FDT_BYTES)),
+            (UBOOT_PROMPT, 3, b'booti %#x - %#x\n' % (UBOOT_IMAGE_ADDR, UBOOT_FDT_ADDR))]
+
+
+def _wait_for(marker, count, seen, deadline):
+    """Wait until the output seen() holds marker count times; False after
+    the deadline."""
+    while seen().count(marker) < count:
+        if time.time() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+def _feed_prelude(pipe, steps, seen, timeout, then):
+    """Type each step's bytes once its marker has appeared (a boot loader's
+    prompt), then wait for the payload to start (UBOOT_STARTED) and call
+    then() (the pipe feeder)."""
+    deadline = time.time() + timeout
+    try:
+        for marker, count, data in steps:
+            if not _wait_for(marker, count, seen, deadline):
+                return
+            pipe.write(data)
+            pipe.flush()
+        if _wait_for(UBOOT_STARTED, 1, seen, deadline):
+            then()
+    except (BrokenPipeError, OSError, ValueError):
+        pass
+
+
 def escape_stdin(data):
     """Bytes as the guest's pipe mode reads them (without the end mark)."""
     return data.replace(STDIN_ESC, STDIN_ESC + STDIN_ESC)
@@ -221,16 +328,18 @@ def _feed_tty(master, steps, seen, timeout):
 
 
 def run(cmd, elf=None, timeout=60, echo=True, stdin=None, stdin_data=None, stdin_stream=None,
-        tty_steps=None, banner=False):
+        tty_steps=None, banner=False, prelude=None):
     """Run QEMU; returns (status, output text, seconds).  status is QEMU's exit
     status (the guest's), or 124 after a timeout.  The output text is the
-    whole console; echo shows it as it comes, without OpenSBI's banner unless
-    banner is true.  Input: stdin_data (bytes)
+    whole console; echo shows it as it comes, without OpenSBI's banner (and
+    with a prelude, without U-Boot's output) unless banner is true.
+    prelude: [(marker, count, bytes)] typed first (uboot_steps), then the
+    pipe's input once the payload started.  Input: stdin_data (bytes)
     or stdin_stream (a binary file) forwarded as a pipe (command(...,
     stdin_pipe=True)); tty_steps [(output marker, bytes typed)] through a pty
     (a terminal); stdin a file object QEMU inherits; else nothing."""
     symbolize = Symbolizer(elf)
-    hide = BannerFilter()
+    hide = BannerFilter(until=UBOOT_STARTED if prelude else None)
     if banner:
         hide.state = 'payload'
     start = time.time()
@@ -248,7 +357,11 @@ def run(cmd, elf=None, timeout=60, echo=True, stdin=None, stdin_data=None, stdin
     lines = []
     out_so_far = []
     feeder = None
-    if qin is subprocess.PIPE:
+    if qin is subprocess.PIPE and prelude:
+        pipe_feed = lambda: _feed_pipe(proc.stdin, stdin_data, stdin_stream)   # noqa: E731
+        feeder = threading.Thread(target=_feed_prelude, daemon=True,
+                                  args=(proc.stdin, prelude, lambda: ''.join(out_so_far), timeout, pipe_feed))
+    elif qin is subprocess.PIPE:
         feeder = threading.Thread(target=_feed_pipe, args=(proc.stdin, stdin_data, stdin_stream), daemon=True)
     elif master is not None:
         os.close(slave)
@@ -291,6 +404,8 @@ def run(cmd, elf=None, timeout=60, echo=True, stdin=None, stdin_data=None, stdin
             if echo and not hide.drop(line):
                 sys.stdout.write(line[len(shown):])
         status = proc.wait()
+        if echo and hide.state == 'loader':
+            sys.stdout.write(''.join(hide.hidden))     # the payload never started: show why
     finally:
         timer.cancel()
         if master is not None:

@@ -43,6 +43,9 @@ def option_errors(env):
     elif int(m.group(1)) * MEM_UNIT_BYTES[m.group(2).upper()] < MEM_MIN_BYTES:
         why.append('scons: mem=%s: too small; Capsule needs at least %dM (a number alone means MiB)'
                    % (env['mem'], MEM_MIN_BYTES >> 20))
+    elif env['boot'] == 'uboot' and int(m.group(1)) * MEM_UNIT_BYTES[m.group(2).upper()] < qemu.UBOOT_MIN_MEM_BYTES:
+        why.append('scons: mem=%s: boot=uboot needs at least %dM (U-Boot loads the image at RAM + 64 MiB)'
+                   % (env['mem'], qemu.UBOOT_MIN_MEM_BYTES >> 20))
     try:
         if not float(env['timeout']) > 0:
             raise ValueError
@@ -51,7 +54,7 @@ def option_errors(env):
     if not env['failalloc'].isdigit():
         why.append('scons: failalloc=%s: a number of allocations (0: off)' % env['failalloc'])
     try:
-        qemu.boot_line(env['args'], env['env'], boot='fw' if env['boot'] == 'fw' else 'elf')
+        qemu.boot_line(env['args'], env['env'], boot=env['boot'])
     except qemu.BootLineError as e:
         why.append(str(e))
     return why
@@ -60,7 +63,8 @@ def option_errors(env):
 def _boot_command(env, image, gdb=False, stdin_pipe=False):
     """QEMU's command line for run/debug; exits with status 2 and the reason
     when the arguments and environment do not fit the boot path."""
-    where = {'fw': str(image['fw'])} if env['boot'] == 'fw' else {'elf': str(image['elf'])}
+    where = {'fw': {'fw': str(image['fw'])}, 'uboot': {'uboot': str(image['bin'])}}.get(
+        env['boot'], {'elf': str(image['elf'])})
     try:
         return qemu.command(mem=env['mem'], args=env['args'], env=env['env'], gdb=gdb,
                             stdin_pipe=stdin_pipe, icount=bool(env['icount']), **where)
@@ -73,8 +77,10 @@ def _boot_command(env, image, gdb=False, stdin_pipe=False):
 def _run_action(image):
     """stdin: a terminal is handed to QEMU as it is (the guest edits lines and
     echoes); anything else (a pipe, a file, /dev/null) is forwarded byte-exact
-    with its end marked (docs/console.md)."""
+    with its end marked (docs/console.md).  boot=uboot: the runner types into
+    U-Boot first, and stdin is a pipe (from a terminal: empty)."""
     def action(target, source, env):
+        uboot = env['boot'] == 'uboot'
         piped = not sys.stdin.isatty()
         cmd = _boot_command(env, image, stdin_pipe=piped)
         if cmd is None:
@@ -82,7 +88,11 @@ def _run_action(image):
         if env['verbose']:
             print(' '.join(cmd))
         shown = dict(elf=str(image['elf']), timeout=float(env['timeout']), banner=env['verbose'])
-        if piped:
+        if uboot:
+            shown['prelude'] = qemu.uboot_steps(env['args'], env['env'], bool(env['icount']))
+        if uboot and not piped:
+            status, _, _ = qemu.run(cmd, stdin_data=b'', **shown)
+        elif piped:
             status, _, _ = qemu.run(cmd, stdin_stream=sys.stdin.buffer, **shown)
         else:
             status, _, _ = qemu.run(cmd, stdin=sys.stdin, **shown)

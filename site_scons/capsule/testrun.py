@@ -290,6 +290,9 @@ def run_guest(cases, images, references, root, mode, tally, timeout, failalloc=0
                       icount=case.get('icount', False), stdin_pipe='tty_steps' not in inputs)
         if case.get('boot') == 'fw':
             cmd = qemu.command(fw=fw, **common)
+        elif case.get('boot') == 'uboot':
+            cmd = qemu.command(uboot=str(image['bin']), **common)
+            inputs['prelude'] = qemu.uboot_steps(common['args'], common['env'], common['icount'])
         else:
             cmd = qemu.command(elf=elf, **common)
         cpu0 = _host_cpu_seconds()

@@ -1,6 +1,6 @@
 """Guest test cases: each boots an image under QEMU and checks its console
 output and exit status.  Fields: name; app (a directory built as an app);
-args; boot ('elf' or 'fw'); mem; status (expected exit status); expect
+args; boot ('elf', 'fw' or 'uboot'); mem; status (expected exit status); expect
 (regexes that must all appear); reject (regexes that must not appear);
 special ('out_of_tree': copy the app outside the repo and build it there;
 'differential': also build the app with the host gcc, run it on Linux with
@@ -299,6 +299,18 @@ CASES += [
          app='tests/guest/measure', status=0,
          expect=[r'icount: 0\n', r'peak memory grew by at least 4096 KiB'],
          reject=[r'capsule: \d+ instructions']),
+]
+
+# boot=uboot: Debian's U-Boot boots <app>.bin with booti; bootargs reach main,
+# the exit status reaches the host.
+CASES += [
+    dict(name='U-Boot booti: bootargs reach main', app='tests/guest/args', boot='uboot',
+         args='''one "two words" it's''', status=0,
+         expect=[r'argc=4', r'argv\[1\]=one', r'argv\[2\]=two words', r"argv\[3\]=it's"]),
+    dict(name='U-Boot booti: the exit status reaches the host', app='tests/guest/exit_code', boot='uboot',
+         args='exit 7', status=7, expect=[r'leaving with exit 7', r'atexit handler ran']),
+    dict(name='U-Boot booti: piped stdin reaches the app', app='tests/guest/stdin', boot='uboot',
+         stdin=b'abc\n', status=0, expect=[r'first bytes: 61 62 63 0a', r'stdin: 4 bytes']),
 ]
 
 # Read by tests/guest/SConscript, as an SConscript that returns the list.
