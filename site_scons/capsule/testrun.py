@@ -311,6 +311,14 @@ def run_guest(cases, images, references, root, mode, tally, timeout, failalloc=0
         tally.add(label, not why, '; '.join(why))
 
 
+def run_boot_doc(root, elf, binf, tally):
+    """docs/boot.md against a built image (bootdoc.check): one test."""
+    from capsule import bootdoc
+    why = bootdoc.check(os.path.join(root, 'docs', 'boot.md'), elf, binf)
+    _report('docs', 'docs/boot.md agrees with %s' % os.path.relpath(elf, root), not why, '; '.join(why), '')
+    tally.add('docs/boot.md', not why, '; '.join(why))
+
+
 def summary(tally):
     if tally.failures:
         print('\nFailures:')
