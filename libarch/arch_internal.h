@@ -31,6 +31,13 @@ void report_trap(const struct trapframe *tf, const char *what, int status) __att
  * trap stacks, libOS text, or app memory the readable hook vouches for --
  * never MMIO, the direct map or libOS data. */
 int arch_report_readable(uint64_t va);
+/* trap.c: the running program's pid for reports (0: none); end the
+ * running program with status through the terminate hook (the machine
+ * stops when there is none, or when it returns). */
+int  arch_report_pid(void);
+void arch_end_program(int status) __attribute__((noreturn));
+/* timer.c: program the hardware for the queue's first deadline. */
+void timer_rearm(void);
 /* report.c: print a frame-pointer backtrace starting at pc with frame pointer fp. */
 void print_backtrace(uint64_t pc, uint64_t ra, uint64_t fp);
 /* entry.S: call fn(a0, a1) on stack sp; never returns. */

@@ -136,29 +136,52 @@ static void print_registers(const struct trapframe *tf)
     kprintf("\n");
 }
 
+/* " (pid N)" when the layer above names the running program. */
+static void print_pid(void)
+{
+    int pid = arch_report_pid();
+    if (pid > 0)
+        kprintf(" (pid %d)", pid);
+}
+
+/* The report's last line. */
+static void print_status(int status)
+{
+    kprintf("capsule: exit status %d", status);
+    print_pid();
+    kprintf("\n");
+}
+
 void report_trap(const struct trapframe *tf, const char *what, int status)
 {
     bool app = tf->sepc < USER_END;
-    kprintf("capsule: %s in %s: sepc 0x%016lx stval 0x%016lx scause 0x%lx\n", what,
-            app ? "the app" : "the libOS", tf->sepc, tf->stval, tf->scause);
+    kprintf("capsule: %s in %s", what, app ? "the app" : "the libOS");
+    print_pid();
+    kprintf(": sepc 0x%016lx stval 0x%016lx scause 0x%lx\n", tf->sepc, tf->stval, tf->scause);
     print_registers(tf);
     print_backtrace(tf->sepc, tf->regs[1], tf->regs[8]);
-    kprintf("capsule: exit status %d\n", status);
-    arch_exit(status);
+    print_status(status);
+    arch_end_program(status);
 }
 
 /* The report of panic and arch_fatal: the message, optionally a backtrace
- * from the caller's return address (pc) and frame (fp), and the status. */
+ * from the caller's return address (pc) and frame (fp), and the status.  A
+ * panic stops the machine; arch_fatal ends the running program. */
 static __attribute__((noreturn)) void fatal_report(int status, const char *prefix, const char *fmt,
                                                    va_list ap, uint64_t pc, uint64_t fp)
 {
+    bool is_panic = prefix[0] != '\0';
     kprintf("capsule: %s", prefix);
     kvprintf(fmt, ap);
     kprintf("\n");
     if (pc)
         print_backtrace(pc, 0, fp);
-    kprintf("capsule: exit status %d\n", status);
-    arch_exit(status);
+    if (is_panic) {
+        kprintf("capsule: exit status %d\n", status);
+        arch_exit(status);
+    }
+    print_status(status);
+    arch_end_program(status);
 }
 
 void panic(const char *fmt, ...)

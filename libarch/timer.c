@@ -141,6 +141,12 @@ int timer_cancel(struct timer_event *ev)
     return was;
 }
 
+/* Contract in arch_internal.h. */
+void timer_rearm(void)
+{
+    set_hw_deadline(queue ? queue->deadline : TIMER_NEVER);
+}
+
 /* Run every due event in deadline order, then arm the next deadline (which
  * also clears the pending interrupt). */
 void timer_interrupt(struct trapframe *tf)

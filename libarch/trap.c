@@ -39,8 +39,14 @@ static int nothing_readable(uint64_t va)
     return 0;
 }
 
+/* The default pid hook: reports name no process. */
+static int no_pid(void)
+{
+    return 0;
+}
+
 /* Set by arch_register_hooks during boot, before the app runs; read-only after. */
-static struct arch_hooks hooks = { no_fault_handler, nothing_readable };
+static struct arch_hooks hooks = { no_fault_handler, nothing_readable, NULL, no_pid };
 
 /* Contract in arch/trap.h. */
 void arch_register_hooks(const struct arch_hooks *h)
@@ -49,6 +55,31 @@ void arch_register_hooks(const struct arch_hooks *h)
         hooks.fault = h->fault;
     if (h->readable)
         hooks.readable = h->readable;
+    if (h->terminate)
+        hooks.terminate = h->terminate;
+    if (h->pid)
+        hooks.pid = h->pid;
+}
+
+/* Contract in arch_internal.h. */
+int arch_report_pid(void)
+{
+    return hooks.pid();
+}
+
+/* Contract in arch_internal.h.  The trap frame being handled (if any) is
+ * given up: sscratch gets the trap stack's top back, and the timer's
+ * hardware deadline is re-armed (an event may have ended the program in
+ * the middle of the timer's interrupt). */
+void arch_end_program(int status)
+{
+    if (hooks.terminate) {
+        arch_irq_save();
+        csr_write(sscratch, (uint64_t)trap_stack_top);
+        timer_rearm();
+        hooks.terminate(status);
+    }
+    arch_exit(status);
 }
 
 /* Contract in arch_internal.h. */

@@ -70,6 +70,10 @@
 /* satp for Sv39 with ASID 0. */
 #define SATP_MODE_SV39  (U64(8) << 60)
 #define MAKE_SATP(root_pa) (SATP_MODE_SV39 | (((uint64_t)(root_pa)) >> PAGE_SHIFT))
+/* satp's ASID field (bits 44..59 in Sv39's satp), and satp with an ASID. */
+#define SATP_ASID_SHIFT 44
+#define SATP_ASID_BITS  16
+#define MAKE_SATP_ASID(root_pa, asid) (MAKE_SATP(root_pa) | ((uint64_t)(asid) << SATP_ASID_SHIFT))
 #define SATP_ROOT_PA(satp) (((satp) & ((U64(1) << PTE_PPN_BITS) - 1)) << PAGE_SHIFT)
 
 #if defined(__ASSEMBLER__)

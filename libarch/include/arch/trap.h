@@ -62,10 +62,19 @@ struct arch_hooks {
      * backtrace walking frame pointers on the app's stacks): mapped readable.
      * libarch's own stacks and text need no hook. */
     int  (*readable)(uint64_t va);
+    /* End the running program (process) with status (128 + signal for a
+     * report) after its report was printed; called with interrupts off,
+     * from a trap's handler or from the program's own context.  May switch
+     * to another program and never return; when it returns (or none is
+     * registered) the machine stops with status. */
+    void (*terminate)(int status);
+    /* The running program's id for reports (0: none to name). */
+    int  (*pid)(void);
 };
 
 /* Register the hooks (copied; a NULL member keeps the default: every fault is
- * reported unresolved, and a backtrace reads no app memory).
+ * reported unresolved, a backtrace reads no app memory, an ended program
+ * stops the machine, reports name no pid).
  * Called once by the boot sequence before the app runs. */
 void arch_register_hooks(const struct arch_hooks *hooks);
 /* Called by trapvec.S with the saved frame; returns to resume at tf->sepc. */
