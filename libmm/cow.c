@@ -27,6 +27,13 @@
  * references through page.c's inline fast path (page_ref_fast), calling out
  * only for pages outside the hot region.
  *
+ * uvmcopy_range copies part of the space, as fork does VMA by VMA: a range
+ * of private memory as above, a range of MAP_SHARED memory (shared) with
+ * every leaf mapped as it is in both tables -- writable where it was, so
+ * writes stay visible both ways -- and one more reference on each frame (a
+ * 2 MiB leaf's block is split and each of its pages referenced: a plain
+ * 2 MiB leaf is released page by page).
+ *
  * Locking: none here; the caller serialises changes to both tables (one
  * hart). */
 #include <stdbool.h>
@@ -76,11 +83,13 @@ void cow_unshare(pte_t pte, int level)
 
 /* ---- uvmcopy ------------------------------------------------------------- */
 
-/* One uvmcopy: the TLB work on the parent's table and the end of the range
- * copied. */
+/* One uvmcopy: the TLB work on the parent's table, the range copied and
+ * whether its leaves are shared as they are (MAP_SHARED) rather than
+ * copy-on-write. */
 struct copy {
     struct tlb_batch  b;
-    uint64            end;
+    uint64            start, end;
+    bool              shared;
 };
 
 /* The leaf pte as uvmcopy leaves it in both tables: read-only and
@@ -99,11 +108,19 @@ static unsigned entries_below(uint64 base, int level, uint64 end)
     return n < PTES_PER_TABLE ? (unsigned)n : PTES_PER_TABLE;
 }
 
+/* The first entry of a table at level that maps from base and reaches
+ * start or beyond. */
+static unsigned entries_from(uint64 base, int level, uint64 start)
+{
+    return start <= base ? 0 : (unsigned)((start - base) >> PX_SHIFT(level));
+}
+
 /* Take what one more mapping of the valid leaf pte at level needs (nothing
  * for the image's frames): a reference on a 4 KiB frame; a share of a 2 MiB
- * leaf's block, splitting a whole block first (see the top).  -MM_EINVAL for
- * a gigapage, which an app's half never holds. */
-static int share_frames(pte_t pte, int level)
+ * leaf's block, splitting a whole block first (see the top), or with shared
+ * a reference on each of its pages.  -MM_EINVAL for a gigapage, which an
+ * app's half never holds. */
+static int share_frames(pte_t pte, int level, bool shared)
 {
     void *frame = pte_frame(pte);
 
@@ -113,10 +130,15 @@ static int share_frames(pte_t pte, int level)
         page_get(frame);
         return 0;
     }
-    if (level != 1)
+    if (level != 1 || (shared && (pte & PTE_COW)))
         return -MM_EINVAL;
     if (!leaf_is_split(pte, level))
         page_split(frame, LEVEL_ORDER(level));
+    if (shared) {
+        for (uint64 off = 0; off < LEVEL_SIZE(level); off += PAGE_SIZE)
+            page_get((char *)frame + off);
+        return 0;
+    }
     uint32 *shares = frame_word(frame);
     if (!(pte & PTE_COW))
         *shares = 0;            /* the block's only leaf: no shares yet */
@@ -127,18 +149,19 @@ static int share_frames(pte_t pte, int level)
 }
 
 /* Share the valid leaf *pp of the parent (at level, mapping va) into the
- * child's entry *cp, which must be empty: both become cow_leaf(*pp). */
-static int copy_leaf(pte_t *cp, pte_t *pp, int level, uint64 va, struct tlb_batch *b)
+ * child's entry *cp, which must be empty: both become cow_leaf(*pp), or
+ * stay *pp for a shared range. */
+static int copy_leaf(pte_t *cp, pte_t *pp, int level, uint64 va, struct copy *c)
 {
     if (*cp & PTE_V)
         return -MM_EEXIST;
-    int err = share_frames(*pp, level);
+    int err = share_frames(*pp, level, c->shared);
     if (err)
         return err;
-    pte_t shared = cow_leaf(*pp);
+    pte_t shared = c->shared ? *pp : cow_leaf(*pp);
     if (shared != *pp) {
         *pp = shared;
-        tlb_batch_note(b, va);
+        tlb_batch_note(&c->b, va);
     }
     *cp = shared;
     count_added(cp, level);
@@ -166,7 +189,7 @@ static inline void block_get(pte_t pte, const struct page_fast *hot)
     if (m && m->aux != UINT32_MAX)
         m->aux = (pte & PTE_COW) ? m->aux + 1 : 1;      /* the first share of a plain leaf */
     else
-        share_frames(pte, 1);
+        share_frames(pte, 1, false);
 }
 
 /* Share the valid leaf pt[i] of a table at level (0 or 1; a constant, so
@@ -248,7 +271,9 @@ static int copy_table(pagetable_t ct, pagetable_t pt, int level, uint64 base, st
  * the child's entry *cp: into the table *cp names, or into a new one filled
  * in one pass and linked there unless it stays empty.  *cp must not be a
  * leaf.  0 or the first error.  A new table's leaves are noted on the batch
- * as some changes (whether each parent leaf changed is not tracked). */
+ * as some changes (whether each parent leaf changed is not tracked).  A
+ * table the range covers only in part, or of a shared range, goes entry by
+ * entry (copy_table) into a new table. */
 static int copy_subtable(pte_t *cp, pagetable_t pt, int level, uint64 base, struct copy *c)
 {
     if (pte_is_table(*cp))
@@ -258,14 +283,19 @@ static int copy_subtable(pte_t *cp, pagetable_t pt, int level, uint64 base, stru
     pagetable_t t = table_alloc();
     if (!t)
         return -MM_ENOMEM;
+    bool whole = base >= c->start && c->end - base >= LEVEL_SIZE(level + 1) && !c->shared;
     unsigned n = entries_below(base, level, c->end);
     uint32 placed = 0, valid = *table_count(pt);
     int err = 0;
-    if (level == 0)
+    if (!whole)
+        err = copy_table(t, pt, level, base, c);
+    else if (level == 0)
         placed = share_leaves(t, pt, n, valid);
     else
         err = share_blocks(t, pt, n, valid, base, c, &placed);
-    if (placed)
+    if (!whole)
+        placed = *table_count(t);
+    else if (placed)
         tlb_batch_note_some(&c->b, base);   /* leaves of the parent may have become read-only */
     if (placed == 0) {
         page_free(t, 0);
@@ -278,36 +308,47 @@ static int copy_subtable(pte_t *cp, pagetable_t pt, int level, uint64 base, stru
 }
 
 /* Share the entries of the parent's table pt (at level, mapping from base)
- * that start below the end into the child's table ct, which sits at the
- * same place and may hold entries already.  Stops at the first error. */
+ * that meet the range into the child's table ct, which sits at the same
+ * place and may hold entries already (a leaf is copied when it starts in
+ * the range).  Stops at the first error. */
 static int copy_table(pagetable_t ct, pagetable_t pt, int level, uint64 base, struct copy *c)
 {
     unsigned n = entries_below(base, level, c->end);
     int err = 0;
 
-    for (unsigned i = 0; i < n && err == 0; i++) {
+    for (unsigned i = entries_from(base, level, c->start); i < n && err == 0; i++) {
         uint64 va = base + i * LEVEL_SIZE(level);
 
         if (level > 0 && pte_is_table(pt[i]))
             err = copy_subtable(&ct[i], pte_table(pt[i]), level - 1, va, c);
-        else if (pt[i] & PTE_V)
-            err = copy_leaf(&ct[i], &pt[i], level, va, &c->b);
+        else if ((pt[i] & PTE_V) && va >= c->start)
+            err = copy_leaf(&ct[i], &pt[i], level, va, c);
     }
     return err;
 }
 
 /* Contract in mm/cow.h.  Table by table (see the top); the parent's leaves
  * that became read-only take one TLB flush at the end. */
-int uvmcopy(pagetable_t cpgtbl, pagetable_t ppgtbl, uint64 sz)
+int uvmcopy_range(pagetable_t cpgtbl, pagetable_t ppgtbl, uint64 start, uint64 end, bool shared)
 {
     struct copy c;
 
-    if (!cpgtbl || !ppgtbl || cpgtbl == ppgtbl || sz > SV39_LOW_END)
+    if (!cpgtbl || !ppgtbl || cpgtbl == ppgtbl || end > SV39_LOW_END || start > end ||
+        ((start | end) & PAGE_MASK))
         return -MM_EINVAL;
-    tlb_batch_start(&c.b, ppgtbl, 0);
-    c.end = sz;
+    tlb_batch_start(&c.b, ppgtbl, start);
+    c.start = start;
+    c.end = end;
+    c.shared = shared;
     int err = copy_table(cpgtbl, ppgtbl, SV39_ROOT_LEVEL, 0, &c);
     tlb_batch_finish(&c.b);
     return err;
 }
 
+/* Contract in mm/cow.h. */
+int uvmcopy(pagetable_t cpgtbl, pagetable_t ppgtbl, uint64 sz)
+{
+    if (sz > SV39_LOW_END)
+        return -MM_EINVAL;
+    return uvmcopy_range(cpgtbl, ppgtbl, 0, PGROUNDUP(sz), false);
+}

@@ -11,6 +11,7 @@
 #include <mm/fault.h>
 #include <mm/kalloc.h>
 #include <mm/mmap.h>
+#include <mm/space.h>
 #include <mm/types.h>
 
 /* VMA kinds and properties (vma.flags). */
@@ -60,6 +61,7 @@ struct mm {
     uint64      faults;         /* faults resolved */
     uint64      zero_maps;      /* of which mapped the zero page */
     uint64      collapses;      /* fully touched 2 MiB blocks made one leaf */
+    uint64      asid;           /* (generation << SATP_ASID_BITS) | ASID; 0: none yet (asid.c) */
 };
 
 /* Frames mapped into app address spaces (not the zero page, not the image's
@@ -204,15 +206,6 @@ enum block_source {
  * (mappages, vm_collapse_block): then nothing has changed. */
 int         mm_map_block(struct mm *mm, const struct vma *v, uint64 base, enum block_source source);
 
-/* ---- uvm.c ---- */
-/* The running address space; NULL before boot made one. */
-struct mm  *mm_current(void);
-/* Make mm (or NULL: none) the running address space; its allocator becomes
- * umalloc_active.  satp is not touched. */
-void        mm_set_current(struct mm *mm);
-/* A new, empty address space around a fresh page table; NULL when out of memory. */
-struct mm  *mm_create(void);
-/* Unmap everything, free the page table and mm. */
-void        mm_destroy(struct mm *mm);
+/* ---- uvm.c: mm_current, mm_set_current, mm_create, mm_destroy (mm/space.h) ---- */
 
 #endif

@@ -2,6 +2,8 @@
 #ifndef MM_COW_H
 #define MM_COW_H
 
+#include <stdbool.h>
+
 #include <mm/types.h>
 
 /* Copy-on-write copy of the low half [0, sz) of ppgtbl into cpgtbl (empty
@@ -15,5 +17,12 @@
  * -MM_ENOMEM (the caller frees cpgtbl with uvmfree; what was shared stays
  * consistent). */
 int    uvmcopy(pagetable_t cpgtbl, pagetable_t ppgtbl, uint64 sz);
+/* uvmcopy of the page-aligned range [start, end) only (fork copies an
+ * address space range by range, after its VMAs): with shared, each leaf is
+ * mapped in the child exactly as in the parent (MAP_SHARED memory: writes
+ * stay visible both ways) and its frames take one more reference each;
+ * else copy-on-write as uvmcopy.  A leaf is copied when it starts inside
+ * the range.  Same returns as uvmcopy. */
+int    uvmcopy_range(pagetable_t cpgtbl, pagetable_t ppgtbl, uint64 start, uint64 end, bool shared);
 
 #endif

@@ -1,0 +1,72 @@
+/* fork's copy of an address space (mm/space.h): the same VMAs, break and
+ * allocator, and the pages shared range by range -- copy-on-write for
+ * private memory, as they are for MAP_SHARED memory. */
+#include <arch/layout.h>
+
+#include <mm/cow.h>
+#include <mm/errno.h>
+#include <mm/space.h>
+
+#include "mm_internal.h"
+
+/* Give child a copy of each of parent's VMAs (not merged: the same list).
+ * 0 or -MM_ENOMEM (the copies made so far stay in child). */
+static int copy_vmas(struct mm *child, const struct mm *parent)
+{
+    for (struct vma *v = parent->first; v; v = v->next) {
+        struct vma *c = vma_new(v->start, v->end, v->prot, v->flags, v->name);
+        if (!c)
+            return -MM_ENOMEM;
+        c->fresh = v->fresh;
+        vma_insert(child, c);
+        if (v == parent->heap)
+            child->heap = c;
+    }
+    return 0;
+}
+
+/* Whether v's pages are shared as they are after fork (MAP_SHARED). */
+static bool vma_shared(const struct vma *v)
+{
+    return (v->flags & VMA_SHARED) != 0;
+}
+
+/* Share parent's pages with child in runs of VMAs of one kind: a run ends
+ * where the next VMA of the other kind starts (no leaf lies outside a VMA,
+ * so the gaps go with either side).  One run for an app without MAP_SHARED
+ * memory: the whole half in one table-by-table pass.  0 or the first error. */
+static int copy_pages(struct mm *child, struct mm *parent)
+{
+    const struct vma *v = parent->first;
+    uint64 start = VMA_FLOOR;
+
+    while (v) {
+        bool shared = vma_shared(v);
+        while (v && vma_shared(v) == shared)
+            v = v->next;
+        uint64 end = v ? v->start : USER_END;
+        int err = uvmcopy_range(child->pt, parent->pt, start, end, shared);
+        if (err)
+            return err;
+        start = end;
+    }
+    return 0;
+}
+
+/* Contract in mm/space.h. */
+struct mm *mm_fork(struct mm *parent)
+{
+    struct mm *child = mm_create();
+    if (!child)
+        return NULL;
+    child->mmap_base = parent->mmap_base;
+    child->heap_start = parent->heap_start;
+    child->brk = parent->brk;
+    child->umalloc = parent->umalloc;       /* its state is in the app's memory, now copied */
+    if (copy_vmas(child, parent) != 0 || copy_pages(child, parent) != 0) {
+        child->umalloc = NULL;
+        mm_destroy(child);
+        return NULL;
+    }
+    return child;
+}
