@@ -24,6 +24,16 @@ void capsule_set_icount(void);
  * numbering): a report and the exit status 128 + Linux's number for a signal
  * that ends the app (never returns then); nothing for one that is ignored. */
 void signal_default_action(int sig);
+/* signal.c: sig (whose default action ends a process) ends the running
+ * process without a report, as a signal from elsewhere does on Linux (the
+ * first process keeps signal_default_action's line).  Never returns. */
+void signal_quiet_end(int sig) __attribute__((noreturn));
+/* signal.c: Linux's number for newlib's signal sig (shell statuses are 128
+ * + it), and newlib's number for Linux's (0 when newlib has none). */
+int  signal_linux_number(int sig);
+int  signal_from_linux(int linux_number);
+/* signal.c: whether sig's default action ends a process. */
+int  signal_default_ends(int sig);
 /* syscalls.c: stdin's mode: a pipe or file the runner forwards (escaped,
  * tty.h) when piped, else a terminal. */
 void console_tty_start(int piped);
@@ -33,13 +43,22 @@ void time_init(void);
  * or a signal for a handler is pending: 0 when done, -1 for a signal.  Time
  * spent here is idle, not CPU time.  Called with interrupts on. */
 int  glue_wait(volatile int *done);
-/* time.c: one wfi, counted as idle time; called with interrupts off
- * (arch_irq_save), returns after the interrupt with them on. */
+/* time.c: wait for an interrupt where a loop polls (console input): let
+ * another runnable process run if there is one, else one wfi, counted as
+ * idle time; called with interrupts off (arch_irq_save), returns after the
+ * interrupt with them on. */
 void glue_idle(void);
+/* time.c: the scheduler's idle: one wfi counted as idle time, with
+ * interrupts off on entry and on return (the interrupt is taken between). */
+void glue_idle_off(void);
 /* time.c: whether a signal for an app handler is pending; run the handlers
  * of the pending ones (in the app's context). */
 int  glue_signals_pending(void);
 void glue_deliver_signals(void);
+
+/* process.c: fill the process hooks of h (terminate, pid) for libarch. */
+struct arch_hooks;
+void process_hooks(struct arch_hooks *h);
 
 /* mman.c: the bodies of the mmap family's calls that can unmap memory,
  * reached through the entry points in mman_entry.S (which carry the public

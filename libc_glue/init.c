@@ -1,7 +1,7 @@
 /* The boot sequence, top to bottom: what starts in which order.  entry.S
  * calls capsule_main; libarch's early init (trap vector, boot information,
  * console), then libmm, which registers with libarch, then the app's address
- * space and the app (start.c).  The one place, like xv6's main(), where the
+ * space, the first process around it and the app (start.c).  The one place, like xv6's main(), where the
  * layers meet: libarch calls up only into capsule_main and through the hooks
  * registered here. */
 #include <arch/boot.h>
@@ -18,9 +18,11 @@
 #include <mm/kvm.h>
 #include <mm/page.h>
 #include <mm/page_init.h>
+#include <mm/space.h>
 #include <mm/uvm.h>
 
 #include "glue.h"
+#include "proc.h"
 
 /* Written once by capsule_main; read-only afterwards. */
 static uint64_t mm_init_instret;
@@ -45,8 +47,9 @@ int capsule_icount(void)
     return icount_on;
 }
 
-/* How libarch's traps reach libmm: page faults, and what a report may read. */
-static const struct arch_hooks mm_hooks = {
+/* How libarch's traps reach the layers above: page faults and what a
+ * report may read (libmm), ending a process and naming it (process.c). */
+static struct arch_hooks hooks = {
     .fault    = mm_fault,
     .readable = mm_report_readable,
 };
@@ -134,9 +137,11 @@ void capsule_main(uint64_t hartid, uint64_t dtb_pa)
 {
     arch_early_init(hartid, dtb_pa);
     mm_start();
-    arch_register_hooks(&mm_hooks);
+    process_hooks(&hooks);
+    arch_register_hooks(&hooks);
     frames_before_app = frames_free_drained();
     uint64_t sp = app_space_start();
+    proc_start(mm_current());
     page_failalloc_start();
     console_input_start();
     keepalive_ticks = timer_ns_to_ticks(KEEPALIVE_NS);

@@ -1,14 +1,17 @@
-/* Signals the app sends itself (kill, and raise/abort for a signal left at
- * SIG_DFL -- newlib's raise runs handlers itself): each signal's default
- * action as on Linux (signal(7)).  Statuses are 128 + Linux's number for the
+/* Signals: kill between processes and to oneself, and raise/abort for a
+ * signal left at SIG_DFL (newlib's raise runs handlers itself): each
+ * signal's default action as on Linux (signal(7)).  Statuses are 128 + Linux's number for the
  * signal, as a shell on Linux shows them (newlib numbers some signals
  * differently, e.g. SIGBUS 10 against Linux's 7). */
 #include <errno.h>
 #include <signal.h>
 
 #include <arch/exit.h>
+#include <arch/timer.h>
+#include <unistd.h>
 
 #include "glue.h"
+#include "proc.h"
 
 #undef errno
 extern int errno;
@@ -44,35 +47,106 @@ static const struct signal_default defaults[NSIG] = {
 };
 
 /* Contract in glue.h. */
+int signal_linux_number(int sig)
+{
+    return sig > 0 && sig < NSIG ? defaults[sig].linux_number : 0;
+}
+
+/* Contract in glue.h. */
+int signal_from_linux(int linux_number)
+{
+    for (int sig = 1; sig < NSIG; sig++)
+        if (defaults[sig].name && defaults[sig].linux_number == linux_number)
+            return sig;
+    return 0;
+}
+
+/* Contract in glue.h. */
+int signal_default_ends(int sig)
+{
+    return defaults[sig].action == ACT_TERM || defaults[sig].action == ACT_CORE;
+}
+
+/* Contract in glue.h.  The line names the first process "the app" (as
+ * before processes) and any other by its pid. */
 void signal_default_action(int sig)
 {
     const struct signal_default *d = &defaults[sig];
     int status = STATUS_SIGNALED + d->linux_number;
-    switch (d->action) {
-    case ACT_TERM:
-        arch_fatal(status, 0, "the app was ended by %s (signal %d)", d->name, d->linux_number);
-    case ACT_CORE:
-        arch_fatal(status, 1, "the app was ended by %s (signal %d)", d->name, d->linux_number);
-    default:
-        /* ignored; a stop is ignored too: nothing could continue the only process */
-        return;
-    }
+    int pid = getpid();
+    if (!signal_default_ends(sig))
+        return;     /* ignored; a stop is ignored too: nothing could continue the process */
+    if (pid == APP_PID)
+        arch_fatal(status, d->action == ACT_CORE, "the app was ended by %s (signal %d)", d->name,
+                   d->linux_number);
+    arch_fatal(status, d->action == ACT_CORE, "process %d was ended by %s (signal %d)", pid,
+               d->name, d->linux_number);
 }
 
-/* kill(pid, sig): pid 1 (the app, also its own process group as 0 names it)
- * only; sig 0 checks that pid exists.  EINVAL for a signal Linux does not
- * have, before ESRCH, as Linux checks. */
+/* Contract in glue.h. */
+void signal_quiet_end(int sig)
+{
+    if (getpid() == APP_PID)
+        signal_default_action(sig);
+    proc_exit(sig, STATUS_SIGNALED + defaults[sig].linux_number);
+}
+
+/* Deliver sig to q (a live process other than the caller): a signal whose
+ * default action ends a process ends q when it next runs (waking it if it
+ * sleeps), without a report, as on Linux; others have no effect (default
+ * actions only: handlers in other processes are not run). */
+static void deliver(struct proc *q, int sig)
+{
+    if (sig == 0 || !signal_default_ends(sig) || q->state == PROC_ZOMBIE)
+        return;
+    uint64_t irq = arch_irq_save();
+    q->killed = sig;
+    if (q->state == PROC_SLEEPING) {
+        q->chan = NULL;
+        sched_make_runnable(q);
+    }
+    arch_irq_restore(irq);
+}
+
+/* Whether kill's pid names q: pid > 0 that process; 0 every process (all
+ * share one process group); -1 every process but the first and the
+ * caller; below -1 a process group other than the one: none. */
+static int named(const struct proc *q, int pid)
+{
+    if (q->state == PROC_FREE)
+        return 0;
+    if (pid > 0)
+        return q->pid == pid;
+    if (pid == -1)
+        return q->pid != APP_PID && q != proc_current;
+    return pid == 0;
+}
+
+/* kill(pid, sig): default actions only (signal.c's table), sig 0 checks
+ * that pid exists.  EINVAL for a signal Linux does not have, before ESRCH,
+ * as Linux checks.  The caller's own signal is acted on last. */
 int _kill(int pid, int sig)
 {
+    int found = 0, self = 0;
     if (sig < 0 || sig >= NSIG || (sig != 0 && !defaults[sig].name)) {
         errno = EINVAL;
         return -1;
     }
-    if (pid != APP_PID && pid != 0) {
+    for (int i = 0; i < NPROC; i++) {
+        struct proc *q = proc_slot(i);
+        if (!named(q, pid))
+            continue;
+        found = 1;
+        if (q == proc_current)
+            self = 1;
+        else
+            deliver(q, sig);
+    }
+    if (!found) {
         errno = ESRCH;
         return -1;
     }
-    if (sig != 0)
+    if (self && sig != 0)
         signal_default_action(sig);
     return 0;
 }

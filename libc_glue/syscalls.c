@@ -1,5 +1,7 @@
 /* The system calls newlib needs (it is built with its own syscalls off):
- * console I/O, the heap break, exit and process identity. */
+ * read and write on descriptors (dispatched on the open file: the console
+ * here, pipes in pipe.c), fstat/isatty/lseek, and the heap break.  Process
+ * calls are in process.c, descriptor calls in fd.c. */
 #include <errno.h>
 #include <reent.h>
 #include <limits.h>
@@ -16,6 +18,7 @@
 #include <mm/page.h>
 #include <mm/uvm.h>
 
+#include "file.h"
 #include "glue.h"
 #include "tty.h"
 #include "user.h"
@@ -27,44 +30,50 @@ extern int errno;
 #define STDOUT  1
 #define STDERR  2
 
-static int is_console(int fd)
-{
-    return fd == STDIN || fd == STDOUT || fd == STDERR;
-}
-
 #define BOUNCE_BYTES 256
 /* Linux's MAX_RW_COUNT: one read or write moves at most this many bytes. */
 #define MAX_RW_BYTES ((size_t)INT_MAX & ~(size_t)(PAGE_SIZE - 1))
 
-/* The app's buffer goes through the checked copy (user.h): a range outside
- * the app's half gives EFAULT before anything is written, as Linux's
- * access_ok; a hole inside it gives a short count after some bytes, or EFAULT. */
-int _write(int fd, const void *buf, size_t len)
+/* The console's output: the app's buffer goes through the checked copy
+ * (user.h): a range outside the app's half gives EFAULT before anything is
+ * written, as Linux's access_ok; a hole inside it gives a short count after
+ * some bytes, or EFAULT. */
+long console_file_write(const void *buf, size_t len)
 {
     char bounce[BOUNCE_BYTES];
     size_t done = 0;
-    if (fd != STDOUT && fd != STDERR) {
-        errno = EBADF;
-        return -1;
-    }
-    if (!user_range_ok(buf, len)) {
-        errno = EFAULT;
-        return -1;
-    }
+    if (!user_range_ok(buf, len))
+        return -EFAULT;
     if (len > MAX_RW_BYTES)
         len = MAX_RW_BYTES;
     while (done < len) {
         size_t n = len - done < BOUNCE_BYTES ? len - done : BOUNCE_BYTES;
-        if (user_read(bounce, (const char *)buf + done, n) < 0) {
-            if (done)
-                break;
-            errno = EFAULT;
-            return -1;
-        }
+        if (user_read(bounce, (const char *)buf + done, n) < 0)
+            return done ? (long)done : -EFAULT;
         console_write(bounce, n);
         done += n;
     }
-    return (int)done;
+    return (long)done;
+}
+
+/* errno and -1 for a negative result r, else r. */
+static int result(long r)
+{
+    if (r < 0) {
+        errno = (int)-r;
+        return -1;
+    }
+    return (int)r;
+}
+
+int _write(int fd, const void *buf, size_t len)
+{
+    struct file *f = fd_file(fd);
+    if (!f || f->kind == FILE_CONSOLE_IN || f->kind == FILE_PIPE_READ)
+        return result(-EBADF);
+    if (f->kind == FILE_PIPE_WRITE)
+        return result(pipe_write(f, buf, len < MAX_RW_BYTES ? len : MAX_RW_BYTES));
+    return result(console_file_write(buf, len));
 }
 
 /* The console's input side (tty.h): its mode is set once at start. */
@@ -124,33 +133,23 @@ static int console_wait_readable(void)
  * of file; then returns what is readable, up to len.  The buffer is checked
  * first (inside the app's half; its first and last byte rewritten with their
  * own values), so no input is consumed for a bad buffer. */
-int _read(int fd, void *buf, size_t len)
+long console_file_read(void *buf, size_t len)
 {
     char bounce[BOUNCE_BYTES];
-    if (fd != STDIN) {
-        errno = EBADF;
-        return -1;
-    }
-    if (!user_range_ok(buf, len)) {
-        errno = EFAULT;
-        return -1;
-    }
+    if (!user_range_ok(buf, len))
+        return -EFAULT;
     char *ends[2] = { buf, (char *)buf + len - 1 };
     for (int i = 0; len && i < 2; i++) {
         char c;
-        if (user_read(&c, ends[i], 1) < 0 || user_write(ends[i], &c, 1) < 0) {
-            errno = EFAULT;
-            return -1;
-        }
+        if (user_read(&c, ends[i], 1) < 0 || user_write(ends[i], &c, 1) < 0)
+            return -EFAULT;
     }
     if (len == 0)
         return 0;
     if (len > MAX_RW_BYTES)
         len = MAX_RW_BYTES;
-    if (console_wait_readable() < 0) {
-        errno = EINTR;
-        return -1;
-    }
+    if (console_wait_readable() < 0)
+        return -EINTR;
     size_t done = 0, n;
     do {
         n = tty_read(&console_tty, bounce, len - done < BOUNCE_BYTES ? len - done : BOUNCE_BYTES);
@@ -159,7 +158,23 @@ int _read(int fd, void *buf, size_t len)
         done += n;
         console_pump();
     } while (n && done < len);
-    return done || n == 0 ? (int)done : (errno = EFAULT, -1);
+    return done || n == 0 ? (long)done : -EFAULT;
+}
+
+int _read(int fd, void *buf, size_t len)
+{
+    struct file *f = fd_file(fd);
+    if (!f || f->kind == FILE_CONSOLE_OUT || f->kind == FILE_PIPE_WRITE)
+        return result(-EBADF);
+    if (f->kind == FILE_PIPE_READ)
+        return result(pipe_read(f, buf, len < MAX_RW_BYTES ? len : MAX_RW_BYTES));
+    return result(console_file_read(buf, len));
+}
+
+/* Contract in file.h. */
+int console_input_is_pipe(void)
+{
+    return console_tty.mode == TTY_PIPE;
 }
 
 void *_sbrk(ptrdiff_t incr)
@@ -182,44 +197,37 @@ int brk(void *addr)
     return 0;
 }
 
-void _exit(int status)
-{
-    capsule_exit(status);
-}
-
-int _close(int fd)
-{
-    if (is_console(fd))
-        return 0;
-    errno = EBADF;
-    return -1;
-}
-
+/* The console's input reads as a FIFO when the runner forwards a pipe or
+ * file, else as a terminal; a pipe as a FIFO. */
 int _fstat(int fd, struct stat *st)
 {
-    if (!is_console(fd)) {
+    struct file *f = fd_file(fd);
+    if (!f) {
         errno = EBADF;
         return -1;
     }
-    int piped = fd == STDIN && console_tty.mode == TTY_PIPE;
-    struct stat console = { .st_mode = piped ? S_IFIFO : S_IFCHR, .st_blksize = 0 };
-    if (user_write(st, &console, sizeof console) < 0) {
+    int fifo = f->kind != FILE_CONSOLE_OUT && (f->kind != FILE_CONSOLE_IN || console_input_is_pipe());
+    struct stat s = { .st_mode = fifo ? S_IFIFO : S_IFCHR, .st_blksize = 0 };
+    if (f->kind == FILE_PIPE_READ || f->kind == FILE_PIPE_WRITE)
+        s.st_blksize = PAGE_SIZE;
+    if (user_write(st, &s, sizeof s) < 0) {
         errno = EFAULT;
         return -1;
     }
     return 0;
 }
 
-/* stdin is a terminal unless the runner forwards a pipe or file. */
+/* The console is a terminal, unless its input is forwarded. */
 int _isatty(int fd)
 {
-    if (fd == STDIN && console_tty.mode == TTY_PIPE) {
-        errno = ENOTTY;
+    struct file *f = fd_file(fd);
+    if (!f) {
+        errno = EBADF;
         return 0;
     }
-    if (is_console(fd))
+    if (f->kind == FILE_CONSOLE_OUT || (f->kind == FILE_CONSOLE_IN && !console_input_is_pipe()))
         return 1;
-    errno = EBADF;
+    errno = ENOTTY;
     return 0;
 }
 
@@ -227,7 +235,7 @@ off_t _lseek(int fd, off_t off, int whence)
 {
     (void)off;
     (void)whence;
-    errno = is_console(fd) ? ESPIPE : EBADF;
+    errno = fd_file(fd) ? ESPIPE : EBADF;
     return -1;
 }
 
@@ -238,11 +246,6 @@ int _open(const char *path, int flags, int mode)
     (void)mode;
     errno = ENOENT;
     return -1;
-}
-
-int _getpid(void)
-{
-    return 1;
 }
 
 int _unlink(const char *path)

@@ -20,6 +20,7 @@
 #include <arch/mmu.h>
 
 #include "glue.h"
+#include "proc.h"
 
 /* Linux's extra clocks (newlib names them only for _GNU_SOURCE). */
 #ifndef CLOCK_MONOTONIC_RAW
@@ -183,21 +184,38 @@ int getrusage(int who, struct rusage *usage)
 
 /* ---- waiting ---------------------------------------------------------- */
 
+/* A sleep's event: its flag set, its sleeper woken (in the interrupt). */
 static void wake(struct timer_event *ev, struct trapframe *tf)
 {
     (void)tf;
     *(volatile int *)ev->arg = 1;
+    sched_wakeup(ev->arg);
+}
+
+/* Contract in glue.h. */
+void glue_idle_off(void)
+{
+    uint64_t t0 = timer_now();
+    arch_wait_for_interrupt();
+    idle_ticks += timer_now() - t0;
+    arch_irq_save();
 }
 
 /* Contract in glue.h. */
 void glue_idle(void)
 {
+    if (sched_others_runnable()) {
+        sched_yield_now();
+        arch_irq_restore(1);
+        return;
+    }
     uint64_t t0 = timer_now();
     arch_wait_for_interrupt();
     idle_ticks += timer_now() - t0;
 }
 
-/* Contract in glue.h. */
+/* Contract in glue.h: the process sleeps (others run meanwhile) until the
+ * flag's event or a signal for a handler wakes it. */
 int glue_wait(volatile int *done)
 {
     for (;;) {
@@ -206,7 +224,8 @@ int glue_wait(volatile int *done)
             arch_irq_restore(irq);
             return *done ? 0 : -1;
         }
-        glue_idle();
+        sched_sleep((const void *)done);
+        arch_irq_restore(irq);
     }
 }
 
@@ -366,6 +385,7 @@ static void alarm_fire(struct timer_event *ev, struct trapframe *tf)
     if (f == SIG_DFL)
         signal_default_action(SIGALRM);     /* a capsule: line and 142; never returns */
     pending_signals |= 1u << SIGALRM;
+    sched_wakeup(NULL);                     /* a sleeper returns EINTR after the handler */
 }
 
 unsigned alarm(unsigned seconds)

@@ -1,0 +1,157 @@
+/* Descriptor tables (file.h, proc.h): one per process, inherited by fork,
+ * and the calls on descriptors themselves: close, dup, dup2, pipe.  read
+ * and write dispatch on the open file's kind (syscalls.c). */
+#include <errno.h>
+#include <unistd.h>
+
+#include <mm/kalloc.h>
+
+#include "file.h"
+#include "proc.h"
+#include "user.h"
+
+#undef errno
+extern int errno;
+
+struct fdtable {
+    struct file *fd[FD_MAX];
+};
+
+/* The console's two open files, shared by every process; never freed. */
+static struct file console_in = { FILE_CONSOLE_IN, 1, NULL };
+static struct file console_out = { FILE_CONSOLE_OUT, 1, NULL };
+
+static int fail(int err)
+{
+    errno = err;
+    return -1;
+}
+
+static void file_get(struct file *f)
+{
+    f->refs++;
+}
+
+/* Drop one reference to f. */
+static void file_put(struct file *f)
+{
+    if (f->kind == FILE_PIPE_READ || f->kind == FILE_PIPE_WRITE)
+        pipe_close(f);
+    else
+        f->refs--;
+}
+
+/* Contract in proc.h. */
+struct fdtable *fd_table_first(void)
+{
+    struct fdtable *t = kzalloc(sizeof *t);
+    if (t) {
+        t->fd[0] = &console_in;
+        t->fd[1] = &console_out;
+        t->fd[2] = &console_out;
+        console_out.refs += 2;
+    }
+    return t;
+}
+
+/* Contract in proc.h. */
+struct fdtable *fd_table_copy(const struct fdtable *t)
+{
+    struct fdtable *c = kzalloc(sizeof *c);
+    for (int i = 0; c && i < FD_MAX; i++) {
+        c->fd[i] = t->fd[i];
+        if (c->fd[i])
+            file_get(c->fd[i]);
+    }
+    return c;
+}
+
+/* Contract in proc.h. */
+void fd_table_release(struct fdtable *t)
+{
+    for (int i = 0; t && i < FD_MAX; i++)
+        if (t->fd[i])
+            file_put(t->fd[i]);
+    kfree(t);
+}
+
+/* Contract in file.h. */
+struct file *fd_file(int fd)
+{
+    if (fd < 0 || fd >= FD_MAX || !proc_current->fds)
+        return NULL;
+    return proc_current->fds->fd[fd];
+}
+
+/* Contract in file.h. */
+int fd_install(struct file *f, int from)
+{
+    struct fdtable *t = proc_current->fds;
+    for (int i = from; i < FD_MAX; i++) {
+        if (!t->fd[i]) {
+            t->fd[i] = f;
+            file_get(f);
+            return i;
+        }
+    }
+    return -EMFILE;
+}
+
+int _close(int fd)
+{
+    struct file *f = fd_file(fd);
+    if (!f)
+        return fail(EBADF);
+    proc_current->fds->fd[fd] = NULL;
+    file_put(f);
+    return 0;
+}
+
+int dup(int oldfd)
+{
+    struct file *f = fd_file(oldfd);
+    if (!f)
+        return fail(EBADF);
+    int fd = fd_install(f, 0);
+    return fd < 0 ? fail(-fd) : fd;
+}
+
+/* dup2: newfd is closed first (silently); the same fd gives itself back. */
+int dup2(int oldfd, int newfd)
+{
+    struct file *f = fd_file(oldfd);
+    if (!f || newfd < 0 || newfd >= FD_MAX)
+        return fail(EBADF);
+    if (oldfd == newfd)
+        return newfd;
+    struct file *old = proc_current->fds->fd[newfd];
+    file_get(f);
+    proc_current->fds->fd[newfd] = f;
+    if (old)
+        file_put(old);
+    return newfd;
+}
+
+/* pipe: fds[0] the read end, fds[1] the write end, the lowest free
+ * descriptors.  EFAULT for a bad fds (nothing opened), EMFILE, ENOMEM. */
+int pipe(int fds[2])
+{
+    struct file *r, *w;
+    int pair[2] = { 0, 0 };
+    if (user_read(pair, fds, sizeof pair) < 0 || user_write(fds, pair, sizeof pair) < 0)
+        return fail(EFAULT);
+    int err = pipe_open(&r, &w);
+    if (err < 0)
+        return fail(-err);
+    pair[0] = fd_install(r, 0);
+    pair[1] = pair[0] < 0 ? -EMFILE : fd_install(w, 0);
+    pipe_close(r);          /* the descriptors hold the references now */
+    pipe_close(w);
+    if (pair[1] < 0) {
+        if (pair[0] >= 0)
+            _close(pair[0]);
+        return fail(EMFILE);
+    }
+    user_write(fds, pair, sizeof pair);
+    return 0;
+}

@@ -1,0 +1,98 @@
+/* Not public: processes -- the process table (proc.c), the scheduler
+ * (sched.c) and the descriptor tables (fd.c) they own.  A process is one
+ * address space (libmm's struct mm, copied copy-on-write by fork), a
+ * descriptor table, and the context its libOS code was switched away in.
+ *
+ * Locking: one hart.  Process states, the run queue and sleep channels are
+ * also touched by the timer's interrupt (wakeups, preemption), so they
+ * change with interrupts off; everything else is touched only by the
+ * running process's own libOS calls. */
+#ifndef LIBC_GLUE_PROC_H
+#define LIBC_GLUE_PROC_H
+
+#include <stdint.h>
+
+#include <arch/context.h>
+
+#define NPROC           64          /* process table slots: fork beyond gives EAGAIN */
+#define PID_FIRST       1
+#define PID_MAX         32768       /* Linux's default pid_max: pids wrap below it */
+
+enum proc_state { PROC_FREE, PROC_RUNNABLE, PROC_RUNNING, PROC_SLEEPING, PROC_ZOMBIE };
+
+struct mm;
+struct fdtable;
+
+struct proc {
+    struct arch_context ctx;        /* saved while not running (sched.c) */
+    int                 pid;
+    enum proc_state     state;
+    struct proc        *parent;     /* NULL for the first process */
+    struct mm          *mm;         /* NULL once a zombie's space is gone */
+    struct fdtable     *fds;        /* NULL once it ended */
+    const void         *chan;       /* what a PROC_SLEEPING process waits for */
+    int                 killed;     /* a signal (newlib's number) that ends it when it next runs */
+    int                 wstatus;    /* a zombie's status as wait() reports it */
+    struct proc        *run_next;   /* run queue link (sched.c) */
+    /* A user-mode process adds its kernel stack and trap frame here. */
+};
+
+/* ---- proc.c: the table ---- */
+/* The running process (never NULL once proc_start ran). */
+extern struct proc *proc_current;
+/* Start the table with the first process around the running address space
+ * and the console descriptors; called once by the boot sequence. */
+void         proc_start(struct mm *mm);
+/* A free slot with a new pid, in state PROC_RUNNABLE but not queued;
+ * NULL when the table is full. */
+struct proc *proc_alloc(void);
+/* Give slot p back (its space and descriptors already gone). */
+void         proc_free(struct proc *p);
+/* Slot i (0 <= i < NPROC) of the table, whatever its state. */
+struct proc *proc_slot(int i);
+/* The live (not free) process with pid, or NULL. */
+struct proc *proc_find(int pid);
+/* Processes in the table that are neither free nor zombies. */
+int          proc_live_count(void);
+/* End the running process: wstatus for its parent's wait, status for the
+ * image when it is the first process (which ends the image).  Never returns. */
+void         proc_exit(int wstatus, int image_status) __attribute__((noreturn));
+
+/* ---- sched.c: the run queue, switching, sleeping ---- */
+/* Queue p (PROC_RUNNABLE).  Interrupts off. */
+void sched_make_runnable(struct proc *p);
+/* Wake every process sleeping on chan (NULL: every sleeping process).
+ * Interrupts off; safe from the timer's interrupt. */
+void sched_wakeup(const void *chan);
+/* sched_wakeup from a context with interrupts on. */
+void sched_wakeup_irqsafe(const void *chan);
+/* Sleep on chan until a wakeup names it (or a spurious one: callers loop on
+ * their condition); the hart idles in wfi while nothing is runnable.
+ * Interrupts off on entry and on return. */
+void sched_sleep(const void *chan);
+/* Let another runnable process run first, if there is one. */
+void sched_yield_now(void);
+/* Whether another process is runnable (the run queue is not empty). */
+int  sched_others_runnable(void);
+/* The running process has become a zombie: switch away for good (its
+ * address space is destroyed by the next process to run).  Interrupts off. */
+void sched_exit_switch(void) __attribute__((noreturn));
+/* A forked child's first steps after arch_context_capture returned 1:
+ * finish the switch that started it and turn interrupts on. */
+void sched_child_start(void);
+/* Arm the preemption tick (while more than one process lives). */
+void sched_preempt_start(void);
+/* The first process runs: its satp from now on carries its ASID. */
+void sched_start(struct proc *first);
+
+/* ---- fd.c: descriptor tables ---- */
+/* The first process's table: 0 the console's input, 1 and 2 its output.
+ * NULL when out of memory. */
+struct fdtable *fd_table_first(void);
+/* A copy for fork: the same open files, each with one more reference.
+ * NULL when out of memory. */
+struct fdtable *fd_table_copy(const struct fdtable *t);
+/* Close every descriptor and free t. */
+void            fd_table_release(struct fdtable *t);
+
+#endif

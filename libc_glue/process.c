@@ -1,0 +1,166 @@
+/* POSIX process calls over the process table (proc.h): fork, wait,
+ * waitpid, _exit, getpid, getppid, and the hooks through which libarch ends
+ * a process after a report.  Statuses are Linux's: wait() sees
+ * (code << 8) for exit(code) and the signal's number for a signal; the image
+ * exits with the first process's status as a shell shows it. */
+#include <errno.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <arch/context.h>
+#include <arch/timer.h>
+#include <mm/space.h>
+
+#include "glue.h"
+#include "proc.h"
+#include "user.h"
+
+#undef errno
+extern int errno;
+
+#define WAIT_CODE_SHIFT 8
+#define STATUS_MASK     0xff
+#define STATUS_SIGNALED 128
+
+static int fail(int err)
+{
+    errno = err;
+    return -1;
+}
+
+/* The child's half of fork: the parent's space, copied copy-on-write, is
+ * running; finish the switch that started it. */
+static __attribute__((noinline)) int child_returns(void)
+{
+    sched_child_start();
+    return 0;
+}
+
+/* Give back what a failed fork took. */
+static int fork_failed(struct proc *child, struct fdtable *fds)
+{
+    if (fds)
+        fd_table_release(fds);
+    proc_free(child);
+    return fail(ENOMEM);
+}
+
+/* fork: the child is a copy of the caller -- its address space (mm_fork),
+ * its descriptors, and its libOS context captured here, so it returns 0
+ * from this very frame of its copy of the stack.  EAGAIN when the table is
+ * full, ENOMEM when memory is short; nothing is left allocated then. */
+int _fork(void)
+{
+    struct proc *parent = proc_current, *child = proc_alloc();
+    if (!child)
+        return fail(EAGAIN);
+    struct fdtable *fds = fd_table_copy(parent->fds);
+    if (!fds)
+        return fork_failed(child, NULL);
+    if (arch_context_capture(&child->ctx))
+        return child_returns();
+    struct mm *mm = mm_fork(parent->mm);
+    if (!mm)
+        return fork_failed(child, fds);
+    child->mm = mm;
+    child->fds = fds;
+    child->parent = parent;
+    uint64_t irq = arch_irq_save();
+    sched_make_runnable(child);
+    sched_preempt_start();
+    arch_irq_restore(irq);
+    return child->pid;
+}
+
+/* _exit(status): the process ends; wait() sees status's low 8 bits. */
+void _exit(int status)
+{
+    proc_exit((status & STATUS_MASK) << WAIT_CODE_SHIFT, status & STATUS_MASK);
+}
+
+int _getpid(void)
+{
+    return proc_current->pid;
+}
+
+/* The first process's parent is outside the image: 0, as Linux's init. */
+pid_t getppid(void)
+{
+    return proc_current->parent ? proc_current->parent->pid : 0;
+}
+
+/* Whether q is a child of the caller that pid selects (-1 or 0 or below -1:
+ * any, as all processes share one process group; else that pid). */
+static int selected(const struct proc *q, pid_t pid)
+{
+    return q->state != PROC_FREE && q->parent == proc_current && (pid <= 0 || q->pid == pid);
+}
+
+/* Reap the selected zombie q: its status to *status (checked first, so a
+ * bad pointer leaves it a zombie), its slot freed.  Its pid, or -EFAULT. */
+static int reap(struct proc *q, int *status)
+{
+    int pid = q->pid;
+    if (status && user_put(status, q->wstatus) < 0)
+        return -EFAULT;
+    proc_free(q);
+    return pid;
+}
+
+/* One look at the caller's children: a reaped pid, 0 when selected children
+ * live on, -ECHILD when none is selected. */
+static int try_reap(pid_t pid, int *status)
+{
+    int any = 0;
+    for (int i = 0; i < NPROC; i++) {
+        struct proc *q = proc_slot(i);
+        if (!selected(q, pid))
+            continue;
+        if (q->state == PROC_ZOMBIE)
+            return reap(q, status);
+        any = 1;
+    }
+    return any ? 0 : -ECHILD;
+}
+
+/* waitpid: sleeps until a selected child has ended (WNOHANG: returns 0
+ * instead).  ECHILD when the caller has no such child; EINVAL for options
+ * other than WNOHANG, WUNTRACED and WCONTINUED (no child ever stops). */
+pid_t waitpid(pid_t pid, int *status, int options)
+{
+    if (options & ~(WNOHANG | WUNTRACED | 8 /* WCONTINUED */))
+        return fail(EINVAL);
+    uint64_t irq = arch_irq_save();
+    int r;
+    while ((r = try_reap(pid, status)) == 0 && !(options & WNOHANG))
+        sched_sleep(proc_current);
+    arch_irq_restore(irq);
+    return r < 0 ? fail(-r) : r;
+}
+
+int _wait(int *status)
+{
+    return waitpid(-1, status, 0);
+}
+
+/* ---- hooks for libarch ---- */
+
+/* libarch's terminate hook: a report ended the running process with status
+ * (128 + Linux's signal number). */
+static void terminate(int status)
+{
+    int sig = signal_from_linux(status - STATUS_SIGNALED);
+    proc_exit(sig ? sig : status << WAIT_CODE_SHIFT, status);
+}
+
+static int report_pid(void)
+{
+    return proc_current ? proc_current->pid : 0;
+}
+
+/* Contract in glue.h. */
+void process_hooks(struct arch_hooks *h)
+{
+    h->terminate = terminate;
+    h->pid = report_pid;
+}

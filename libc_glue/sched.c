@@ -1,0 +1,211 @@
+/* The scheduler: one run queue (FIFO) of runnable processes, the switch
+ * between two processes (satp with the address space's ASID, callee-saved
+ * registers: arch/context.h), sleeping on a channel with the hart idle in
+ * wfi while nothing can run, and preemption by the one timer: a tick that,
+ * when it interrupts app code while another process is runnable, diverts
+ * the interrupted process into a yield (arch_divert) on its own stack.
+ * libOS code is never preempted: it runs to its next sleep or return. */
+#include <sched.h>
+
+#include <arch/console.h>
+#include <arch/context.h>
+#include <arch/layout.h>
+#include <arch/mmu.h>
+#include <arch/timer.h>
+#include <mm/space.h>
+#include <mm/uvm.h>
+#include <mm/vm.h>
+
+#include "glue.h"
+#include "proc.h"
+
+#define PREEMPT_NS      (10 * 1000 * 1000)      /* a time slice: 10 ms */
+
+/* The run queue (not holding the running process); interrupts off. */
+static struct proc *run_head, *run_tail;
+/* A zombie whose address space the next process to run destroys. */
+static struct proc *dead;
+static struct timer_event preempt_tick;
+
+/* Contract in proc.h. */
+void sched_make_runnable(struct proc *p)
+{
+    p->state = PROC_RUNNABLE;
+    p->run_next = NULL;
+    if (run_tail)
+        run_tail->run_next = p;
+    else
+        run_head = p;
+    run_tail = p;
+}
+
+static struct proc *run_pop(void)
+{
+    struct proc *p = run_head;
+    if (p) {
+        run_head = p->run_next;
+        if (!run_head)
+            run_tail = NULL;
+    }
+    return p;
+}
+
+/* Contract in proc.h. */
+int sched_others_runnable(void)
+{
+    return run_head != NULL;
+}
+
+/* The tail of every switch, in the process switched to: the previous
+ * process's space goes if it ended; a process killed meanwhile ends now. */
+static void switch_done(void)
+{
+    if (dead) {
+        mm_destroy(dead->mm);
+        dead->mm = NULL;
+        dead = NULL;
+    }
+    proc_current->state = PROC_RUNNING;
+    if (proc_current->killed)
+        proc_exit(proc_current->killed, 128 + signal_linux_number(proc_current->killed));
+}
+
+/* Switch from the running process to next (not the running one); returns
+ * when the running process is switched to again.  Interrupts off. */
+static void switch_to(struct proc *next, int leaving)
+{
+    struct proc *prev = proc_current;
+    int flush;
+    next->ctx.satp = mm_satp(next->mm, &flush);
+    proc_current = next;
+    mm_set_current(next->mm);
+    arch_switch(leaving ? NULL : &prev->ctx, &next->ctx, flush);
+    switch_done();
+}
+
+/* Run the next runnable process, idling in wfi until there is one.  The
+ * running process has set its own state (sleeping, runnable and queued, or
+ * a zombie); returns when it runs again.  Interrupts off. */
+static void schedule(int leaving)
+{
+    struct proc *next;
+    while (!(next = run_pop()))
+        glue_idle_off();
+    if (next != proc_current)
+        switch_to(next, leaving);
+    else
+        proc_current->state = PROC_RUNNING;
+}
+
+/* Contract in proc.h. */
+void sched_wakeup(const void *chan)
+{
+    for (int pid_slot = 0; pid_slot < NPROC; pid_slot++) {
+        struct proc *p = proc_slot(pid_slot);
+        if (p->state == PROC_SLEEPING && (!chan || p->chan == chan)) {
+            p->chan = NULL;
+            sched_make_runnable(p);
+        }
+    }
+}
+
+/* Contract in proc.h. */
+void sched_wakeup_irqsafe(const void *chan)
+{
+    uint64_t irq = arch_irq_save();
+    sched_wakeup(chan);
+    arch_irq_restore(irq);
+}
+
+/* Contract in proc.h. */
+void sched_sleep(const void *chan)
+{
+    proc_current->chan = chan;
+    proc_current->state = PROC_SLEEPING;
+    schedule(0);
+    proc_current->chan = NULL;
+}
+
+/* Contract in proc.h. */
+void sched_yield_now(void)
+{
+    uint64_t irq = arch_irq_save();
+    if (run_head) {
+        sched_make_runnable(proc_current);
+        schedule(0);
+    }
+    arch_irq_restore(irq);
+}
+
+/* Contract in proc.h. */
+void sched_exit_switch(void)
+{
+    dead = proc_current;
+    schedule(1);
+    panic("sched: a process that ended ran again");
+}
+
+/* Contract in proc.h. */
+void sched_child_start(void)
+{
+    switch_done();
+    arch_irq_restore(1);
+}
+
+/* Linux's sched_yield: always succeeds. */
+int sched_yield(void)
+{
+    sched_yield_now();
+    return 0;
+}
+
+/* ---- preemption ---- */
+
+/* Entered through arch_divert on the interrupted process's stack. */
+static void preempted(void)
+{
+    sched_yield_now();
+}
+
+/* Whether the ARCH_DIVERT_BYTES below sp are mapped writable in the
+ * running space, so arch_divert's stores cannot fault inside the trap. */
+static int divert_room(uint64_t sp)
+{
+    pagetable_t pt = uvm_current();
+    uint64_t low = sp - ARCH_DIVERT_BYTES;
+    for (uint64_t va = PGROUNDDOWN(low); pt && va < sp; va += PAGE_SIZE) {
+        pte_t *pte = va < USER_END && sp <= USER_END ? walk(pt, va, 0) : NULL;
+        if (!pte || (*pte & (PTE_V | PTE_W)) != (PTE_V | PTE_W))
+            return 0;
+    }
+    return pt != NULL && low < sp;
+}
+
+/* The tick, in the timer's interrupt: divert app code into a yield when
+ * another process waits to run; re-armed while more than one process lives. */
+static void preempt_fire(struct timer_event *ev, struct trapframe *tf)
+{
+    if (run_head && tf->sepc < USER_END && divert_room(tf->regs[2]))
+        arch_divert(tf, preempted);
+    if (proc_live_count() > 1) {
+        ev->deadline = timer_now() + timer_ns_to_ticks(PREEMPT_NS);
+        timer_add(ev);
+    }
+}
+
+/* Contract in proc.h. */
+void sched_preempt_start(void)
+{
+    if (preempt_tick.queued)
+        return;
+    preempt_tick.fn = preempt_fire;
+    preempt_tick.deadline = timer_now() + timer_ns_to_ticks(PREEMPT_NS);
+    timer_add(&preempt_tick);
+}
+
+/* Contract in proc.h. */
+void sched_start(struct proc *first)
+{
+    mm_asid_init(arch_asid_bits());
+    first->state = PROC_RUNNING;
+}
