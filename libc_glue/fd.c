@@ -7,11 +7,9 @@
 #include <mm/kalloc.h>
 
 #include "file.h"
+#include "glue.h"
 #include "proc.h"
 #include "user.h"
-
-#undef errno
-extern int errno;
 
 struct fdtable {
     struct file *fd[FD_MAX];
@@ -20,12 +18,6 @@ struct fdtable {
 /* The console's two open files, shared by every process; never freed. */
 static struct file console_in = { FILE_CONSOLE_IN, 1, NULL };
 static struct file console_out = { FILE_CONSOLE_OUT, 1, NULL };
-
-static int fail(int err)
-{
-    errno = err;
-    return -1;
-}
 
 static void file_get(struct file *f)
 {
@@ -101,7 +93,7 @@ int _close(int fd)
 {
     struct file *f = fd_file(fd);
     if (!f)
-        return fail(EBADF);
+        return glue_fail(EBADF);
     proc_current->fds->fd[fd] = NULL;
     file_put(f);
     return 0;
@@ -111,9 +103,9 @@ int dup(int oldfd)
 {
     struct file *f = fd_file(oldfd);
     if (!f)
-        return fail(EBADF);
+        return glue_fail(EBADF);
     int fd = fd_install(f, 0);
-    return fd < 0 ? fail(-fd) : fd;
+    return fd < 0 ? glue_fail(-fd) : fd;
 }
 
 /* dup2: newfd is closed first (silently); the same fd gives itself back. */
@@ -121,7 +113,7 @@ int dup2(int oldfd, int newfd)
 {
     struct file *f = fd_file(oldfd);
     if (!f || newfd < 0 || newfd >= FD_MAX)
-        return fail(EBADF);
+        return glue_fail(EBADF);
     if (oldfd == newfd)
         return newfd;
     struct file *old = proc_current->fds->fd[newfd];
@@ -139,10 +131,10 @@ int pipe(int fds[2])
     struct file *r, *w;
     int pair[2] = { 0, 0 };
     if (user_read(pair, fds, sizeof pair) < 0 || user_write(fds, pair, sizeof pair) < 0)
-        return fail(EFAULT);
+        return glue_fail(EFAULT);
     int err = pipe_open(&r, &w);
     if (err < 0)
-        return fail(-err);
+        return glue_fail(-err);
     pair[0] = fd_install(r, 0);
     pair[1] = pair[0] < 0 ? -EMFILE : fd_install(w, 0);
     pipe_close(r);          /* the descriptors hold the references now */
@@ -150,7 +142,7 @@ int pipe(int fds[2])
     if (pair[1] < 0) {
         if (pair[0] >= 0)
             _close(pair[0]);
-        return fail(EMFILE);
+        return glue_fail(EMFILE);
     }
     user_write(fds, pair, sizeof pair);
     return 0;

@@ -6,6 +6,9 @@
 
 /* The newlib errno for a libmm error number (MM_E*, positive). */
 int errno_from_mm(int mm_error);
+/* Set errno to err where both kinds of caller see it (the app's direct
+ * calls and newlib's _r wrappers); returns -1. */
+int glue_fail(int err);
 
 /* start.c: the app's start on its main stack (argv from bootargs,
  * constructors, main, exit); arguments unused.  Never returns. */

@@ -15,18 +15,9 @@
 #include "proc.h"
 #include "user.h"
 
-#undef errno
-extern int errno;
-
 #define WAIT_CODE_SHIFT 8
 #define STATUS_MASK     0xff
 #define STATUS_SIGNALED 128
-
-static int fail(int err)
-{
-    errno = err;
-    return -1;
-}
 
 /* The child's half of fork: the parent's space, copied copy-on-write, is
  * running; finish the switch that started it. */
@@ -42,7 +33,7 @@ static int fork_failed(struct proc *child, struct fdtable *fds)
     if (fds)
         fd_table_release(fds);
     proc_free(child);
-    return fail(ENOMEM);
+    return glue_fail(ENOMEM);
 }
 
 /* fork: the child is a copy of the caller -- its address space (mm_fork),
@@ -53,7 +44,7 @@ int _fork(void)
 {
     struct proc *parent = proc_current, *child = proc_alloc();
     if (!child)
-        return fail(EAGAIN);
+        return glue_fail(EAGAIN);
     struct fdtable *fds = fd_table_copy(parent->fds);
     if (!fds)
         return fork_failed(child, NULL);
@@ -129,13 +120,13 @@ static int try_reap(pid_t pid, int *status)
 pid_t waitpid(pid_t pid, int *status, int options)
 {
     if (options & ~(WNOHANG | WUNTRACED | 8 /* WCONTINUED */))
-        return fail(EINVAL);
+        return glue_fail(EINVAL);
     uint64_t irq = arch_irq_save();
     int r;
     while ((r = try_reap(pid, status)) == 0 && !(options & WNOHANG))
         sched_sleep(proc_current);
     arch_irq_restore(irq);
-    return r < 0 ? fail(-r) : r;
+    return r < 0 ? glue_fail(-r) : r;
 }
 
 int _wait(int *status)

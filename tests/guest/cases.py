@@ -315,3 +315,42 @@ CASES += [
 
 # Read by tests/guest/SConscript, as an SConscript that returns the list.
 Return('CASES')
+# Processes (docs/processes.md): fork with copy-on-write, wait, pipes, kill,
+# the scheduler; every suite checks the free-frame count after reaping.
+def _suite(app, name, arg, what, status=0, expect=(), mem=None):
+    d = dict(name='%s %s: %s' % (name, arg, what), app=app, args=arg, status=status,
+             expect=[r'%s: 0 failure\(s\)' % name] + list(expect), reject=[r'FAIL '])
+    if mem:
+        d['mem'] = mem
+    return d
+
+
+CASES += [
+    _suite('tests/guest/cowtest', 'cowtest', 'simple',
+           'a process that touched 2/3 of free memory forks twice (only copy-on-write allows it)',
+           expect=[r'simple: forked twice']),
+    _suite('tests/guest/cowtest', 'cowtest', 'three', 'three processes write a quarter of memory each'),
+    _suite('tests/guest/cowtest', 'cowtest', 'file', 'read() from a pipe into a page shared after fork'),
+    _suite('tests/guest/cowtest', 'cowtest', 'forkfork', 'nested forks, many rounds'),
+    _suite('tests/guest/proc_usertests', 'proc_usertests', 'forktest', 'fork until EAGAIN, then reap all'),
+    _suite('tests/guest/proc_usertests', 'proc_usertests', 'exitwait', 'exit codes reach wait'),
+    _suite('tests/guest/proc_usertests', 'proc_usertests', 'reparent', 'orphans go to pid 1, which reaps them'),
+    _suite('tests/guest/proc_usertests', 'proc_usertests', 'twochildren', 'two children at once'),
+    _suite('tests/guest/proc_usertests', 'proc_usertests', 'killstatus',
+           'a spinning child is preempted and killed: WTERMSIG SIGKILL / SIGTERM'),
+    _suite('tests/guest/proc_usertests', 'proc_usertests', 'sbrkafter',
+           "a child's sbrk, munmap, mprotect and mremap leave the parent alone"),
+    _suite('tests/guest/proc_usertests', 'proc_usertests', 'waitcalls', 'waitpid ECHILD, WNOHANG, EINVAL; getppid'),
+    _suite('tests/guest/cow_fork', 'cow_fork', 'private_shared', 'MAP_PRIVATE parts after fork, MAP_SHARED stays shared'),
+    _suite('tests/guest/cow_fork', 'cow_fork', 'shared_huge', 'a MAP_SHARED 2 MiB leaf stays shared'),
+    _suite('tests/guest/cow_fork', 'cow_fork', 'zero_page', 'the zero page after fork'),
+    _suite('tests/guest/cow_fork', 'cow_fork', 'huge_leaves', '2 MiB leaves written by either side after fork'),
+    _suite('tests/guest/cow_fork', 'cow_fork', 'mprotect',
+           "PROT_READ after fork faults in the child only (report names its pid); back to RW writes privately",
+           expect=[r'store page fault in the app \(pid \d+\)', r'exit status 139 \(pid \d+\)']),
+    _suite('tests/guest/cow_fork', 'cow_fork', 'child_oom',
+           'a child out of memory ends with SIGKILL (137) alone; the parent goes on',
+           expect=[r'out of memory \(no page for a fault\)', r'exit status 137 \(pid \d+\)']),
+    _suite('tests/guest/cow_fork', 'cow_fork', 'fork_enomem', 'fork with no memory fails with ENOMEM and leaks nothing',
+           expect=[r'fork ENOMEM: [1-9]\d* forks failed with ENOMEM']),
+]
