@@ -354,3 +354,9 @@ CASES += [
     _suite('tests/guest/cow_fork', 'cow_fork', 'fork_enomem', 'fork with no memory fails with ENOMEM and leaks nothing',
            expect=[r'fork ENOMEM: [1-9]\d* forks failed with ENOMEM']),
 ]
+
+CASES += [
+    dict(name='differential: fork, wait, pipes, dup2, SIGPIPE, kill and atexit print what Linux prints',
+         app='tests/guest/posix_proc', special='differential',
+         status=0, expect=[r'posix_proc: end', r'every 4096-byte write whole: yes']),
+]
