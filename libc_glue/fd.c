@@ -12,6 +12,7 @@
 #include "user.h"
 
 struct fdtable {
+    int          top;           /* one past the highest descriptor ever used */
     struct file *fd[FD_MAX];
 };
 
@@ -41,6 +42,7 @@ struct fdtable *fd_table_first(void)
         t->fd[0] = &console_in;
         t->fd[1] = &console_out;
         t->fd[2] = &console_out;
+        t->top = 3;
         console_out.refs += 2;
     }
     return t;
@@ -50,7 +52,9 @@ struct fdtable *fd_table_first(void)
 struct fdtable *fd_table_copy(const struct fdtable *t)
 {
     struct fdtable *c = kzalloc(sizeof *c);
-    for (int i = 0; c && i < FD_MAX; i++) {
+    if (c)
+        c->top = t->top;
+    for (int i = 0; c && i < t->top; i++) {
         c->fd[i] = t->fd[i];
         if (c->fd[i])
             file_get(c->fd[i]);
@@ -61,7 +65,7 @@ struct fdtable *fd_table_copy(const struct fdtable *t)
 /* Contract in proc.h. */
 void fd_table_release(struct fdtable *t)
 {
-    for (int i = 0; t && i < FD_MAX; i++)
+    for (int i = 0; t && i < t->top; i++)
         if (t->fd[i])
             file_put(t->fd[i]);
     kfree(t);
@@ -83,6 +87,8 @@ int fd_install(struct file *f, int from)
         if (!t->fd[i]) {
             t->fd[i] = f;
             file_get(f);
+            if (i >= t->top)
+                t->top = i + 1;
             return i;
         }
     }
@@ -116,9 +122,12 @@ int dup2(int oldfd, int newfd)
         return glue_fail(EBADF);
     if (oldfd == newfd)
         return newfd;
-    struct file *old = proc_current->fds->fd[newfd];
+    struct fdtable *t = proc_current->fds;
+    struct file *old = t->fd[newfd];
     file_get(f);
-    proc_current->fds->fd[newfd] = f;
+    t->fd[newfd] = f;
+    if (newfd >= t->top)
+        t->top = newfd + 1;
     if (old)
         file_put(old);
     return newfd;

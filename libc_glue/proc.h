@@ -33,7 +33,7 @@ struct proc {
     const void         *chan;       /* what a PROC_SLEEPING process waits for */
     int                 killed;     /* a signal (newlib's number) that ends it when it next runs */
     int                 wstatus;    /* a zombie's status as wait() reports it */
-    struct proc        *run_next;   /* run queue link (sched.c) */
+    struct proc        *run_next;   /* run queue or sleepers link (sched.c) */
     /* A user-mode process adds its kernel stack and trap frame here. */
 };
 
@@ -64,6 +64,8 @@ void sched_make_runnable(struct proc *p);
 /* Wake every process sleeping on chan (NULL: every sleeping process).
  * Interrupts off; safe from the timer's interrupt. */
 void sched_wakeup(const void *chan);
+/* Wake p if it sleeps, whatever it sleeps on (a signal).  Interrupts off. */
+void sched_wake_proc(struct proc *p);
 /* sched_wakeup from a context with interrupts on. */
 void sched_wakeup_irqsafe(const void *chan);
 /* Sleep on chan until a wakeup names it (or a spurious one: callers loop on

@@ -21,8 +21,11 @@
 
 #define PREEMPT_NS      (10 * 1000 * 1000)      /* a time slice: 10 ms */
 
-/* The run queue (not holding the running process); interrupts off. */
+/* The run queue (not holding the running process), and the sleeping
+ * processes (linked through run_next too: a process is on one list at a
+ * time); interrupts off. */
 static struct proc *run_head, *run_tail;
+static struct proc *sleepers;
 /* A zombie whose address space the next process to run destroys. */
 static struct proc *dead;
 static struct timer_event preempt_tick;
@@ -100,13 +103,32 @@ static void schedule(int leaving)
 /* Contract in proc.h. */
 void sched_wakeup(const void *chan)
 {
-    for (int pid_slot = 0; pid_slot < NPROC; pid_slot++) {
-        struct proc *p = proc_slot(pid_slot);
-        if (p->state == PROC_SLEEPING && (!chan || p->chan == chan)) {
+    struct proc **pp = &sleepers;
+    while (*pp) {
+        struct proc *p = *pp;
+        if (!chan || p->chan == chan) {
+            *pp = p->run_next;
             p->chan = NULL;
             sched_make_runnable(p);
+        } else {
+            pp = &p->run_next;
         }
     }
+}
+
+/* Contract in proc.h. */
+void sched_wake_proc(struct proc *p)
+{
+    if (p->state != PROC_SLEEPING)
+        return;
+    for (struct proc **pp = &sleepers; *pp; pp = &(*pp)->run_next) {
+        if (*pp == p) {
+            *pp = p->run_next;
+            break;
+        }
+    }
+    p->chan = NULL;
+    sched_make_runnable(p);
 }
 
 /* Contract in proc.h. */
@@ -122,6 +144,8 @@ void sched_sleep(const void *chan)
 {
     proc_current->chan = chan;
     proc_current->state = PROC_SLEEPING;
+    proc_current->run_next = sleepers;
+    sleepers = proc_current;
     schedule(0);
     proc_current->chan = NULL;
 }

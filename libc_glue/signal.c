@@ -101,10 +101,7 @@ static void deliver(struct proc *q, int sig)
         return;
     uint64_t irq = arch_irq_save();
     q->killed = sig;
-    if (q->state == PROC_SLEEPING) {
-        q->chan = NULL;
-        sched_make_runnable(q);
-    }
+    sched_wake_proc(q);
     arch_irq_restore(irq);
 }
 

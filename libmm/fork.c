@@ -38,7 +38,7 @@ static bool vma_shared(const struct vma *v)
 static int copy_pages(struct mm *child, struct mm *parent)
 {
     const struct vma *v = parent->first;
-    uint64 start = VMA_FLOOR;
+    uint64 start = 0;       /* from 0: whole tables take uvmcopy's fast path */
 
     while (v) {
         bool shared = vma_shared(v);

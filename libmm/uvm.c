@@ -85,11 +85,22 @@ struct mm *mm_create(void)
     return mm;
 }
 
-/* Contract in mm_internal.h. */
+/* Contract in mm/space.h.  A table the hart does not run on (a process
+ * that ended, a failed fork) goes in one pass over its valid entries and
+ * its VMAs without the tree's bookkeeping; the running one through
+ * mm_unmap_range, with its TLB work. */
 void mm_destroy(struct mm *mm)
 {
-    mm_unmap_range(mm, VMA_FLOOR, USER_END);
-    free_pgtbl(mm->pt, USER_END);
+    if (SATP_ROOT_PA(arch_read_satp()) == virt_to_phys((uint64)mm->pt)) {
+        mm_unmap_range(mm, VMA_FLOOR, USER_END);
+        free_pgtbl(mm->pt, USER_END);
+    } else {
+        vm_teardown(mm->pt);
+        for (struct vma *v = mm->first, *next; v; v = next) {
+            next = v->next;
+            vma_free(v);
+        }
+    }
     if (current_mm == mm)
         current_mm = NULL;
     kfree(mm);

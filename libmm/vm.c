@@ -676,6 +676,34 @@ void freewalk(pagetable_t pgtbl, int level)
     page_free(pgtbl, 0);
 }
 
+/* Release every leaf under t (at level) by release_leaf's rule and free its
+ * subtables, visiting n entries until valid ones were seen. */
+static void teardown_table(pagetable_t t, int level, unsigned n, uint32 valid)
+{
+    for (unsigned i = 0; i < n && valid > 0; i++) {
+        pte_t pte = t[i];
+
+        if (!(pte & PTE_V))
+            continue;
+        valid--;
+        if (level > 0 && pte_is_table(pte)) {
+            pagetable_t c = pte_table(pte);
+            teardown_table(c, level - 1, PTES_PER_TABLE, *table_count(c));
+            page_free(c, 0);
+        } else {
+            release_leaf(pte, level);
+        }
+    }
+}
+
+/* Contract in vm_internal.h: one pass over the valid entries, guided by the
+ * tables' counts; no TLB work (the table is not live). */
+void vm_teardown(pagetable_t root)
+{
+    teardown_table(root, SV39_ROOT_LEVEL, PX(SV39_ROOT_LEVEL, SV39_LOW_END), UINT32_MAX);
+    page_free(root, 0);
+}
+
 /* Contract in mm/vm.h.  sz is clipped to the low half.  Frames are freed by
  * vm_unmap's rule; a leaf left in the low half (beyond sz, or a range the rule
  * refuses) is reported by the table walk and not freed. */

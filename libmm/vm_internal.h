@@ -168,6 +168,11 @@ int  vm_split_at(pagetable_t pt, uint64 va);
  * with page_put and the table freed, after one TLB flush. */
 int  vm_collapse_block(pagetable_t pt, uint64 base, uint64 pa, uint64 flags);
 
+/* Free an address space's table that no hart runs on: every leaf in the
+ * low half released as vm_unmap(do_free) releases it, every table of the
+ * low half and the root freed (the shared high half's tables stay). */
+void vm_teardown(pagetable_t root);
+
 /* walkaddr in the table this hart runs on (satp); 0 while paging is off.
  * virt_to_phys's answer for addresses outside the direct map and image. */
 uint64 vm_walkaddr_current(uint64 va);
