@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#define FD_MAX          256         /* descriptors per process: EMFILE beyond */
+#define FD_MAX          255         /* descriptors per process: EMFILE beyond (a table is 2 KiB) */
 #define PIPE_BYTES      65536       /* a pipe's capacity, as Linux's default */
 #define PIPE_ATOMIC_BYTES 4096      /* Linux's PIPE_BUF: writes up to it are not interleaved */
 

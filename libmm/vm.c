@@ -677,10 +677,13 @@ void freewalk(pagetable_t pgtbl, int level)
 }
 
 /* Release every leaf under t (at level) by release_leaf's rule and free its
- * subtables, visiting n entries until valid ones were seen. */
+ * subtables, visiting n entries from both ends in turn (tables fill from
+ * the bottom or the top) until valid ones were seen. */
 static void teardown_table(pagetable_t t, int level, unsigned n, uint32 valid)
 {
-    for (unsigned i = 0; i < n && valid > 0; i++) {
+    unsigned lo = 0, hi = n;
+    for (bool top = true; lo < hi && valid > 0; top = !top) {
+        unsigned i = top ? --hi : lo++;
         pte_t pte = t[i];
 
         if (!(pte & PTE_V))

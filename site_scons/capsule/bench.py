@@ -16,6 +16,8 @@ RAM_SIZES = ['128M', '1G', '4G']
 RUN_TIMES = 5           # whole-process runs averaged for wall time
 KALLOC_SIZES = [16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 16384]
 MMAP_VMAS = [10, 100, 1000, 10000]
+PROC_MEM = '3G'         # the process bench touches 1 GiB and copies it eagerly beside
+PROC_SIZES = [('1m', '1 MiB'), ('64m', '64 MiB'), ('1g', '1 GiB')]
 MALLOC_WORKLOADS = ['churn', 'many_small', 'realloc_growth', 'producer_consumer']
 PLOTS = ['kalloc_by_size.png', 'mm_init_by_ram.png', 'mmap_by_vmas.png']
 OUTPUTS = ['results.md', 'results.csv'] + PLOTS     # every file a run writes, in build/bench/
@@ -55,6 +57,10 @@ def measure(images, empty_payload):
         wall[name] = wall.get(name, 0) + secs
         repeatable &= first == second
         f.update({prefix + k: v for k, v in first.items()})
+    first, wall['proc'] = _boot(images['proc'], mem=PROC_MEM, timeout=600)
+    second, _ = _boot(images['proc'], mem=PROC_MEM, timeout=600)
+    repeatable &= first == second
+    f.update({'proc_' + k: v for k, v in first.items()})
     f['repeatable'] = int(repeatable)
     for mem in RAM_SIZES:
         got, wall['boot_' + mem] = _boot(images['boot'], mem=mem)
@@ -90,7 +96,32 @@ def rows(f, wall):
               'empty payload', '%.3f' % wall['empty_run'], '<= 1.2x (%.2fx)' % ratio, ratio <= 1.2))
     r.append(('instruction counts identical in two runs', 'yes' if f['repeatable'] else 'NO', '-', '',
               'yes', bool(f['repeatable'])))
-    r += _vm_rows(f) + _time_rows(f) + _malloc_rows(f)
+    r += _vm_rows(f) + _proc_rows(f) + _time_rows(f) + _malloc_rows(f)
+    return r
+
+
+def _proc_rows(f):
+    """tests/bench/proc: fork+exit+wait beside an eager (xv6-style) copy of the
+    same memory, pipe ping-pong, context switches."""
+    p = lambda k: f['proc_' + k]
+    r = [('fork + child _exit + waitpid, minimal process (instr.)', p('fork_exit_wait_min'), '-', '',
+          '<= 30000', p('fork_exit_wait_min') <= 30000)]
+    for key, size in PROC_SIZES:
+        eager = p('eager_copy_%s_4k' % key)
+        for leaf, label in (('4k', '4 KiB pages'), ('2m', '2 MiB leaves')):
+            if 'fork_exit_wait_%s_%s' % (key, leaf) not in {k[5:] for k in f if k.startswith('proc_')}:
+                continue
+            per = p('fork_per_%s_%s' % ('4k_pte' if leaf == '4k' else '2m_leaf', key))
+            r.append(('fork + _exit + waitpid, parent touched %s (%s; %d per %s)' %
+                      (size, label, per, 'PTE' if leaf == '4k' else 'leaf'),
+                      p('fork_exit_wait_%s_%s' % (key, leaf)), 'eager copy of the same memory (xv6 fork)',
+                      eager, '-', None))
+    r += [
+        ('pipe ping-pong round trip, two processes (instr.)', p('pipe_pingpong'), '-', '', '<= 1500',
+         p('pipe_pingpong') <= 1500),
+        ('context switch (sched_yield), ASIDs (%d bits), no TLB flush' % p('asid_bits'), p('switch_no_flush'),
+         'with a full TLB flush', p('switch_flush'), '-', None),
+    ]
     return r
 
 

@@ -360,3 +360,13 @@ CASES += [
          app='tests/guest/posix_proc', special='differential',
          status=0, expect=[r'posix_proc: end', r'every 4096-byte write whole: yes']),
 ]
+
+CASES += [
+    dict(name='examples/fork shows the frames shared after fork, copied by the first write, reused after',
+         app='examples/fork', status=0,
+         expect=[r'child\s+private page 1: pa (0x[0-9a-f]+) read-only refs 2',
+                 r'child\s+private page 0: pa 0x[0-9a-f]+ writable\s+refs 1',
+                 r'child\s+shared\s+page 0: pa 0x[0-9a-f]+ writable\s+refs 2',
+                 r"buf\[0\] is still 'p'; the shared page says \"written by the child\"",
+                 r'after writing page 0 \(same frame, writable again\):\n\s+parent\s+private page 0: pa 0x[0-9a-f]+ writable\s+refs 1']),
+]
