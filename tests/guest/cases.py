@@ -368,5 +368,5 @@ CASES += [
                  r'child\s+private page 0: pa 0x[0-9a-f]+ writable\s+refs 1',
                  r'child\s+shared\s+page 0: pa 0x[0-9a-f]+ writable\s+refs 2',
                  r"buf\[0\] is still 'p'; the shared page says \"written by the child\"",
-                 r'after writing page 0 \(same frame, writable again\):\n\s+parent\s+private page 0: pa 0x[0-9a-f]+ writable\s+refs 1']),
+                 r'after writing page 0 \(same frame, writable again\):\s+parent\s+private page 0: pa 0x[0-9a-f]+ writable\s+refs 1']),
 ]
