@@ -112,6 +112,7 @@ void proc_exit(int wstatus, int image_status)
     if (!p->parent)
         end_image(image_status);
     arch_irq_save();
+    timer_cancel(&p->sleep_timer);      /* killed in a sleep: its event must not fire */
     fd_table_release(p->fds);
     p->fds = NULL;
     reparent_children(p);

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include <arch/context.h>
+#include <arch/timer.h>
 
 #define NPROC           64          /* process table slots: fork beyond gives EAGAIN */
 #define PID_FIRST       1
@@ -34,6 +35,8 @@ struct proc {
     int                 killed;     /* a signal (newlib's number) that ends it when it next runs */
     int                 wstatus;    /* a zombie's status as wait() reports it */
     struct proc        *run_next;   /* run queue or sleepers link (sched.c) */
+    struct timer_event  sleep_timer; /* a sleep's event (time.c): cancelled if the process ends */
+    volatile int        sleep_done; /* set by that event */
     /* A user-mode process adds its kernel stack and trap frame here. */
 };
 

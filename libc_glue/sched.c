@@ -12,6 +12,7 @@
 #include <arch/layout.h>
 #include <arch/mmu.h>
 #include <arch/timer.h>
+#include <mm/fault.h>
 #include <mm/space.h>
 #include <mm/uvm.h>
 #include <mm/vm.h>
@@ -192,17 +193,25 @@ static void preempted(void)
 }
 
 /* Whether the ARCH_DIVERT_BYTES below sp are mapped writable in the
- * running space, so arch_divert's stores cannot fault inside the trap. */
+ * running space, so arch_divert's stores cannot fault inside the trap.  A
+ * page that is not yet (demand-zero, or shared copy-on-write after fork) is
+ * made so through libmm's fault path: safe here, as the interrupted code is
+ * the app's, never libmm's. */
 static int divert_room(uint64_t sp)
 {
     pagetable_t pt = uvm_current();
     uint64_t low = sp - ARCH_DIVERT_BYTES;
-    for (uint64_t va = PGROUNDDOWN(low); pt && va < sp; va += PAGE_SIZE) {
-        pte_t *pte = va < USER_END && sp <= USER_END ? walk(pt, va, 0) : NULL;
-        if (!pte || (*pte & (PTE_V | PTE_W)) != (PTE_V | PTE_W))
+    if (!pt || low >= sp || sp > USER_END)
+        return 0;
+    for (uint64_t va = PGROUNDDOWN(low); va < sp; va += PAGE_SIZE) {
+        pte_t *pte = walk(pt, va, 0);
+        struct fault_info info;
+        if (pte && (*pte & (PTE_V | PTE_W)) == (PTE_V | PTE_W))
+            continue;
+        if (mm_fault(va, FAULT_WRITE, &info) != 0)
             return 0;
     }
-    return pt != NULL && low < sp;
+    return 1;
 }
 
 /* The tick, in the timer's interrupt: divert app code into a yield when

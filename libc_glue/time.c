@@ -184,12 +184,16 @@ int getrusage(int who, struct rusage *usage)
 
 /* ---- waiting ---------------------------------------------------------- */
 
-/* A sleep's event: its flag set, its sleeper woken (in the interrupt). */
+/* A sleep's event (in the interrupt, whichever process runs): its
+ * sleeper's flag set, the sleeper woken.  Both live in the process table,
+ * in the libOS's memory, never on a process's stack, which is in an
+ * address space that may not be the running one. */
 static void wake(struct timer_event *ev, struct trapframe *tf)
 {
+    struct proc *p = ev->arg;
     (void)tf;
-    *(volatile int *)ev->arg = 1;
-    sched_wakeup(ev->arg);
+    p->sleep_done = 1;
+    sched_wakeup(&p->sleep_done);
 }
 
 /* Contract in glue.h. */
@@ -251,11 +255,15 @@ void glue_deliver_signals(void)
  * handler is due first (it has run when this returns). */
 static int sleep_until(uint64_t deadline)
 {
-    volatile int done = 0;
-    struct timer_event ev = { .deadline = deadline, .fn = wake, .arg = (void *)&done };
-    timer_add(&ev);
-    int r = glue_wait(&done);
-    timer_cancel(&ev);
+    struct proc *p = proc_current;
+    struct timer_event *ev = &p->sleep_timer;
+    p->sleep_done = 0;
+    ev->deadline = deadline;
+    ev->fn = wake;
+    ev->arg = p;
+    timer_add(ev);
+    int r = glue_wait(&p->sleep_done);
+    timer_cancel(ev);
     if (r < 0)
         glue_deliver_signals();
     return r;

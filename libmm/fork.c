@@ -1,6 +1,8 @@
 /* fork's copy of an address space (mm/space.h): the same VMAs, break and
  * allocator, and the pages shared range by range -- copy-on-write for
- * private memory, as they are for MAP_SHARED memory. */
+ * private memory, as they are for MAP_SHARED memory (made present first:
+ * with no shared object behind it, a page faulted in later would be one
+ * side's alone). */
 #include <arch/layout.h>
 
 #include <mm/cow.h>
@@ -29,6 +31,24 @@ static int copy_vmas(struct mm *child, const struct mm *parent)
 static bool vma_shared(const struct vma *v)
 {
     return (v->flags & VMA_SHARED) != 0;
+}
+
+/* MAP_SHARED anonymous memory has no object behind it that both sides
+ * could fault pages in from later: its pages are made present in parent
+ * before the copy (mm_populate, then one fault-in per page it could not
+ * give), so both map the same frames.  0 or -MM_ENOMEM. */
+static int populate_shared(struct mm *parent)
+{
+    for (struct vma *v = parent->first; v; v = v->next) {
+        if (!vma_shared(v))
+            continue;
+        mm_populate(parent, v, v->start, v->end);
+        v->fresh = false;
+        for (uint64 va = v->start; va < v->end; va += PAGE_SIZE)
+            if (mm_fault_in(parent, v, va, false) != 0)
+                return -MM_ENOMEM;
+    }
+    return 0;
 }
 
 /* Share parent's pages with child in runs of VMAs of one kind: a run ends
@@ -63,7 +83,8 @@ struct mm *mm_fork(struct mm *parent)
     child->heap_start = parent->heap_start;
     child->brk = parent->brk;
     child->umalloc = parent->umalloc;       /* its state is in the app's memory, now copied */
-    if (copy_vmas(child, parent) != 0 || copy_pages(child, parent) != 0) {
+    if (populate_shared(parent) != 0 || copy_vmas(child, parent) != 0 ||
+        copy_pages(child, parent) != 0) {
         child->umalloc = NULL;
         mm_destroy(child);
         return NULL;

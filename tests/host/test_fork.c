@@ -105,6 +105,24 @@ static void private_parts_shared_stays(void **state)
     mm_destroy(parent);
 }
 
+/* A MAP_SHARED page neither side touched before fork is one page after it:
+ * fork makes shared pages present before copying. */
+static void untouched_shared_page_is_shared(void **state)
+{
+    (void)state;
+    struct mm *parent = mm_create();
+    assert_non_null(parent);
+    mm_set_current(parent);
+    assert_int_equal(mm_mmap(SHARED_VA, 2 * PG, RW, MM_MAP_SHARED | MM_MAP_ANONYMOUS | MM_MAP_FIXED, -1, 0),
+                     SHARED_VA);
+    struct mm *child = mm_fork(parent);
+    assert_non_null(child);
+    space_poke(child, SHARED_VA + PG, 'c');
+    assert_int_equal(space_byte(parent, SHARED_VA + PG), 'c');
+    mm_destroy(child);
+    mm_destroy(parent);
+}
+
 static void child_keeps_shared_after_parent_goes(void **state)
 {
     (void)state;
@@ -206,6 +224,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(private_parts_shared_stays, check_no_leak),
+        cmocka_unit_test_teardown(untouched_shared_page_is_shared, check_no_leak),
         cmocka_unit_test_teardown(child_keeps_shared_after_parent_goes, check_no_leak),
         cmocka_unit_test_teardown(fork_out_of_memory_leaks_nothing, check_no_leak),
         cmocka_unit_test_teardown(asids_per_space_and_generations, check_no_leak),

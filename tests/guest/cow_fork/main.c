@@ -3,7 +3,8 @@
  * with the free-frame count back at its baseline once its children are
  * reaped:
  *   private/shared      MAP_PRIVATE parts after fork, MAP_SHARED stays one
- *                       memory (4 KiB pages and a 2 MiB leaf), both ways
+ *                       memory (4 KiB pages and a 2 MiB leaf), both ways,
+ *                       pages never touched before fork included
  *   zero page           a page only read before fork reads 0 in the parent
  *                       after the child wrote it
  *   2 MiB leaves        a populated 2 MiB leaf written by the child, and by
@@ -108,6 +109,26 @@ static int block_intact(const char *h, unsigned long except)
         if (o != except && h[o] != (char)(o / PG))
             return 0;
     return 1;
+}
+
+/* A MAP_SHARED page nobody touched before fork is still one page after. */
+static void shared_untouched(void)
+{
+    volatile char *s = mmap(NULL, 2 * PG, RW, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    pid_t c = fork();
+    if (c == 0) {
+        s[PG] = 'c';
+        _exit(0);
+    }
+    CHECK(exited_with(c, 0));
+    CHECK(s[PG] == 'c');
+    s[0] = 'p';
+    c = fork();
+    if (c == 0)
+        _exit(s[0] == 'p' ? 0 : 1);
+    CHECK(exited_with(c, 0));
+    munmap((void *)s, 2 * PG);
+    printf("shared, untouched before fork: the child's write is the parent's\n");
 }
 
 static void shared_huge(void)
@@ -277,7 +298,8 @@ int main(int argc, char **argv)
 {
     const char *which = argc > 1 ? argv[1] : "all";
     static const struct { const char *name; void (*fn)(void); } cases[] = {
-        { "private_shared", private_and_shared }, { "shared_huge", shared_huge },
+        { "private_shared", private_and_shared }, { "shared_untouched", shared_untouched },
+        { "shared_huge", shared_huge },
         { "zero_page", zero_page }, { "huge_leaves", huge_leaves },
         { "mprotect", mprotect_after_fork }, { "child_oom", child_oom },
         { "fork_enomem", fork_enomem },

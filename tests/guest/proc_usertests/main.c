@@ -10,6 +10,10 @@
  *   sbrkafter    sbrk, munmap, mprotect, mremap and a shrinking sbrk in a child leave
  *                the parent's memory and break alone
  *   waitcalls    waitpid's ECHILD, WNOHANG, a chosen pid, EINVAL, getppid
+ *   preempt      a parent spinning without a call is preempted so its child
+ *                runs (it waits for the child's write to shared memory)
+ *   sleepers     children sleeping in nanosleep let others run; one killed
+ *                in its sleep ends at once, and the timer still works after
  * Argument: a case name, or none for all. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -211,13 +215,65 @@ static void waitcalls(void)
     printf("waitcalls: ECHILD, WNOHANG, EINVAL and getppid as Linux\n");
 }
 
+static void preempt(void)
+{
+    volatile int *flag = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    *flag = 0;
+    unsigned long base = free_frames();
+    pid_t c = fork();
+    if (c == 0) {
+        *flag = 1;
+        _exit(0);
+    }
+    unsigned long spins = 0;
+    while (*flag == 0)
+        spins++;                            /* no call: only the tick lets the child run */
+    CHECK(waitpid(c, NULL, 0) == c);
+    CHECK(free_frames() == base);
+    munmap((void *)flag, PG);
+    printf("preempt: the spinning parent was preempted, the child ran\n");
+}
+
+static void sleepers(void)
+{
+    volatile int *flag = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    *flag = 0;
+    unsigned long base = free_frames();
+    pid_t sleeper = fork();
+    if (sleeper == 0) {
+        sleep(100);                         /* killed long before */
+        _exit(1);
+    }
+    pid_t napper = fork();
+    if (napper == 0) {
+        usleep(20000);
+        *flag = 1;
+        _exit(0);
+    }
+    pid_t spinner = fork();
+    if (spinner == 0) {
+        while (*flag == 0)
+            ;
+        _exit(0);
+    }
+    CHECK(waitpid(napper, NULL, 0) == napper && waitpid(spinner, NULL, 0) == spinner);
+    CHECK(kill(sleeper, SIGTERM) == 0);
+    int st = 0;
+    CHECK(waitpid(sleeper, &st, 0) == sleeper && WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM);
+    CHECK(usleep(10000) == 0);              /* the killed sleeper's timer event is gone */
+    CHECK(free_frames() == base);
+    munmap((void *)flag, PG);
+    printf("sleepers: sleeping children let the others run; a sleeper killed in its sleep ended\n");
+}
+
 int main(int argc, char **argv)
 {
     const char *which = argc > 1 ? argv[1] : "all";
     static const struct { const char *name; void (*fn)(void); } cases[] = {
         { "forktest", forktest }, { "exitwait", exitwait }, { "reparent", reparent },
         { "twochildren", twochildren }, { "killstatus", killstatus },
-        { "sbrkafter", sbrkafter }, { "waitcalls", waitcalls },
+        { "sbrkafter", sbrkafter }, { "waitcalls", waitcalls }, { "preempt", preempt },
+        { "sleepers", sleepers },
     };
     printf("proc_usertests: %s\n", which);
     for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++)
