@@ -91,13 +91,16 @@ static void private_and_shared(void)
     printf("private/shared: MAP_PRIVATE parted, MAP_SHARED stayed one memory\n");
 }
 
-/* A 2 MiB-aligned block of 2 MiB inside a fresh 4 MiB mapping of flags,
- * populated (one 2 MiB leaf) and filled with each page's index. */
+/* A 2 MiB-aligned block of 2 MiB cut from a fresh 4 MiB mapping of flags
+ * (*area; the rest is unmapped), populated (one 2 MiB leaf) and filled with
+ * each page's index. */
 static char *huge_block(int flags, char **area)
 {
     *area = mmap(NULL, 2 * MB2, RW, flags | MAP_ANONYMOUS, -1, 0);
     char *h = (char *)(((uintptr_t)*area + MB2 - 1) & ~(MB2 - 1));
     CHECK(mmap(h, MB2, RW, flags | MAP_ANONYMOUS | MAP_FIXED | MAP_POPULATE, -1, 0) == h);
+    munmap(*area, (uintptr_t)(h - *area));                  /* only the block stays */
+    munmap(h + MB2, (uintptr_t)(*area + 2 * MB2 - (h + MB2)));
     for (unsigned long o = 0; o < MB2; o += PG)
         h[o] = (char)(o / PG);
     return h;
