@@ -1,6 +1,6 @@
-/* The process table: slots, pids, the first process, and ending a process
- * (zombie, re-parenting, the image's end with the first process).  fork,
- * wait and the other POSIX calls on it are in process.c. */
+/* Processes begin and end: the first process, and ending one (zombie,
+ * re-parenting, the image's end with the first process).  The table itself
+ * is proctab.c; fork, wait and the other POSIX calls are in process.c. */
 #include <arch/console.h>
 #include <arch/exit.h>
 #include <arch/timer.h>
@@ -8,63 +8,6 @@
 
 #include "glue.h"
 #include "proc.h"
-
-static struct proc table[NPROC];
-static int last_pid;                /* the pid given last: the next search starts above it */
-struct proc *proc_current;          /* proc.h */
-
-/* Contract in proc.h. */
-struct proc *proc_slot(int i)
-{
-    return &table[i];
-}
-
-/* Contract in proc.h. */
-struct proc *proc_find(int pid)
-{
-    for (int i = 0; i < NPROC; i++)
-        if (table[i].state != PROC_FREE && table[i].pid == pid)
-            return &table[i];
-    return NULL;
-}
-
-/* The next pid above last_pid that no slot holds (wrapping below PID_MAX). */
-static int next_pid(void)
-{
-    int pid = last_pid;
-    do
-        pid = pid + 1 >= PID_MAX ? PID_FIRST + 1 : pid + 1;
-    while (proc_find(pid));
-    return last_pid = pid;
-}
-
-/* Contract in proc.h. */
-struct proc *proc_alloc(void)
-{
-    for (int i = 0; i < NPROC; i++) {
-        struct proc *p = &table[i];
-        if (p->state == PROC_FREE) {
-            *p = (struct proc){ .pid = next_pid(), .state = PROC_RUNNABLE };
-            return p;
-        }
-    }
-    return NULL;
-}
-
-/* Contract in proc.h. */
-void proc_free(struct proc *p)
-{
-    *p = (struct proc){ .state = PROC_FREE };
-}
-
-/* Contract in proc.h. */
-int proc_live_count(void)
-{
-    int n = 0;
-    for (int i = 0; i < NPROC; i++)
-        n += table[i].state != PROC_FREE && table[i].state != PROC_ZOMBIE;
-    return n;
-}
 
 /* Contract in proc.h. */
 void proc_start(struct mm *mm)
@@ -89,21 +32,6 @@ static void end_image(int image_status)
     arch_exit(image_status);
 }
 
-/* p's children go to the first process; a zombie among them wakes it (it
- * may be waiting). */
-static void reparent_children(struct proc *p)
-{
-    struct proc *init = &table[0];
-    for (int i = 0; i < NPROC; i++) {
-        struct proc *c = &table[i];
-        if (c->state != PROC_FREE && c->parent == p) {
-            c->parent = init;
-            if (c->state == PROC_ZOMBIE)
-                sched_wakeup(init);
-        }
-    }
-}
-
 /* Contract in proc.h.  The descriptors close now (a pipe's other end sees
  * the end at once); the address space goes after the switch away from it. */
 void proc_exit(int wstatus, int image_status)
@@ -115,7 +43,8 @@ void proc_exit(int wstatus, int image_status)
     timer_cancel(&p->sleep_timer);      /* killed in a sleep: its event must not fire */
     fd_table_release(p->fds);
     p->fds = NULL;
-    reparent_children(p);
+    if (proc_reparent(p, proc_slot(0)))
+        sched_wakeup(proc_slot(0));     /* a zombie among them: pid 1 may be waiting */
     p->wstatus = wstatus;
     p->state = PROC_ZOMBIE;
     sched_wakeup(p->parent);

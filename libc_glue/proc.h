@@ -40,12 +40,9 @@ struct proc {
     /* A user-mode process adds its kernel stack and trap frame here. */
 };
 
-/* ---- proc.c: the table ---- */
+/* ---- proctab.c: the table (portable: host-tested) ---- */
 /* The running process (never NULL once proc_start ran). */
 extern struct proc *proc_current;
-/* Start the table with the first process around the running address space
- * and the console descriptors; called once by the boot sequence. */
-void         proc_start(struct mm *mm);
 /* A free slot with a new pid, in state PROC_RUNNABLE but not queued;
  * NULL when the table is full. */
 struct proc *proc_alloc(void);
@@ -57,6 +54,15 @@ struct proc *proc_slot(int i);
 struct proc *proc_find(int pid);
 /* Processes in the table that are neither free nor zombies. */
 int          proc_live_count(void);
+/* p's children become init's; returns how many of them are zombies. */
+int          proc_reparent(struct proc *p, struct proc *init);
+/* Every slot free, pids from 1 again (host tests). */
+void         proc_table_reset(void);
+
+/* ---- proc.c: beginning and ending ---- */
+/* Start the table with the first process around the running address space
+ * and the console descriptors; called once by the boot sequence. */
+void         proc_start(struct mm *mm);
 /* End the running process: wstatus for its parent's wait, status for the
  * image when it is the first process (which ends the image).  Never returns. */
 void         proc_exit(int wstatus, int image_status) __attribute__((noreturn));

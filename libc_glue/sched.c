@@ -19,14 +19,12 @@
 
 #include "glue.h"
 #include "proc.h"
+#include "runq.h"
 
 #define PREEMPT_NS      (10 * 1000 * 1000)      /* a time slice: 10 ms */
 
-/* The run queue (not holding the running process), and the sleeping
- * processes (linked through run_next too: a process is on one list at a
- * time); interrupts off. */
-static struct proc *run_head, *run_tail;
-static struct proc *sleepers;
+/* The run queue and the sleepers (runq.c); interrupts off. */
+static struct runq rq;
 /* A zombie whose address space the next process to run destroys. */
 static struct proc *dead;
 static struct timer_event preempt_tick;
@@ -34,30 +32,13 @@ static struct timer_event preempt_tick;
 /* Contract in proc.h. */
 void sched_make_runnable(struct proc *p)
 {
-    p->state = PROC_RUNNABLE;
-    p->run_next = NULL;
-    if (run_tail)
-        run_tail->run_next = p;
-    else
-        run_head = p;
-    run_tail = p;
-}
-
-static struct proc *run_pop(void)
-{
-    struct proc *p = run_head;
-    if (p) {
-        run_head = p->run_next;
-        if (!run_head)
-            run_tail = NULL;
-    }
-    return p;
+    runq_push(&rq, p);
 }
 
 /* Contract in proc.h. */
 int sched_others_runnable(void)
 {
-    return run_head != NULL;
+    return rq.head != NULL;
 }
 
 /* The tail of every switch, in the process switched to: the previous
@@ -93,7 +74,7 @@ static void switch_to(struct proc *next, int leaving)
 static void schedule(int leaving)
 {
     struct proc *next;
-    while (!(next = run_pop()))
+    while (!(next = runq_pop(&rq)))
         glue_idle_off();
     if (next != proc_current)
         switch_to(next, leaving);
@@ -104,32 +85,13 @@ static void schedule(int leaving)
 /* Contract in proc.h. */
 void sched_wakeup(const void *chan)
 {
-    struct proc **pp = &sleepers;
-    while (*pp) {
-        struct proc *p = *pp;
-        if (!chan || p->chan == chan) {
-            *pp = p->run_next;
-            p->chan = NULL;
-            sched_make_runnable(p);
-        } else {
-            pp = &p->run_next;
-        }
-    }
+    runq_wake(&rq, chan);
 }
 
 /* Contract in proc.h. */
 void sched_wake_proc(struct proc *p)
 {
-    if (p->state != PROC_SLEEPING)
-        return;
-    for (struct proc **pp = &sleepers; *pp; pp = &(*pp)->run_next) {
-        if (*pp == p) {
-            *pp = p->run_next;
-            break;
-        }
-    }
-    p->chan = NULL;
-    sched_make_runnable(p);
+    runq_wake_proc(&rq, p);
 }
 
 /* Contract in proc.h. */
@@ -143,10 +105,7 @@ void sched_wakeup_irqsafe(const void *chan)
 /* Contract in proc.h. */
 void sched_sleep(const void *chan)
 {
-    proc_current->chan = chan;
-    proc_current->state = PROC_SLEEPING;
-    proc_current->run_next = sleepers;
-    sleepers = proc_current;
+    runq_sleep(&rq, proc_current, chan);
     schedule(0);
     proc_current->chan = NULL;
 }
@@ -155,7 +114,7 @@ void sched_sleep(const void *chan)
 void sched_yield_now(void)
 {
     uint64_t irq = arch_irq_save();
-    if (run_head) {
+    if (rq.head) {
         sched_make_runnable(proc_current);
         schedule(0);
     }
@@ -218,7 +177,7 @@ static int divert_room(uint64_t sp)
  * another process waits to run; re-armed while more than one process lives. */
 static void preempt_fire(struct timer_event *ev, struct trapframe *tf)
 {
-    if (run_head && tf->sepc < USER_END && divert_room(tf->regs[2]))
+    if (rq.head && tf->sepc < USER_END && divert_room(tf->regs[2]))
         arch_divert(tf, preempted);
     if (proc_live_count() > 1) {
         ev->deadline = timer_now() + timer_ns_to_ticks(PREEMPT_NS);

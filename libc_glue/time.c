@@ -193,7 +193,7 @@ static void wake(struct timer_event *ev, struct trapframe *tf)
     struct proc *p = ev->arg;
     (void)tf;
     p->sleep_done = 1;
-    sched_wakeup(&p->sleep_done);
+    sched_wakeup((const void *)&p->sleep_done);
 }
 
 /* Contract in glue.h. */
