@@ -22,6 +22,7 @@ struct pipe {
     char           *ring;           /* PIPE_BYTES */
     uint64_t        read_total;     /* bytes read since the pipe was made */
     uint64_t        write_total;    /* bytes written: the difference is the fill */
+    int             sleepers;       /* processes asleep on the pipe: 0 spares the wake-up */
     struct file     ends[2];        /* the read end, the write end */
 };
 
@@ -65,6 +66,16 @@ static size_t fill(const struct pipe *p)
     return (size_t)(p->write_total - p->read_total);
 }
 
+/* Sleep until the other side changes the pipe (or a spurious wake-up). */
+static void pipe_sleep(struct pipe *p)
+{
+    uint64_t irq = arch_irq_save();
+    p->sleepers++;
+    sched_sleep(p);
+    p->sleepers--;
+    arch_irq_restore(irq);
+}
+
 /* Copy up to len bytes out of the ring to the app's ubuf: how many (the
  * first piece that faults ends the copy), or -EFAULT when none moved. */
 static long ring_out(struct pipe *p, char *ubuf, size_t len)
@@ -73,7 +84,7 @@ static long ring_out(struct pipe *p, char *ubuf, size_t len)
     while (done < len) {
         size_t at = (size_t)(p->read_total % PIPE_BYTES);
         size_t n = PIPE_BYTES - at < len - done ? PIPE_BYTES - at : len - done;
-        if (user_write(ubuf + done, p->ring + at, n) < 0)
+        if (user_store_small(ubuf + done, p->ring + at, n) < 0)
             break;
         p->read_total += n;
         done += n;
@@ -89,7 +100,7 @@ static long ring_in(struct pipe *p, const char *ubuf, size_t len)
     while (done < len) {
         size_t at = (size_t)(p->write_total % PIPE_BYTES);
         size_t n = PIPE_BYTES - at < len - done ? PIPE_BYTES - at : len - done;
-        if (user_read(p->ring + at, ubuf + done, n) < 0)
+        if (user_load_small(p->ring + at, ubuf + done, n) < 0)
             break;
         p->write_total += n;
         done += n;
@@ -105,14 +116,12 @@ long pipe_read(struct file *f, void *ubuf, size_t len)
         return 0;
     if (!user_range_ok(ubuf, len))
         return -EFAULT;
-    uint64_t irq = arch_irq_save();
     while (fill(p) == 0 && p->ends[WRITE_END].refs > 0)
-        sched_sleep(p);
-    arch_irq_restore(irq);
+        pipe_sleep(p);
     long n = ring_out(p, ubuf, len < fill(p) ? len : fill(p));
     if (fill(p) == 0 && n == -EFAULT)
         n = 0;      /* nothing to read: end of file, whatever the buffer */
-    if (n > 0)
+    if (n > 0 && p->sleepers)
         sched_wakeup_irqsafe(p);
     return n;
 }
@@ -147,16 +156,15 @@ long pipe_write(struct file *f, const void *ubuf, size_t len)
             return done ? (long)done : r;
         }
         if (room < want) {
-            uint64_t irq = arch_irq_save();
-            sched_sleep(p);
-            arch_irq_restore(irq);
+            pipe_sleep(p);
             continue;
         }
         long n = ring_in(p, src + done, len - done < room ? len - done : room);
         if (n < 0)
             return done ? (long)done : n;
         done += (size_t)n;
-        sched_wakeup_irqsafe(p);
+        if (p->sleepers)
+            sched_wakeup_irqsafe(p);
     }
     return (long)done;
 }

@@ -52,7 +52,7 @@ static void switch_done(void)
     }
     proc_current->state = PROC_RUNNING;
     if (proc_current->killed)
-        proc_exit(proc_current->killed, 128 + signal_linux_number(proc_current->killed));
+        signal_quiet_end(proc_current->killed);
 }
 
 /* Switch from the running process to next (not the running one); returns

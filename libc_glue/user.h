@@ -38,6 +38,15 @@ static inline int user_store_small(void *uaddr, const void *src, size_t len)
     return arch_copy_fault_safe(uaddr, src, len) == 0 ? 0 : -EFAULT;
 }
 
+/* Load len bytes from the app's uaddr into dst: 0 or -EFAULT; the same
+ * checks as user_read, inline (pipes move their bytes with these two). */
+static inline int user_load_small(void *dst, const void *uaddr, size_t len)
+{
+    if (!uvm_user_range((uint64)uaddr, len))
+        return -EFAULT;
+    return arch_copy_fault_safe(dst, uaddr, len) == 0 ? 0 : -EFAULT;
+}
+
 /* Store two words at the app's uaddr (a struct timespec or timeval): 0 or
  * -EFAULT; the same checks, without a copy loop. */
 int user_put_pair_slow(void *uaddr, uint64_t first, uint64_t second);

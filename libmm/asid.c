@@ -37,18 +37,19 @@ static void asid_assign(struct mm *mm)
     mm->asid = (asid_generation << SATP_ASID_BITS) | asid_next++;
 }
 
-/* Contract in mm/space.h. */
+/* Contract in mm/space.h.  The satp value is kept in mm while its ASID
+ * is of the current generation. */
 uint64 mm_satp(struct mm *mm, int *flush)
 {
-    uint64 root = virt_to_phys((uint64)mm->pt);
     if (asid_max == 0) {
         *flush = 1;
-        return MAKE_SATP(root);
+        return MAKE_SATP(virt_to_phys((uint64)mm->pt));
     }
     *flush = 0;
     if (mm->asid >> SATP_ASID_BITS != asid_generation) {
         asid_assign(mm);
+        mm->satp = MAKE_SATP_ASID(virt_to_phys((uint64)mm->pt), mm->asid & ASID_NUMBER_MASK);
         *flush = 1;
     }
-    return MAKE_SATP_ASID(root, mm->asid & ASID_NUMBER_MASK);
+    return mm->satp;
 }

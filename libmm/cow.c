@@ -211,6 +211,17 @@ static inline __attribute__((always_inline)) void share_entry(pte_t *ct, pte_t *
     ct[i] = pte;
 }
 
+/* How many of pt[0, n) remain once the invalid entries at the top are
+ * skipped, four at a time: the tables of the image and the heap fill from
+ * the bottom, and the copy loops below visit from the top.  Run once per
+ * table, before the first leaf: nothing in the per-leaf loops. */
+static inline unsigned skip_empty_top(const pte_t *pt, unsigned n)
+{
+    while (n >= 4 && !((pt[n - 1] | pt[n - 2] | pt[n - 3] | pt[n - 4]) & PTE_V))
+        n -= 4;
+    return n;
+}
+
 /* The new, zeroed level-0 table ct takes the parent's leaves in pt[0, n),
  * shared as copy_leaf does (without counting or noting them).  Visits pt
  * from the top down (mmap regions and stacks grow down, so their tables fill
@@ -222,7 +233,7 @@ static __attribute__((noinline)) uint32 share_leaves(pte_t *ct, pte_t *pt, unsig
     const struct page_fast hot = page_fast;
     uint32 placed = 0;
 
-    for (unsigned i = n; i-- > 0 && placed < valid;) {
+    for (unsigned i = skip_empty_top(pt, n); i-- > 0 && placed < valid;) {
         pte_t pte = pt[i];
 
         if (!(pte & PTE_V))
@@ -245,7 +256,7 @@ static __attribute__((noinline)) int share_blocks(pte_t *ct, pte_t *pt, unsigned
     uint32 done = 0;
     int err = 0;
 
-    for (unsigned i = n; i-- > 0 && valid > 0;) {
+    for (unsigned i = skip_empty_top(pt, n); i-- > 0 && valid > 0;) {
         pte_t pte = pt[i];
 
         if (!(pte & PTE_V))

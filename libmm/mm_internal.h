@@ -62,6 +62,7 @@ struct mm {
     uint64      zero_maps;      /* of which mapped the zero page */
     uint64      collapses;      /* fully touched 2 MiB blocks made one leaf */
     uint64      asid;           /* (generation << SATP_ASID_BITS) | ASID; 0: none yet (asid.c) */
+    uint64      satp;           /* satp with that ASID (asid.c) */
 };
 
 /* Frames mapped into app address spaces (not the zero page, not the image's

@@ -14,7 +14,11 @@
  *                runs (it waits for the child's write to shared memory)
  *   sleepers     children sleeping in nanosleep let others run; one killed
  *                in its sleep ends at once, and the timer still works after
- * Argument: a case name, or none for all. */
+ * Argument: a case name, or none for all.  Two more end the image and are
+ * not part of all:
+ *   first_exits  the first process exits 5 with two children still
+ *                running: the image exits 5, one line says 2 ended with it
+ *   child_kills_first  a child sends SIGTERM to pid 1: the image ends 143 */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
@@ -266,8 +270,33 @@ static void sleepers(void)
     printf("sleepers: sleeping children let the others run; a sleeper killed in its sleep ended\n");
 }
 
+static void first_exits(void)
+{
+    for (int i = 0; i < 2; i++)
+        if (fork() == 0)
+            for (;;)
+                sched_yield();
+    sched_yield();
+    printf("first_exits: leaving with 5\n");
+    exit(5);
+}
+
+static void child_kills_first(void)
+{
+    if (fork() == 0) {
+        kill(getppid(), SIGTERM);
+        _exit(0);
+    }
+    for (;;)
+        sched_yield();
+}
+
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "first_exits") == 0)
+        first_exits();
+    if (argc > 1 && strcmp(argv[1], "child_kills_first") == 0)
+        child_kills_first();
     const char *which = argc > 1 ? argv[1] : "all";
     static const struct { const char *name; void (*fn)(void); } cases[] = {
         { "forktest", forktest }, { "exitwait", exitwait }, { "reparent", reparent },
