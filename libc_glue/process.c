@@ -80,11 +80,15 @@ pid_t getppid(void)
     return proc_current->parent ? proc_current->parent->pid : 0;
 }
 
-/* Whether q is a child of the caller that pid selects (-1 or 0 or below -1:
- * any, as all processes share one process group; else that pid). */
+/* Whether q is a child of the caller that pid selects: -1 or 0 (the
+ * caller's process group, which every process shares) any child; below -1
+ * a process group other than the one (-1 would name it): none; else that
+ * pid. */
 static int selected(const struct proc *q, pid_t pid)
 {
-    return q->state != PROC_FREE && q->parent == proc_current && (pid <= 0 || q->pid == pid);
+    if (q->state == PROC_FREE || q->parent != proc_current || pid < -1)
+        return 0;
+    return pid <= 0 || q->pid == pid;
 }
 
 /* Reap the selected zombie q: its status to *status (checked first, so a

@@ -208,6 +208,8 @@ static void waitcalls(void)
         _exit(getppid() == me ? 5 : 6);
     }
     CHECK(waitpid(c, &st, WNOHANG) == 0);
+    CHECK(waitpid(0, &st, WNOHANG) == 0);          /* our process group: the child */
+    CHECK(waitpid(-5, &st, WNOHANG) == -1 && errno == ECHILD);     /* no such group */
     CHECK(waitpid(c, &st, 0x1000) == -1 && errno == EINVAL);
     CHECK(write(fds[1], "x", 1) == 1);
     CHECK(waitpid(c, &st, 0) == c && WEXITSTATUS(st) == 5);
