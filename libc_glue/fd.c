@@ -34,17 +34,19 @@ static void file_put(struct file *f)
         f->refs--;
 }
 
+/* The first process's table: static, so boot allocates nothing for it
+ * (the allocators start the app as they did before processes). */
+static struct fdtable first_table;
+
 /* Contract in proc.h. */
 struct fdtable *fd_table_first(void)
 {
-    struct fdtable *t = kzalloc(sizeof *t);
-    if (t) {
-        t->fd[0] = &console_in;
-        t->fd[1] = &console_out;
-        t->fd[2] = &console_out;
-        t->top = 3;
-        console_out.refs += 2;
-    }
+    struct fdtable *t = &first_table;
+    t->fd[0] = &console_in;
+    t->fd[1] = &console_out;
+    t->fd[2] = &console_out;
+    t->top = 3;
+    console_out.refs += 2;
     return t;
 }
 
@@ -68,7 +70,8 @@ void fd_table_release(struct fdtable *t)
     for (int i = 0; t && i < t->top; i++)
         if (t->fd[i])
             file_put(t->fd[i]);
-    kfree(t);
+    if (t != &first_table)
+        kfree(t);
 }
 
 /* Contract in file.h. */

@@ -73,7 +73,7 @@ void signal_default_action(int sig)
 {
     const struct signal_default *d = &defaults[sig];
     int status = STATUS_SIGNALED + d->linux_number;
-    int pid = getpid();
+    int pid = proc_current->pid;
     if (!signal_default_ends(sig))
         return;     /* ignored; a stop is ignored too: nothing could continue the process */
     if (pid == APP_PID)
@@ -86,7 +86,7 @@ void signal_default_action(int sig)
 /* Contract in glue.h. */
 void signal_quiet_end(int sig)
 {
-    if (getpid() == APP_PID)
+    if (proc_current->pid == APP_PID)
         signal_default_action(sig);
     proc_exit(sig, STATUS_SIGNALED + defaults[sig].linux_number);
 }

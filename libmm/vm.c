@@ -313,8 +313,9 @@ static bool range_is_freeable(pagetable_t pt, uint64 va, uint64 sz)
 }
 
 /* Give back the frames behind a leaf at level (the do_free rule above);
- * returns how many resident frames (mm_internal.h) the leaf held. */
-static uint64 release_leaf(pte_t pte, int level)
+ * returns how many resident frames (mm_internal.h) the leaf held.  Inlined
+ * into both its callers: the unmap loop's cost is munmap's. */
+static inline __attribute__((always_inline)) uint64 release_leaf(pte_t pte, int level)
 {
     void *frame = pte_frame(pte);
 
@@ -678,9 +679,11 @@ void freewalk(pagetable_t pgtbl, int level)
 
 /* Release every leaf under t (at level) by release_leaf's rule and free its
  * subtables, visiting n entries from both ends in turn (tables fill from
- * the bottom or the top) until valid ones were seen. */
-static void teardown_table(pagetable_t t, int level, unsigned n, uint32 valid)
+ * the bottom or the top) until valid ones were seen.  Returns the resident
+ * frames released. */
+static uint64 teardown_table(pagetable_t t, int level, unsigned n, uint32 valid)
 {
+    uint64 released = 0;
     unsigned lo = 0, hi = n;
     for (bool top = true; lo < hi && valid > 0; top = !top) {
         unsigned i = top ? --hi : lo++;
@@ -691,19 +694,21 @@ static void teardown_table(pagetable_t t, int level, unsigned n, uint32 valid)
         valid--;
         if (level > 0 && pte_is_table(pte)) {
             pagetable_t c = pte_table(pte);
-            teardown_table(c, level - 1, PTES_PER_TABLE, *table_count(c));
+            released += teardown_table(c, level - 1, PTES_PER_TABLE, *table_count(c));
             page_free(c, 0);
         } else {
-            release_leaf(pte, level);
+            released += release_leaf(pte, level);
         }
     }
+    return released;
 }
 
 /* Contract in vm_internal.h: one pass over the valid entries, guided by the
  * tables' counts; no TLB work (the table is not live). */
 void vm_teardown(pagetable_t root)
 {
-    teardown_table(root, SV39_ROOT_LEVEL, PX(SV39_ROOT_LEVEL, SV39_LOW_END), UINT32_MAX);
+    mm_resident_release(teardown_table(root, SV39_ROOT_LEVEL, PX(SV39_ROOT_LEVEL, SV39_LOW_END),
+                                       UINT32_MAX));
     page_free(root, 0);
 }
 
