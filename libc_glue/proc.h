@@ -64,8 +64,10 @@ void         proc_table_reset(void);
  * and the console descriptors; called once by the boot sequence. */
 void         proc_start(struct mm *mm);
 /* End the running process: wstatus for its parent's wait, status for the
- * image when it is the first process (which ends the image).  Never returns. */
-void         proc_exit(int wstatus, int image_status) __attribute__((noreturn));
+ * image when it is the first process, which ends the run -- after a report
+ * (reported) at once, else through capsule_exit with every other process's
+ * resources given back first.  Never returns. */
+void         proc_exit(int wstatus, int image_status, int reported) __attribute__((noreturn));
 
 /* ---- sched.c: the run queue, switching, sleeping ---- */
 /* Queue p (PROC_RUNNABLE).  Interrupts off. */

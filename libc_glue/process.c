@@ -66,7 +66,7 @@ int _fork(void)
 /* _exit(status): the process ends; wait() sees status's low 8 bits. */
 void _exit(int status)
 {
-    proc_exit((status & STATUS_MASK) << WAIT_CODE_SHIFT, status & STATUS_MASK);
+    proc_exit((status & STATUS_MASK) << WAIT_CODE_SHIFT, status & STATUS_MASK, 0);
 }
 
 int _getpid(void)
@@ -145,7 +145,7 @@ int _wait(int *status)
 static void terminate(int status)
 {
     int sig = signal_from_linux(status - STATUS_SIGNALED);
-    proc_exit(sig ? sig : status << WAIT_CODE_SHIFT, status);
+    proc_exit(sig ? sig : status << WAIT_CODE_SHIFT, status, 1);
 }
 
 static int report_pid(void)

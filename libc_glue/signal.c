@@ -88,7 +88,7 @@ void signal_quiet_end(int sig)
 {
     if (proc_current->pid == APP_PID)
         signal_default_action(sig);
-    proc_exit(sig, STATUS_SIGNALED + defaults[sig].linux_number);
+    proc_exit(sig, STATUS_SIGNALED + defaults[sig].linux_number, 1);
 }
 
 /* Deliver sig to q (a live process other than the caller): a signal whose
