@@ -330,6 +330,10 @@ static int copy_table(pagetable_t ct, pagetable_t pt, int level, uint64 base, st
     for (unsigned i = entries_from(base, level, c->start); i < n && err == 0; i++) {
         uint64 va = base + i * LEVEL_SIZE(level);
 
+        if (i + 4 <= n && !((pt[i] | pt[i + 1] | pt[i + 2] | pt[i + 3]) & PTE_V)) {
+            i += 3;         /* four invalid entries (the root's half is mostly empty) */
+            continue;
+        }
         if (level > 0 && pte_is_table(pt[i]))
             err = copy_subtable(&ct[i], pte_table(pt[i]), level - 1, va, c);
         else if ((pt[i] & PTE_V) && va >= c->start)

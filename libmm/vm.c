@@ -707,8 +707,16 @@ static uint64 teardown_table(pagetable_t t, int level, unsigned n, uint32 valid)
  * tables' counts; no TLB work (the table is not live). */
 void vm_teardown(pagetable_t root)
 {
-    mm_resident_release(teardown_table(root, SV39_ROOT_LEVEL, PX(SV39_ROOT_LEVEL, SV39_LOW_END),
-                                       UINT32_MAX));
+    uint64 released = 0;
+    for (unsigned i = 0; i < PX(SV39_ROOT_LEVEL, SV39_LOW_END); i++) {
+        if (!((root[i] | root[i + 1] | root[i + 2] | root[i + 3]) & PTE_V)) {
+            i += 3;         /* four empty entries: the root's half is mostly empty */
+            continue;
+        }
+        if (root[i] & PTE_V)
+            released += teardown_table(root + i, SV39_ROOT_LEVEL, 1, 1);
+    }
+    mm_resident_release(released);
     page_free(root, 0);
 }
 
