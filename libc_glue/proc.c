@@ -31,6 +31,9 @@ static void release_others(void)
         if (q == proc_current || q->state == PROC_FREE)
             continue;
         timer_cancel(&q->sleep_timer);
+        if (q->state == PROC_RUNNABLE && q->parent == NULL)
+            continue;                   /* a child its parent is still making: the parent's */
+        proc_abandon_fork(q);
         fd_table_release(q->fds);
         if (q->mm)
             mm_destroy(q->mm);
@@ -63,6 +66,7 @@ void proc_exit(int wstatus, int image_status, int reported)
     if (!p->parent)
         end_image(image_status, !reported);
     timer_cancel(&p->sleep_timer);      /* killed in a sleep: its event must not fire */
+    proc_abandon_fork(p);
     fd_table_release(p->fds);
     p->fds = NULL;
     if (proc_reparent(p, proc_slot(0)))

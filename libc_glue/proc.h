@@ -35,6 +35,7 @@ struct proc {
     int                 killed;     /* a signal (newlib's number) that ends it when it next runs */
     int                 wstatus;    /* a zombie's status as wait() reports it */
     struct proc        *run_next;   /* run queue or sleepers link (sched.c) */
+    struct proc        *forking;    /* a child _fork made but has not queued yet (process.c) */
     struct timer_event  sleep_timer; /* a sleep's event (time.c): cancelled if the process ends */
     volatile int        sleep_done; /* set by that event */
     /* A user-mode process adds its kernel stack and trap frame here. */
@@ -68,6 +69,10 @@ void         proc_start(struct mm *mm);
  * (reported) at once, else through capsule_exit with every other process's
  * resources given back first.  Never returns. */
 void         proc_exit(int wstatus, int image_status, int reported) __attribute__((noreturn));
+
+/* ---- process.c ---- */
+/* p ends in the middle of a fork: the child it was making goes too. */
+void         proc_abandon_fork(struct proc *p);
 
 /* ---- sched.c: the run queue, switching, sleeping ---- */
 /* Queue p (PROC_RUNNABLE).  Interrupts off. */

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <arch/context.h>
+#include <arch/mmu.h>
 #include <arch/timer.h>
 #include <mm/space.h>
 
@@ -27,37 +28,61 @@ static __attribute__((noinline)) int child_returns(void)
     return 0;
 }
 
-/* Give back what a failed fork took. */
-static int fork_failed(struct proc *child, struct fdtable *fds)
+/* Give back what a fork that did not finish took: the child's
+ * descriptors, its address space, its slot. */
+static void fork_undo(struct proc *child)
 {
-    if (fds)
-        fd_table_release(fds);
+    fd_table_release(child->fds);
+    if (child->mm)
+        mm_destroy(child->mm);
     proc_free(child);
+}
+
+static int fork_failed(struct proc *parent, struct proc *child)
+{
+    parent->forking = NULL;
+    fork_undo(child);
     return glue_fail(ENOMEM);
 }
+
+/* Contract in proc.h. */
+void proc_abandon_fork(struct proc *p)
+{
+    if (p->forking)
+        fork_undo(p->forking);
+    p->forking = NULL;
+}
+
+/* The pages around the caller's stack pointer, which parent and child both
+ * write as soon as fork returns: mm_fork copies them for the child at once. */
+#define FORK_HOT_BELOW  (2 * PAGE_SIZE)
+#define FORK_HOT_ABOVE  (2 * PAGE_SIZE)
 
 /* fork: the child is a copy of the caller -- its address space (mm_fork),
  * its descriptors, and its libOS context captured here, so it returns 0
  * from this very frame of its copy of the stack.  EAGAIN when the table is
- * full, ENOMEM when memory is short; nothing is left allocated then. */
+ * full, ENOMEM when memory is short; nothing is left allocated then.  Until
+ * the child is queued the parent names it in ->forking, so a parent that
+ * ends meanwhile (a fault: out of memory on its own stack) takes it along. */
 int _fork(void)
 {
     struct proc *parent = proc_current, *child = proc_alloc();
     if (!child)
         return glue_fail(EAGAIN);
-    struct fdtable *fds = fd_table_copy(parent->fds);
-    if (!fds)
-        return fork_failed(child, NULL);
+    parent->forking = child;
+    child->fds = fd_table_copy(parent->fds);
+    if (!child->fds)
+        return fork_failed(parent, child);
     if (arch_context_capture(&child->ctx))
         return child_returns();
-    struct mm *mm = mm_fork(parent->mm);
-    if (!mm)
-        return fork_failed(child, fds);
-    child->mm = mm;
-    child->fds = fds;
+    uint64_t sp = PGROUNDDOWN((uint64_t)__builtin_frame_address(0));
+    child->mm = mm_fork(parent->mm, sp - FORK_HOT_BELOW, sp + FORK_HOT_ABOVE);
+    if (!child->mm)
+        return fork_failed(parent, child);
     child->parent = parent;
     uint64_t irq = arch_irq_save();
     sched_make_runnable(child);
+    parent->forking = NULL;
     sched_preempt_start();
     arch_irq_restore(irq);
     return child->pid;

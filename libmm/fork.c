@@ -10,6 +10,7 @@
 #include <mm/space.h>
 
 #include "mm_internal.h"
+#include "vm_internal.h"
 
 /* Give child a copy of each of parent's VMAs (not merged: the same list).
  * 0 or -MM_ENOMEM (the copies made so far stay in child). */
@@ -73,8 +74,31 @@ static int copy_pages(struct mm *child, struct mm *parent)
     return 0;
 }
 
+/* Give child its own copy of each page of [start, end) that parent maps
+ * copy-on-write in a private writable VMA, and parent its page back
+ * writable (the only user left: reused in place).  These are the pages
+ * under the forking caller's stack pointer, which both sides write at once:
+ * copied here, neither takes a fault for them, and an out-of-memory there
+ * fails the fork instead of ending a process later.  0 or -MM_ENOMEM. */
+static int copy_eagerly(struct mm *child, struct mm *parent, uint64 start, uint64 end)
+{
+    for (uint64 va = PGROUNDDOWN(start); va < end && va < USER_END; va += PAGE_SIZE) {
+        int level;
+        struct vma *v = vma_find(parent, va);
+        pte_t *p = vm_lookup(parent->pt, va, &level);
+        if (!v || vma_shared(v) || !(v->prot & MM_PROT_WRITE) || level != 0 ||
+            (*p & (PTE_V | PTE_COW)) != (PTE_V | PTE_COW))
+            continue;
+        int err = mm_fault_in(child, vma_find(child, va), va, true);
+        if (err)
+            return err;
+        mm_fault_in(parent, v, va, true);
+    }
+    return 0;
+}
+
 /* Contract in mm/space.h. */
-struct mm *mm_fork(struct mm *parent)
+struct mm *mm_fork(struct mm *parent, uint64 hot_start, uint64 hot_end)
 {
     struct mm *child = mm_create();
     if (!child)
@@ -84,7 +108,7 @@ struct mm *mm_fork(struct mm *parent)
     child->brk = parent->brk;
     child->umalloc = parent->umalloc;       /* its state is in the app's memory, now copied */
     if (populate_shared(parent) != 0 || copy_vmas(child, parent) != 0 ||
-        copy_pages(child, parent) != 0) {
+        copy_pages(child, parent) != 0 || copy_eagerly(child, parent, hot_start, hot_end) != 0) {
         child->umalloc = NULL;
         mm_destroy(child);
         return NULL;

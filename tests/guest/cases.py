@@ -313,8 +313,6 @@ CASES += [
          stdin=b'abc\n', status=0, expect=[r'first bytes: 61 62 63 0a', r'stdin: 4 bytes']),
 ]
 
-# Read by tests/guest/SConscript, as an SConscript that returns the list.
-Return('CASES')
 # Processes (docs/processes.md): fork with copy-on-write, wait, pipes, kill,
 # the scheduler; every suite checks the free-frame count after reaping.
 def _suite(app, name, arg, what, status=0, expect=(), mem=None):
@@ -383,3 +381,14 @@ CASES += [
                  r"buf\[0\] is still 'p'; the shared page says \"written by the child\"",
                  r'after writing page 0 \(same frame, writable again\):\s+parent\s+private page 0: pa 0x[0-9a-f]+ writable\s+refs 1']),
 ]
+
+CASES += [
+    dict(name='out-of-tree: an app outside the repository forks, pipes, kills and waits',
+         app='tests/guest/posix_proc', special='out_of_tree', status=0,
+         expect=[r'posix_proc: end', r'blocked reader: killed by SIGTERM', r'spinning child: killed by SIGKILL',
+                 r'parent read from the child\'s stdout: through the pipe'],
+         reject=[r'capsule: ']),
+]
+
+# Read by tests/guest/SConscript, as an SConscript that returns the list.
+Return('CASES')

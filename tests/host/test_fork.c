@@ -89,7 +89,7 @@ static void private_parts_shared_stays(void **state)
 {
     (void)state;
     struct mm *parent = parent_with(4);
-    struct mm *child = mm_fork(parent);
+    struct mm *child = mm_fork(parent, 0, 0);
     assert_non_null(child);
     assert_int_equal(child->nr_vmas, parent->nr_vmas);
     space_poke(child, PRIV_VA, 'P');
@@ -105,6 +105,28 @@ static void private_parts_shared_stays(void **state)
     mm_destroy(parent);
 }
 
+/* The pages of the hot range (the caller's stack) are copied at once: each
+ * side has its own frame, writable, one reference each; the others stay
+ * shared copy-on-write. */
+static void hot_range_is_copied_at_fork(void **state)
+{
+    (void)state;
+    struct mm *parent = parent_with(4);
+    struct mm *child = mm_fork(parent, PRIV_VA + PG, PRIV_VA + 3 * PG);
+    assert_non_null(child);
+    for (uint64_t i = 1; i < 3; i++) {
+        struct sv39_xlate p = sv39_translate(space_root(parent), PRIV_VA + i * PG, SV39_WRITE);
+        struct sv39_xlate c = sv39_translate(space_root(child), PRIV_VA + i * PG, SV39_WRITE);
+        assert_true(p.ok && c.ok);
+        assert_true(p.pa != c.pa);
+        assert_int_equal(space_byte(child, PRIV_VA + i * PG), 'p');
+    }
+    assert_false(sv39_translate(space_root(parent), PRIV_VA, SV39_WRITE).ok);
+    assert_false(sv39_translate(space_root(child), PRIV_VA + 3 * PG, SV39_WRITE).ok);
+    mm_destroy(child);
+    mm_destroy(parent);
+}
+
 /* A MAP_SHARED page neither side touched before fork is one page after it:
  * fork makes shared pages present before copying. */
 static void untouched_shared_page_is_shared(void **state)
@@ -115,7 +137,7 @@ static void untouched_shared_page_is_shared(void **state)
     mm_set_current(parent);
     assert_int_equal(mm_mmap(SHARED_VA, 2 * PG, RW, MM_MAP_SHARED | MM_MAP_ANONYMOUS | MM_MAP_FIXED, -1, 0),
                      SHARED_VA);
-    struct mm *child = mm_fork(parent);
+    struct mm *child = mm_fork(parent, 0, 0);
     assert_non_null(child);
     space_poke(child, SHARED_VA + PG, 'c');
     assert_int_equal(space_byte(parent, SHARED_VA + PG), 'c');
@@ -127,7 +149,7 @@ static void child_keeps_shared_after_parent_goes(void **state)
 {
     (void)state;
     struct mm *parent = parent_with(2);
-    struct mm *child = mm_fork(parent);
+    struct mm *child = mm_fork(parent, 0, 0);
     assert_non_null(child);
     mm_set_current(NULL);
     mm_destroy(parent);
@@ -172,7 +194,7 @@ static void fork_out_of_memory_leaks_nothing(void **state)
     int failed = 0, worked = 0;
     for (uint64_t keep = 0; keep < 40; keep++) {
         void *h = hoard(keep);
-        struct mm *child = mm_fork(parent);
+        struct mm *child = mm_fork(parent, PRIV_VA, PRIV_VA + 2 * PG);     /* a hot range too */
         unhoard(h);
         if (child) {
             worked++;
@@ -225,6 +247,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(private_parts_shared_stays, check_no_leak),
         cmocka_unit_test_teardown(untouched_shared_page_is_shared, check_no_leak),
+        cmocka_unit_test_teardown(hot_range_is_copied_at_fork, check_no_leak),
         cmocka_unit_test_teardown(child_keeps_shared_after_parent_goes, check_no_leak),
         cmocka_unit_test_teardown(fork_out_of_memory_leaks_nothing, check_no_leak),
         cmocka_unit_test_teardown(asids_per_space_and_generations, check_no_leak),

@@ -23,10 +23,13 @@ void        mm_destroy(struct mm *mm);
 /* fork's copy of parent: a new address space with the same VMAs, break and
  * allocator (which lives in the app's memory), whose pages are parent's
  * shared range by range -- copy-on-write for private memory, as they are
- * for MAP_SHARED memory (uvmcopy_range).  NULL when out of memory: nothing
- * is left allocated (some of parent's leaves may have become copy-on-write,
- * which only costs a later write fault that reuses the frame). */
-struct mm  *mm_fork(struct mm *parent);
+ * for MAP_SHARED memory (uvmcopy_range) -- except the private pages of
+ * [hot_start, hot_end) (the forking caller's stack, which both sides write
+ * at once): the child gets its own copies and parent keeps its pages
+ * writable.  NULL when out of memory: nothing is left allocated (some of
+ * parent's leaves may have become copy-on-write, which only costs a later
+ * write fault that reuses the frame). */
+struct mm  *mm_fork(struct mm *parent, uint64 hot_start, uint64 hot_end);
 /* Tell libmm how many ASID bits the hart implements (arch_asid_bits at
  * boot); 0 (the default) means every switch flushes the TLB. */
 void        mm_asid_init(unsigned bits);
