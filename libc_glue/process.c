@@ -53,10 +53,11 @@ void proc_abandon_fork(struct proc *p)
     p->forking = NULL;
 }
 
-/* The pages around the caller's stack pointer, which parent and child both
- * write as soon as fork returns: mm_fork copies them for the child at once. */
-#define FORK_HOT_BELOW  (2 * PAGE_SIZE)
-#define FORK_HOT_ABOVE  (2 * PAGE_SIZE)
+/* The page under the caller's stack pointer, which parent and child both
+ * write as soon as fork returns: mm_fork copies it for the child at once
+ * (a wider window costs more copies than the faults it saves). */
+#define FORK_HOT_BELOW  0
+#define FORK_HOT_ABOVE  PAGE_SIZE
 
 /* fork: the child is a copy of the caller -- its address space (mm_fork),
  * its descriptors, and its libOS context captured here, so it returns 0
