@@ -28,6 +28,9 @@ static __attribute__((noinline)) int child_returns(void)
     return 0;
 }
 
+/* fork_entry.S: mm_fork on the libOS call stack. */
+struct mm *mm_fork_on_libos_stack(struct mm *parent, uint64 hot_start, uint64 hot_end);
+
 /* Give back what a fork that did not finish took: the child's
  * descriptors, its address space, its slot. */
 static void fork_undo(struct proc *child)
@@ -77,7 +80,7 @@ int _fork(void)
     if (arch_context_capture(&child->ctx))
         return child_returns();
     uint64_t sp = PGROUNDDOWN((uint64_t)__builtin_frame_address(0));
-    child->mm = mm_fork(parent->mm, sp - FORK_HOT_BELOW, sp + FORK_HOT_ABOVE);
+    child->mm = mm_fork_on_libos_stack(parent->mm, sp - FORK_HOT_BELOW, sp + FORK_HOT_ABOVE);
     if (!child->mm)
         return fork_failed(parent, child);
     child->parent = parent;
