@@ -5,6 +5,8 @@
 #include <arch/csr.h>
 #include <arch/trap.h>
 
+#include "trapframe_macros.h"
+
     .section .text
     .balign 4
 
@@ -105,11 +107,4 @@ arch_divert_trampoline:
     csrw    sepc, t0
     ld      t0, TF_SSTATUS(sp)
     csrw    sstatus, t0
-    ld      x1, TF_REG(1)(sp)
-    ld      x3, TF_REG(3)(sp)
-    ld      x4, TF_REG(4)(sp)
-    .irp i, 5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
-    ld      x\i, TF_REG(\i)(sp)
-    .endr
-    ld      sp, TF_SP(sp)
-    sret
+    RESTORE_GPRS_AND_SRET
