@@ -391,4 +391,15 @@ CASES += [
 ]
 
 # Read by tests/guest/SConscript, as an SConscript that returns the list.
+# The learners' examples (examples/*/README.md): each runs and shows what it teaches.
+CASES += [
+    dict(name='examples/kalloc: sizes, alignment, contiguity, free memory back', app='examples/kalloc',
+         status=0, expect=[r'kalloc\(12288\) = 0x[0-9a-f]+ .*page-aligned: yes',
+                           r'kalloc\(3 pages\) physically contiguous: yes', r'the same as before: yes']),
+    dict(name='examples/pagetable: mappages, walk, walkaddr, vmprint on a table built by hand',
+         app='examples/pagetable', status=0,
+         expect=[r'mappages over the 4 KiB page again: -17', r'walkaddr\(0x40201234\) = 0x[0-9a-f]+234',
+                 r'0x0000000040200000-0x00000000403fffff pa 0x[0-9a-f]+ 2M x1', r'everything freed: yes']),
+]
+
 Return('CASES')
