@@ -910,9 +910,6 @@ static void start_shared_blocks(struct mm_model *m, uint64_t seed)
 static void test_random_calls_forks_and_exits_match_the_model(void **state)
 {
     (void)state;
-    static const char *const names[MODEL_NOP + 1] = { "mmap", "munmap", "mprotect", "madvise", "msync",
-                                                      "mremap", "access", "fork", "switch", "exit",
-                                                      "brk", "no-op" };
     for (uint64_t s = 0; s < RANDOM_SEEDS; s++) {
         struct mm_model m;
         unsigned kinds[MODEL_NOP + 1] = { 0 };
@@ -935,7 +932,7 @@ static void test_random_calls_forks_and_exits_match_the_model(void **state)
         apply_or_fail(&m, &(struct model_op){ .kind = MODEL_NOP }, seed, RANDOM_OPS, true);
         printf("  seed %#lx: %d operations (", (unsigned long)seed, RANDOM_OPS);
         for (int k = 0; k <= MODEL_NOP; k++)
-            printf("%s%s %u", k ? ", " : "", names[k], kinds[k]);
+            printf("%s%s %u", k ? ", " : "", model_kind_name(k), kinds[k]);
         printf("): %lu forks, %lu exits, %u spaces at the end\n", (unsigned long)m.forks,
                (unsigned long)m.exits, m.nspaces);
         assert_true(m.forks > 10);

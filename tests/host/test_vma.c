@@ -798,9 +798,6 @@ static void start_model(struct mm_model *m)
 static void test_random_calls_and_faults_match_the_model(void **state)
 {
     (void)state;
-    static const char *const names[MODEL_NOP + 1] = { "mmap", "munmap", "mprotect", "madvise", "msync",
-                                                      "mremap", "access", "fork", "switch", "exit",
-                                                      "brk", "no-op" };
     for (uint64_t s = 0; s < RANDOM_SEEDS; s++) {
         struct mm_model m;
         unsigned kinds[MODEL_NOP + 1] = { 0 };
@@ -809,7 +806,7 @@ static void test_random_calls_and_faults_match_the_model(void **state)
         random_ops(&m, seed, RANDOM_OPS, kinds);
         printf("  seed %#lx: %d operations (", (unsigned long)seed, RANDOM_OPS);
         for (int k = 0; k <= MODEL_NOP; k++)
-            printf("%s%s %u", k ? ", " : "", names[k], kinds[k]);
+            printf("%s%s %u", k ? ", " : "", model_kind_name(k), kinds[k]);
         printf("): %lu calls refused and %lu accesses denied as expected, %lu mappings placed "
                "below the window, the break moved %lu times; at the end %lu VMAs, %lu faults "
                "resolved\n",

@@ -30,19 +30,11 @@
 #include <mm/kalloc.h>
 #include <mm/page.h>
 
+#include "../common/check.h"
+
 #define PG      4096UL
 #define MB2     (2UL << 20)
 #define RW      (PROT_READ | PROT_WRITE)
-
-static int failures;
-#define CHECK(c) do { if (!(c)) { failures++; printf("FAIL %d: %s\n", __LINE__, #c); } } while (0)
-
-static unsigned long free_frames(void)
-{
-    kalloc_drain();
-    page_drain_caches();
-    return page_free_count();
-}
 
 /* Wait for child c: its wait status. */
 static int status_of(pid_t c)

@@ -18,17 +18,9 @@
 #include <mm/kalloc.h>
 #include <mm/page.h>
 
+#include "../common/check.h"
+
 #define PG 4096UL
-
-static int failures;
-#define CHECK(c) do { if (!(c)) { failures++; printf("FAIL %d: %s\n", __LINE__, #c); } } while (0)
-
-static unsigned long free_frames(void)
-{
-    kalloc_drain();
-    page_drain_caches();
-    return page_free_count();
-}
 
 /* Wait for one child; its exit code (-1 when it did not exit normally). */
 static int reap(void)

@@ -1367,3 +1367,12 @@ void mm_draw(struct mm *mm, uint64_t lo, uint64_t hi, unsigned cols, bool legend
         idx++;
     }
 }
+
+/* Contract in mm_model.h. */
+const char *model_kind_name(enum model_op_kind kind)
+{
+    static const char *const names[MODEL_NOP + 1] = { "mmap", "munmap", "mprotect", "madvise", "msync",
+                                                      "mremap", "access", "fork", "switch", "exit",
+                                                      "brk", "no-op" };
+    return kind <= MODEL_NOP ? names[kind] : "?";
+}

@@ -169,6 +169,8 @@ const char *model_check_touched(struct mm_model *m);
 void        model_decode(struct mm_model *m, const uint8_t *b, struct model_op *op);
 /* One line describing op, for reproducers. */
 void        model_describe(const struct model_op *op, char *buf, size_t len);
+/* The name of an operation kind ("mmap", ..., "no-op"), for counts in test output. */
+const char *model_kind_name(enum model_op_kind kind);
 
 /* Print the VMAs of mm between lo and hi as one line of cols columns (at
  * most 256; a letter per VMA, '.' where nothing is mapped, '+' where a
