@@ -54,6 +54,10 @@ def option_errors(env):
     if not env['failalloc'].isdigit():
         why.append('scons: failalloc=%s: a number of allocations (0: off)' % env['failalloc'])
     try:
+        re.compile(env['cases'])
+    except re.error as e:
+        why.append('scons: cases=%s: not a regular expression (%s)' % (env['cases'], e))
+    try:
         qemu.boot_line(env['args'], env['env'], boot=env['boot'])
     except qemu.BootLineError as e:
         why.append(str(e))

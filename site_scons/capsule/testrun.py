@@ -263,6 +263,11 @@ def check_failalloc(case, status, out):
     return why
 
 
+def chosen_cases(cases, pattern):
+    """The cases whose name matches the regex pattern (all when it is empty)."""
+    return [c for c in cases if not pattern or re.search(pattern, c['name'])]
+
+
 def run_guest(cases, images, references, root, mode, tally, timeout, failalloc=0):
     """Boot each case's image; references maps a differential case's app to
     its host-built executable.  With failalloc, the images fail every Nth
