@@ -2,17 +2,33 @@
  * (sscratch holds its top while not in a trap, 0 while in one; neither its
  * value nor the interrupted sp is trusted, see below), turns the FPU
  * off for the handler (libOS code must not touch FP registers; a use traps),
- * calls trap_dispatch(frame) and restores. */
+ * calls trap_dispatch(frame) and restores.
+ *
+ * Call frame information (CFI) describes the saved frame to a debugger:
+ * from `saved` on, the frame at sp holds the trapped context, so a gdb
+ * backtrace taken inside the handler continues into the code that trapped
+ * (sepc as its pc, its sp, ra, s0 and the other registers from the frame).
+ * Before `saved` the return address is undefined: the unwinder stops there. */
 #include <arch/csr.h>
 #include <arch/trap.h>
 
 #include "trapframe_macros.h"
 
 
+/* The column that holds the trapped pc (sepc): not ra's, which keeps the
+ * trapped ra.  64 is past the integer and FP registers' DWARF numbers. */
+#define CFI_SEPC_COLUMN 64
+
+    .cfi_sections .debug_frame
     .section .text
     .balign 4
     .globl trap_entry
+    .type trap_entry, @function
 trap_entry:
+    .cfi_startproc
+    .cfi_signal_frame           /* the caller's pc is where it trapped, not a return address */
+    .cfi_return_column CFI_SEPC_COLUMN
+    .cfi_undefined CFI_SEPC_COLUMN
     csrrw   sp, sscratch, sp        /* sp = trap stack top, or 0 when nested */
     bnez    sp, from_outside
     /* sscratch was 0: a trap inside the trap handler -- when the interrupted
@@ -49,6 +65,13 @@ from_outside:
 saved:
     csrr    t0, sepc
     sd      t0, TF_SEPC(sp)
+    /* From here to the sret the frame at sp is complete (sepc last). */
+    .cfi_def_cfa sp, 0
+    .cfi_offset CFI_SEPC_COLUMN, TF_SEPC
+    .cfi_offset sp, TF_SP
+    .irp i, 1,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+    .cfi_offset x\i, TF_REG(\i)
+    .endr
     csrr    t0, sstatus
     sd      t0, TF_SSTATUS(sp)
     csrr    t0, scause
@@ -71,3 +94,5 @@ trap_return:
     ld      t0, TF_SCRATCH(sp)
     csrw    sscratch, t0
     RESTORE_GPRS_AND_SRET
+    .cfi_endproc
+    .size trap_entry, . - trap_entry

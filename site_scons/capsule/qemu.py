@@ -185,7 +185,9 @@ def command(elf=None, fw=None, mem='128M', args='', icount=False, gdb=False, ext
     prompt: run(prelude=uboot_steps(...)); stdin is then always a pipe).
     stdin_pipe: the console is not muxed with QEMU's monitor (every byte
     reaches the guest) and the guest is told its stdin is a forwarded pipe
-    (run(stdin_data=...) or run(stdin_stream=...))."""
+    (run(stdin_data=...) or run(stdin_stream=...)).  gdb: QEMU starts halted
+    with its gdb server on TCP port 1234 (True), on the given port (an int)
+    or on the Unix socket at the given path (a str)."""
     stdin_pipe = stdin_pipe or bool(uboot)
     line = boot_line(args, env, stdin_pipe, 'fw' if fw else 'uboot' if uboot else 'elf', icount)
     cmd = [QEMU, '-M', 'virt', '-m', str(mem), '-nographic', '-no-reboot']
@@ -204,8 +206,10 @@ def command(elf=None, fw=None, mem='128M', args='', icount=False, gdb=False, ext
             cmd += ['-append', line]
     if icount:
         cmd += ['-icount', icount if isinstance(icount, str) else 'shift=0']
-    if gdb:
-        cmd += ['-s', '-S']
+    if isinstance(gdb, str):
+        cmd += ['-chardev', 'socket,path=%s,server=on,wait=off,id=gdb' % gdb, '-gdb', 'chardev:gdb', '-S']
+    elif gdb:
+        cmd += ['-gdb', 'tcp::%d' % (1234 if gdb is True else gdb), '-S']
     return cmd + list(extra)
 
 

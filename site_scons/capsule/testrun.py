@@ -293,6 +293,9 @@ def run_guest(cases, images, references, root, mode, tally, timeout, failalloc=0
         inputs = _stdin_kwargs(case, root)
         common = dict(mem=case.get('mem', '128M'), args=case.get('args', ''), env=case.get('env', ''),
                       icount=case.get('icount', False), stdin_pipe='tty_steps' not in inputs)
+        if case.get('special') == 'gdb':
+            _gdb_case(case, label, elf, common, inputs, root, tally, timeout)
+            continue
         if case.get('boot') == 'fw':
             cmd = qemu.command(fw=fw, **common)
         elif case.get('boot') == 'uboot':
@@ -314,6 +317,30 @@ def run_guest(cases, images, references, root, mode, tally, timeout, failalloc=0
         _report('guest', label, not why, '%.1f s, %s' % (secs, '; '.join(why) or 'status %d' % status),
                 out if _verbose['on'] else qemu.strip_banner(out))
         tally.add(label, not why, '; '.join(why))
+
+
+def _gdb_case(case, label, elf, common, inputs, root, tally, timeout):
+    """A 'gdb' case: boot elf halted with QEMU's gdb server on a Unix socket
+    of its own, run gdb-multiarch in batch mode with the case's gdb commands
+    (with its 'gdb_script', a path under the repository, sourced first), and
+    check the console as any case and gdb's output against 'gdb_expect'."""
+    from capsule import gdb
+    tmp = tempfile.mkdtemp(prefix='capsule-gdb-')
+    sock = os.path.join(tmp, 'gdb.sock')
+    try:
+        cmd = qemu.command(elf=elf, gdb=sock, **common)
+        script = os.path.join(root, case['gdb_script']) if case.get('gdb_script') else None
+        gdb_cmd = gdb.command(elf, sock, script=script, commands=case['gdb'], batch=True)
+        (status, out, secs), gdb_out = gdb.batch_session(
+            lambda: qemu.run(cmd, elf=elf, timeout=timeout, echo=False, **inputs), sock, gdb_cmd, timeout)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    why = check_output(case, status, out)
+    why += ['missing gdb output /%s/' % p for p in case.get('gdb_expect', []) if not re.search(p, gdb_out)]
+    why += ['unexpected gdb output /%s/' % p for p in case.get('gdb_reject', []) if re.search(p, gdb_out)]
+    _report('guest', label, not why, '%.1f s, %s' % (secs, '; '.join(why) or 'status %d' % status),
+            qemu.strip_banner(out) + 'gdb:\n' + gdb_out)
+    tally.add(label, not why, '; '.join(why))
 
 
 def run_boot_doc(root, elf, binf, tally):

@@ -10,7 +10,10 @@ as scons run takes it); stdin (bytes) or stdin_file (a path): forwarded as a
 pipe with its end, else an empty pipe; tty ([(output marker, bytes typed)])
 through a pty instead; icount (True, or QEMU's -icount value); wallclock (the
 guest's 'wall clock: time() N' within a minute of the host's); max_host_cpu
-(seconds of host CPU QEMU may use: the hart idles)."""
+(seconds of host CPU QEMU may use: the hart idles); special 'gdb': the
+image boots halted and gdb-multiarch runs the commands in 'gdb' in batch mode
+(after sourcing 'gdb_script' when given), its output checked against
+'gdb_expect' and 'gdb_reject' (regexes)."""
 
 CASES = [
     dict(name='hello prints and exits 0', app='apps/hello',
@@ -388,6 +391,21 @@ CASES += [
          expect=[r'posix_proc: end', r'blocked reader: killed by SIGTERM', r'spinning child: killed by SIGKILL',
                  r'parent read from the child\'s stdout: through the pipe'],
          reject=[r'capsule: ']),
+]
+
+# Debugging: a backtrace taken inside the trap handler continues into the app's
+# frames (the trap vector's CFI); break in the report of the unresolved fault.
+CASES += [
+    dict(name='gdb: a backtrace in the fault handler unwinds through the trap into the app',
+         app='tests/guest/null_deref', special='gdb', status=139,
+         expect=[r'NULL pointer dereference', r'exit status 139'],
+         gdb=['break unresolved_fault', 'continue', 'bt', 'continue'],
+         gdb_expect=[r'Breakpoint 1, unresolved_fault',
+                     r'#\d+\s+trap_dispatch .*\n#\d+\s+<signal handler called>\n'
+                     r'#\d+\s+read_through \(p=.*\) at .*null_deref/main\.c:7\n'
+                     r'#\d+\s+0x[0-9a-f]+ in deref_caller .*main\.c:12\n'
+                     r'#\d+\s+0x[0-9a-f]+ in main \(\) at .*main\.c:19'],
+         gdb_reject=[r'Backtrace stopped', r'Could not fetch register']),
 ]
 
 # Read by tests/guest/SConscript, as an SConscript that returns the list.
