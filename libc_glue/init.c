@@ -48,7 +48,9 @@ int capsule_icount(void)
 }
 
 /* How libarch's traps reach the layers above: page faults and what a
- * report may read (libmm), ending a process and naming it (process.c). */
+ * report may read (libmm: mm_fault decodes a fault and calls
+ * page_unmap_handler or store_page_fault_handler), ending a process and
+ * naming it (process.c). */
 static struct arch_hooks hooks = {
     .fault    = mm_fault,
     .readable = mm_report_readable,

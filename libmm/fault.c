@@ -186,9 +186,54 @@ static __attribute__((noinline)) int cow_fault(struct mm *mm, struct vma *v, pte
     return err ? err : resolved(mm, v, p, va, true);
 }
 
+/* The fault being resolved (one hart; faults in the libOS do not nest into
+ * libmm): what handle_fault found, for the two handler entries below, and
+ * their result.  p is NULL outside a fault. */
+static struct {
+    struct mm  *mm;
+    struct vma *v;
+    pte_t      *p;
+    int         level;
+    uint64      va;
+    bool        write;
+    int         err;
+} pending;
+
+/* Contract in mm/fault.h. */
+void store_page_fault_handler(void)
+{
+    pending.err = pending.p ? cow_fault(pending.mm, pending.v, pending.p, pending.level, pending.va)
+                            : -MM_EFAULT;
+}
+
+/* Contract in mm/fault.h. */
+void page_unmap_handler(void)
+{
+    pending.err = pending.p ? hole_fault(pending.mm, pending.v, pending.p, pending.level, pending.va,
+                                         pending.write)
+                            : -MM_EFAULT;
+}
+
+/* Resolve the fault at va of v (entry p at level) through entry, one of the
+ * handlers above; their result. */
+static int enter(void (*entry)(void), struct mm *mm, struct vma *v, pte_t *p, int level, uint64 va,
+                 bool write)
+{
+    pending.mm = mm;
+    pending.v = v;
+    pending.p = p;
+    pending.level = level;
+    pending.va = va;
+    pending.write = write;
+    entry();
+    pending.p = NULL;
+    return pending.err;
+}
+
 /* mm_handle_fault, inlined into mm_fault.  One walk: the entry found
- * decides.  Present and still faulting: only a write to a copy-on-write leaf
- * is ours. */
+ * decides.  Not present: page_unmap_handler (demand paging).  Present and
+ * still faulting: only a write to a copy-on-write leaf is ours
+ * (store_page_fault_handler). */
 static inline __attribute__((always_inline)) int handle_fault(struct mm *mm, uint64 addr,
                                                               unsigned access)
 {
@@ -200,10 +245,10 @@ static inline __attribute__((always_inline)) int handle_fault(struct mm *mm, uin
     int level;
     pte_t *p = vm_lookup(mm->pt, va, &level);
     if (!(*p & PTE_V))
-        return hole_fault(mm, v, p, level, va, write);
+        return enter(page_unmap_handler, mm, v, p, level, va, write);
     if (!write || !(*p & PTE_COW))
         return -MM_EFAULT;
-    return cow_fault(mm, v, p, level, va);
+    return enter(store_page_fault_handler, mm, v, p, level, va, true);
 }
 
 /* Contract in mm_internal.h. */

@@ -14,6 +14,17 @@
  * info->no_memory set) after filling *info for the report. */
 int mm_fault(uint64 addr, unsigned access, struct fault_info *info);
 
+/* The first system's fault entries, which mm_fault calls with the fault it
+ * has decoded (address, access, the VMA and the page-table entry found):
+ * store_page_fault_handler for a store to a present copy-on-write page
+ * (the page is copied, or reused when this is its only mapping), and
+ * page_unmap_handler for an access to a page of a mapping that is not
+ * present yet (demand paging: the shared zero page for a read of private
+ * memory, else a fresh zeroed page).  They take no arguments, as the
+ * document gives them; called outside a fault they change nothing. */
+void store_page_fault_handler(void);
+void page_unmap_handler(void);
+
 /* Whether a fault report may read the word at va: in the app's half and
  * mapped readable in the running address space (never the direct map, MMIO
  * or libOS data).  libarch's backtrace asks this through its readable hook. */
