@@ -182,6 +182,12 @@ int getrusage(int who, struct rusage *usage)
     return 0;
 }
 
+/* Contract in capsule/measure.h. */
+void capsule_peak_rss_reset(void)
+{
+    mm_resident_peak_reset();
+}
+
 /* ---- waiting ---------------------------------------------------------- */
 
 /* A sleep's event (in the interrupt, whichever process runs): its

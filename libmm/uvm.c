@@ -131,6 +131,12 @@ void mm_get_stats(struct mm_stats *st)
                                                                          : mm_resident_peak_pages;
 }
 
+/* Contract in mm/uvm.h. */
+void mm_resident_peak_reset(void)
+{
+    mm_resident_peak_pages = mm_resident_pages;
+}
+
 void mm_print_vmas(void)
 {
     struct mm *mm = current_mm;

@@ -19,18 +19,51 @@ MMAP_VMAS = [10, 100, 1000, 10000]
 PROC_MEM = '3G'         # the process bench touches 1 GiB and copies it eagerly beside
 PROC_SIZES = [('1m', '1 MiB'), ('64m', '64 MiB'), ('1g', '1 GiB')]
 MALLOC_WORKLOADS = ['churn', 'many_small', 'realloc_growth', 'producer_consumer']
+# Real programs (tests/bench/<name>, program.h), each linked with both mallocs.
+PROGRAMS = [('bigcalc', 'big-integer expression evaluator'),
+            ('treemap', 'treap symbol table and graph, non-LIFO frees'),
+            ('textproc', 'text processor growing strings with realloc')]
+MALLOCS = ('libmm', 'newlib')
 PLOTS = ['kalloc_by_size.png', 'mm_init_by_ram.png', 'mmap_by_vmas.png']
 OUTPUTS = ['results.md', 'results.csv'] + PLOTS     # every file a run writes, in build/bench/
 DOCS_MARKER = '<!-- results -->'
 
 
-def _boot(elf, mem='128M', timeout=120, args=''):
-    """Boot a benchmark image under -icount; returns its BENCH figures and wall time."""
+def _boot(elf, mem='128M', timeout=120, args='', output=None):
+    """Boot a benchmark image under -icount; returns its BENCH figures and wall
+    time (and appends its console output to the list output, when given)."""
     cmd = qemu.command(elf=elf, mem=mem, icount=True, args=args)
     status, out, secs = qemu.run(cmd, elf=elf, timeout=timeout, echo=False)
     if status != 0:
         raise RuntimeError('benchmark %s exited %d:\n%s' % (elf, status, out[-3000:]))
+    if output is not None:
+        output.append(out)
     return {k: int(v) for k, v in BENCH_RE.findall(out)}, secs
+
+
+def _program_output(name, out):
+    """A real program's lines between '<name>: begin' and '<name>: end'."""
+    m = re.search(r'^%s: begin\s*$(.*?)^%s: end\s*$' % (name, name), out, re.M | re.S)
+    return m.group(1).strip().splitlines() if m else None
+
+
+def _measure_programs(images, f, wall):
+    """Boot each real program twice with each malloc; returns whether the
+    counts were identical.  f gets <malloc>_<name>_{instr,peak_kib} and
+    <name>_same_output (1 when both mallocs printed the same lines)."""
+    repeatable = True
+    for name, _ in PROGRAMS:
+        lines = {}
+        for m in MALLOCS:
+            key = 'prog_%s_%s' % (name, m)
+            outs = []
+            first, wall[key] = _boot(images[key], output=outs)
+            second, _ = _boot(images[key])
+            repeatable &= first == second
+            f.update({'%s_%s' % (m, k): v for k, v in first.items()})
+            lines[m] = _program_output(name, outs[0])
+        f['%s_same_output' % name] = int(lines['libmm'] is not None and lines['libmm'] == lines['newlib'])
+    return repeatable
 
 
 def _wall(cmd, runs=RUN_TIMES):
@@ -57,6 +90,7 @@ def measure(images, empty_payload):
         wall[name] = wall.get(name, 0) + secs
         repeatable &= first == second
         f.update({prefix + k: v for k, v in first.items()})
+    repeatable &= _measure_programs(images, f, wall)
     first, wall['proc'] = _boot(images['proc'], mem=PROC_MEM, timeout=600)
     second, _ = _boot(images['proc'], mem=PROC_MEM, timeout=600)
     repeatable &= first == second
@@ -96,7 +130,7 @@ def rows(f, wall):
               'empty payload', '%.3f' % wall['empty_run'], '<= 1.2x (%.2fx)' % ratio, ratio <= 1.2))
     r.append(('instruction counts identical in two runs', 'yes' if f['repeatable'] else 'NO', '-', '',
               'yes', bool(f['repeatable'])))
-    r += _vm_rows(f) + _proc_rows(f) + _time_rows(f) + _malloc_rows(f)
+    r += _vm_rows(f) + _proc_rows(f) + _time_rows(f) + _malloc_rows(f) + _program_rows(f)
     return r
 
 
@@ -187,6 +221,25 @@ def _malloc_rows(f):
         ratio = mine / theirs if theirs else float('inf')
         r.append(('malloc %s: peak memory KiB, malloc=libmm' % w, mine, 'malloc=newlib', theirs,
                   '<= 1.1x (%.2fx)' % ratio, ratio <= 1.1))
+    return r
+
+
+def _program_rows(f):
+    """The real programs: instructions and peak resident memory with each
+    malloc, and whether both printed the same."""
+    r = []
+    for name, what in PROGRAMS:
+        mine, theirs = f['libmm_%s_instr' % name], f['newlib_%s_instr' % name]
+        ratio = theirs / mine
+        r.append(('%s (%s): instructions, malloc=libmm' % (name, what), mine, 'malloc=newlib', theirs,
+                  '>= 1.3x fewer (%.2fx)' % ratio, ratio >= 1.3))
+        mine, theirs = f['libmm_%s_peak_kib' % name], f['newlib_%s_peak_kib' % name]
+        ratio = mine / theirs if theirs else float('inf')
+        r.append(('%s: peak resident KiB, malloc=libmm' % name, mine, 'malloc=newlib', theirs,
+                  '<= 1.1x (%.2fx)' % ratio, ratio <= 1.1))
+        same = f['%s_same_output' % name]
+        r.append(('%s: output with malloc=libmm' % name, 'same' if same else 'DIFFERENT', 'malloc=newlib', '',
+                  'same', bool(same)))
     return r
 
 

@@ -420,4 +420,12 @@ CASES += [
                  r'0x0000000040200000-0x00000000403fffff pa 0x[0-9a-f]+ 2M x1', r'everything freed: yes']),
 ]
 
+# The bench's real programs (tests/bench/program.h) compute the same with
+# Capsule's malloc as with Linux's: a heap that corrupts a block shows here.
+CASES += [
+    dict(name='differential: bench program %s prints what it prints on Linux' % name,
+         app='tests/bench/' + name, special='differential', status=0, expect=[name + r': end'])
+    for name in ('bigcalc', 'treemap', 'textproc')
+]
+
 Return('CASES')

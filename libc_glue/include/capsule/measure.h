@@ -52,4 +52,9 @@ static inline long capsule_peak_rss_kib(void)
     return getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : -1;
 }
 
+/* Bring the peak capsule_peak_rss_kib() reports down to what is resident
+ * now: the peak read afterwards is that of the region that follows (the
+ * counterpart of Linux's "echo 5 > /proc/self/clear_refs"). */
+void capsule_peak_rss_reset(void);
+
 #endif

@@ -102,6 +102,10 @@ struct mm_stats {
     uint64 resident_peak_pages; /* nor the image in place), and their high-water mark */
 };
 void    mm_get_stats(struct mm_stats *st);
+/* Bring the high-water mark of resident frames down to what is resident
+ * now, so a later mm_get_stats gives the peak of a region of the run (as
+ * Linux's "echo 5 > /proc/self/clear_refs" does for VmHWM). */
+void    mm_resident_peak_reset(void);
 /* Print the VMAs of the current address space, one per line. */
 void    mm_print_vmas(void);
 
