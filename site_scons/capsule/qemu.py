@@ -332,7 +332,7 @@ def _feed_tty(master, steps, seen, timeout):
 
 
 def run(cmd, elf=None, timeout=60, echo=True, stdin=None, stdin_data=None, stdin_stream=None,
-        tty_steps=None, banner=False, prelude=None):
+        tty_steps=None, banner=False, prelude=None, on_start=None, new_session=False):
     """Run QEMU; returns (status, output text, seconds).  status is QEMU's exit
     status (the guest's), or 124 after a timeout.  The output text is the
     whole console; echo shows it as it comes, without OpenSBI's banner (and
@@ -341,7 +341,10 @@ def run(cmd, elf=None, timeout=60, echo=True, stdin=None, stdin_data=None, stdin
     pipe's input once the payload started.  Input: stdin_data (bytes)
     or stdin_stream (a binary file) forwarded as a pipe (command(...,
     stdin_pipe=True)); tty_steps [(output marker, bytes typed)] through a pty
-    (a terminal); stdin a file object QEMU inherits; else nothing."""
+    (a terminal); stdin a file object QEMU inherits; else nothing.
+    timeout None: no limit.  on_start(process) is called once QEMU started;
+    new_session puts it in a session of its own (a Ctrl-C on the terminal
+    does not reach it)."""
     symbolize = Symbolizer(elf)
     hide = BannerFilter(until=UBOOT_STARTED if prelude else None)
     if banner:
@@ -355,9 +358,13 @@ def run(cmd, elf=None, timeout=60, echo=True, stdin=None, stdin_data=None, stdin
         qin = slave
     else:
         qin = stdin if stdin is not None else subprocess.DEVNULL
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=qin)
-    timer = threading.Timer(timeout, proc.kill)
-    timer.start()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=qin,
+                            start_new_session=new_session)
+    if on_start:
+        on_start(proc)
+    timer = threading.Timer(timeout if timeout is not None else 0, proc.kill)
+    if timeout is not None:
+        timer.start()
     lines = []
     out_so_far = []
     feeder = None

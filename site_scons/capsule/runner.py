@@ -8,7 +8,7 @@ import sys
 
 from SCons.Script import Action, AlwaysBuild
 
-from capsule import qemu, size
+from capsule import gdb, qemu, size
 
 _status = {'code': None}
 
@@ -51,6 +51,8 @@ def option_errors(env):
             raise ValueError
     except ValueError:
         why.append('scons: timeout=%s: a number of seconds greater than 0, e.g. timeout=120' % env['timeout'])
+    if not env['gdbport'].isdigit() or not 0 < int(env['gdbport']) < 65536:
+        why.append('scons: gdbport=%s: a TCP port number, 1 to 65535' % env['gdbport'])
     if not env['failalloc'].isdigit():
         why.append('scons: failalloc=%s: a number of allocations (0: off)' % env['failalloc'])
     try:
@@ -106,13 +108,24 @@ def _run_action(image):
 
 
 def _debug_action(image):
+    """QEMU halted with its gdb server on gdbport, and gdb-multiarch attached
+    in the foreground with the ELF and tools/capsule.gdb (break at main)."""
     def action(target, source, env):
-        cmd = _boot_command(env, image, gdb=True)
+        cmd = _boot_command(env, image, gdb=int(env['gdbport']))
         if cmd is None:
             return 0
-        print('capsule: QEMU is halted with a gdb server on :1234; in another terminal:')
-        print('  gdb-multiarch %s -ex "target remote :1234"' % image['elf'])
-        subprocess.call(cmd)
+        elf = str(image['elf'])
+        gdb_cmd = gdb.command(elf, ':%s' % env['gdbport'], script=gdb.SCRIPT)
+        if env['verbose']:
+            print(' '.join(cmd))
+            print(' '.join(gdb_cmd))
+        print('capsule: QEMU halted, gdb server on :%s; gdb-multiarch attached (tools/capsule.gdb: '
+              'break at main; `continue` to run, Ctrl-C to stop, `quit` to end)' % env['gdbport'])
+        sys.stdout.flush()
+        _status['code'] = gdb.debug(
+            lambda on_start: qemu.run(cmd, elf=elf, timeout=None, banner=env['verbose'],
+                                      on_start=on_start, new_session=True),
+            gdb_cmd, env['ROOT'])
         return 0
     return action
 

@@ -9,6 +9,7 @@ import re
 import resource
 import time
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -296,6 +297,9 @@ def run_guest(cases, images, references, root, mode, tally, timeout, failalloc=0
         if case.get('special') == 'gdb':
             _gdb_case(case, label, elf, common, inputs, root, tally, timeout)
             continue
+        if case.get('special') == 'debug_target':
+            _debug_target_case(case, label, root, mode, tally, timeout)
+            continue
         if case.get('boot') == 'fw':
             cmd = qemu.command(fw=fw, **common)
         elif case.get('boot') == 'uboot':
@@ -340,6 +344,32 @@ def _gdb_case(case, label, elf, common, inputs, root, tally, timeout):
     why += ['unexpected gdb output /%s/' % p for p in case.get('gdb_reject', []) if re.search(p, gdb_out)]
     _report('guest', label, not why, '%.1f s, %s' % (secs, '; '.join(why) or 'status %d' % status),
             qemu.strip_banner(out) + 'gdb:\n' + gdb_out)
+    tally.add(label, not why, '; '.join(why))
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def _debug_target_case(case, label, root, mode, tally, timeout):
+    """A 'debug_target' case: `scons app=<app> debug` as a user runs it, its
+    gdb reading the case's 'gdb' commands from stdin (then end of file);
+    the scons exit status and its whole output (the console and gdb's,
+    interleaved) are checked as any case's."""
+    cmd = ['scons', '-Q', '-C', root, 'app=' + case['app'], 'mode=' + mode, 'debug',
+           'gdbport=%d' % _free_port()]
+    start = time.time()
+    try:
+        proc = subprocess.run(cmd, input=''.join(c + '\n' for c in case['gdb']), capture_output=True,
+                              text=True, errors='replace', timeout=timeout + 60)
+        status, out = proc.returncode, proc.stdout + proc.stderr
+    except subprocess.TimeoutExpired as e:
+        status, out = qemu.TIMEOUT_STATUS, (e.stdout or b'').decode(errors='replace') + '\ntimeout\n'
+    why = check_output(case, status, out)
+    _report('guest', label, not why, '%.1f s, %s' % (time.time() - start, '; '.join(why) or 'status %d' % status),
+            out)
     tally.add(label, not why, '; '.join(why))
 
 

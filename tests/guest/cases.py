@@ -13,7 +13,9 @@ guest's 'wall clock: time() N' within a minute of the host's); max_host_cpu
 (seconds of host CPU QEMU may use: the hart idles); special 'gdb': the
 image boots halted and gdb-multiarch runs the commands in 'gdb' in batch mode
 (after sourcing 'gdb_script' when given), its output checked against
-'gdb_expect' and 'gdb_reject' (regexes)."""
+'gdb_expect' and 'gdb_reject' (regexes); special 'debug_target': `scons
+app=<app> debug` with the commands in 'gdb' on its stdin, its status and its
+whole output (console and gdb) checked."""
 
 CASES = [
     dict(name='hello prints and exits 0', app='apps/hello',
@@ -406,6 +408,17 @@ CASES += [
                      r'#\d+\s+0x[0-9a-f]+ in deref_caller .*main\.c:12\n'
                      r'#\d+\s+0x[0-9a-f]+ in main \(\) at .*main\.c:19'],
          gdb_reject=[r'Backtrace stopped', r'Could not fetch register']),
+    dict(name='scons debug: gdb attached, stops at main, reads every register, prints the VMAs, follows the fault',
+         app='tests/guest/null_deref', special='debug_target', status=139,
+         gdb=['continue', 'info all-registers', 'capsule-vmas', 'capsule-mm', 'break unresolved_fault',
+              'continue', 'capsule-trap', 'bt', 'continue'],
+         expect=[r'Breakpoint 1, main \(\) at tests/guest/null_deref/main\.c:\d+',
+                 r'\nsepc\s+0x[0-9a-f]+', r'\nsatp\s+0x8[0-9a-f]{15}', r'\nft11\s',
+                 r'0000000000010000-[0-9a-f]{16} r-x app text', r'rw- main stack',
+                 r'VMAs \d+, heap 0x[0-9a-f]+-0x[0-9a-f]+, faults resolved \d+',
+                 r'sepc 0x[0-9a-f]+ scause 0xd stval 0x0 .*\nread_through \+ \d+ in section \.text',
+                 r'<signal handler called>\n#\d+\s+read_through', r'exit status 139'],
+         reject=[r'Could not fetch register', r'unavailable', r'warning: ', r'No symbol']),
 ]
 
 # Read by tests/guest/SConscript, as an SConscript that returns the list.
