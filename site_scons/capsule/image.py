@@ -7,12 +7,20 @@ import os
 
 from SCons.Script import Action, Exit, GetLaunchDir
 
+from capsule import appbuild
+
 FW_JUMP = '/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin'
 FW_PAYLOAD_OFFSET = 2 * 1024 * 1024     # fw_jump's FW_JUMP_ADDR is RAM base + 2 MiB
 EXT_HASH_CHARS = 8                      # of the sha1 of an out-of-tree app's absolute path
 
 
 _built = {}     # (source directory, malloc variant) -> the nodes app() declared
+_cxx_runtime = {}   # mode -> the C++ runtime's object (CXX_RUNTIME), shared by the C++ apps
+CXX_RUNTIME = 'libc_glue/cxx/runtime.cpp'
+# C++ without the exception and RTTI runtimes, or guards for local statics
+# (one hart; a process is a copy, not a thread): what the Debian toolchain's
+# riscv64-unknown-elf-g++ can link without a libstdc++ (README.md, "C++").
+CXX_FLAGS = ['-fno-exceptions', '-fno-rtti', '-fno-threadsafe-statics']
 
 
 def resolve(env, spec):
@@ -26,18 +34,12 @@ def resolve(env, spec):
     for cand in candidates:
         cand = os.path.realpath(cand)
         if os.path.isdir(cand):
-            if not _sources(env, cand):
-                print('scons: app %s: no .c or .S files in %s' % (spec, cand))
+            if not appbuild.sources(cand):
+                print('scons: app %s: no .c, .S, .cpp or .cc files in %s' % (spec, cand))
                 Exit(2)
             return cand
     print('scons: app %s: no such app (looked in apps/%s and %s)' % (spec, spec, spec))
     Exit(2)
-
-
-def _sources(env, srcdir):
-    """The app's .c and .S files, in name order (the link order)."""
-    return sorted(env.Glob(os.path.join(srcdir, '*.c')) + env.Glob(os.path.join(srcdir, '*.S')),
-                  key=lambda node: node.name)
 
 
 def out_dir(build, mode, root, srcdir, malloc='libmm', failalloc=0):
@@ -75,7 +77,6 @@ def app(cross, spec, libs, malloc=None):
     build's malloc option or the one given ('libmm' or 'newlib'), into
     out_dir().  Returns a dict with the 'elf', 'bin', 'map' and 'fw' nodes and
     the app's 'name' and 'dir'."""
-    from capsule.toolchain import hosted_env
     srcdir = resolve(cross, spec)
     malloc = malloc or cross['malloc']
     failalloc = libs.get('failalloc', 0)
@@ -84,18 +85,61 @@ def app(cross, spec, libs, malloc=None):
         return _built[key]
     name = os.path.basename(srcdir)
     out = out_dir(cross['BUILD'], cross['mode'], cross['ROOT'], srcdir, malloc, failalloc)
-    env = hosted_env(cross)
-    env.Append(CPPPATH=[srcdir])
+    conf = appbuild.settings(srcdir)
+    env = app_env(cross, srcdir, conf)
     objs = []
-    for src in _sources(env, srcdir):
-        base = os.path.splitext(src.name)[0]
-        objs += env.Object(os.path.join(out, 'obj', base + '.o'), src)
+    srcs = appbuild.sources(srcdir, conf)
+    for src in srcs:
+        rel = os.path.relpath(src, srcdir)
+        rel = os.path.join('ext', os.path.basename(src)) if rel.startswith(os.pardir) else rel
+        objs += env.Object(os.path.join(out, 'obj', os.path.splitext(rel)[0] + '.o'), src)
+    if any(src.endswith(appbuild.CXX_SUFFIXES) for src in srcs):
+        objs += cxx_runtime(cross)
     name_c = env.Textfile(os.path.join(out, 'obj', 'capsule_app_name.c'),
                           ['/* generated: argv[0] */', 'const char capsule_app_name[] = "%s";' % name])
     objs += env.Object(os.path.join(out, 'obj', 'capsule_app_name.o'), name_c)
     env.Depends(objs, env['NEWLIB']['libc'])
     _built[key] = link(env, name, out, objs, libs, malloc)
     return _built[key]
+
+
+def _with_cxx(env):
+    """env able to compile .cpp and .cc files with the cross g++."""
+    from SCons.Tool import Tool
+    from capsule.toolchain import CROSS
+    env['CXX'] = CROSS + 'g++'
+    Tool('c++')(env)
+    if not env['verbose']:
+        env['CXXCOMSTR'] = '  CXX    $TARGET'
+    return env
+
+
+def app_env(cross, srcdir, conf):
+    """The environment for an app's objects: newlib's headers, then the app's
+    own directories (appbuild.include_flags); the build file's dialects,
+    flags (after Capsule's, so they win) and defines."""
+    from capsule.toolchain import hosted_env
+    env = _with_cxx(hosted_env(cross))
+    env.Replace(CCFLAGS=[f for f in env['CCFLAGS'] if not f.startswith('-std=')])
+    env.Append(CCFLAGS=appbuild.include_flags(srcdir, conf) + conf['CFLAGS'],
+               CFLAGS=['-std=' + conf['STD']],
+               CXXFLAGS=['-std=' + conf['CXXSTD']] + CXX_FLAGS + conf['CXXFLAGS'],
+               CPPDEFINES=appbuild.defines(conf))
+    return env
+
+
+def cxx_runtime(cross):
+    """The C++ runtime object (operator new/delete on the app's malloc,
+    __dso_handle, __cxa_pure_virtual), built once per mode."""
+    from capsule.toolchain import hosted_env
+    mode = cross['mode']
+    if mode not in _cxx_runtime:
+        env = _with_cxx(hosted_env(cross))
+        env.Replace(CCFLAGS=[f for f in env['CCFLAGS'] if not f.startswith('-std=')])
+        env.Append(CXXFLAGS=['-std=gnu++17'] + CXX_FLAGS)
+        _cxx_runtime[mode] = env.Object(os.path.join(cross['BUILD'], mode, 'libc_glue', 'cxx', 'runtime.o'),
+                                        os.path.join(cross['ROOT'], CXX_RUNTIME))
+    return _cxx_runtime[mode]
 
 
 def link(env, name, out, objs, libs, malloc=None):

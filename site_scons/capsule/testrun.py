@@ -119,13 +119,21 @@ def run_fuzz(programs, root, tally, problem=None, seconds=FUZZ_SECONDS):
 
 
 def _out_of_tree(case, root, mode):
-    """Copy the app's sources to a fresh directory outside the repo and build
-    them there with scons app=<absolute dir>; returns (elf path, build log,
-    a function that removes the copy and, with scons -c app=<dir>, its
-    outputs)."""
+    """Copy the app's sources to a fresh directory outside the repo (for a
+    'new_app' case: make a new app there, with newapp.create, as `scons
+    new=extapp` makes one under apps/) and build them there with scons
+    app=<absolute dir>; returns (elf path, build log, a function that removes
+    the copy and, with scons -c app=<dir>, its outputs)."""
     tmp = tempfile.mkdtemp(prefix='capsule-ext-')
     dst = os.path.realpath(os.path.join(tmp, 'extapp'))
-    shutil.copytree(os.path.join(root, case['app']), dst)
+    log = ''
+    if case.get('special') == 'new_app':
+        from capsule import newapp
+        for _ in range(2):      # the second must refuse, and write nothing
+            status, message = newapp.create(os.path.dirname(dst), 'extapp')
+            log += 'new: status %d: %s\n' % (status, message)
+    else:
+        shutil.copytree(os.path.join(root, case['app']), dst)
     cmd = ['scons', '-Q', '-C', root, 'app=' + dst, 'mode=' + mode]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     elf = os.path.join(out_dir(os.path.join(root, 'build'), mode, root, dst), 'extapp.elf')
@@ -133,7 +141,7 @@ def _out_of_tree(case, root, mode):
     def remove():
         subprocess.run(cmd + ['-c'], capture_output=True, timeout=600)
         shutil.rmtree(tmp, ignore_errors=True)
-    return (elf if proc.returncode == 0 else None), proc.stdout + proc.stderr, remove
+    return (elf if proc.returncode == 0 else None), log + proc.stdout + proc.stderr, remove
 
 
 def _marked_lines(text, name):
@@ -278,7 +286,7 @@ def run_guest(cases, images, references, root, mode, tally, timeout, failalloc=0
         image = images.get(case['app'])
         elf, fw = (str(image['elf']), str(image['fw'])) if image else (None, None)
         remove = None
-        if case.get('special') == 'out_of_tree':
+        if case.get('special') in ('out_of_tree', 'new_app'):
             elf, log, remove = _out_of_tree(case, root, mode)
             if not elf:
                 remove()
@@ -309,6 +317,8 @@ def run_guest(cases, images, references, root, mode, tally, timeout, failalloc=0
             cmd = qemu.command(elf=elf, **common)
         cpu0 = _host_cpu_seconds()
         status, out, secs = qemu.run(cmd, elf=elf, timeout=timeout, echo=False, **inputs)
+        if case.get('special') == 'new_app':
+            out = log + out
         host_cpu = _host_cpu_seconds() - cpu0
         if remove:
             remove()

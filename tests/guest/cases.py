@@ -3,6 +3,8 @@ output and exit status.  Fields: name; app (a directory built as an app);
 args; boot ('elf', 'fw' or 'uboot'); mem; status (expected exit status); expect
 (regexes that must all appear); reject (regexes that must not appear);
 special ('out_of_tree': copy the app outside the repo and build it there;
+'new_app': make a new app there as `scons new=extapp` makes one (twice: the
+second must refuse), then build it so, its output after new's two lines;
 'differential': also build the app with the host gcc, run it on Linux with
 stdin from /dev/null, and require the guest's console lines between
 '<dir name>: begin' and '<dir name>: end' to equal the host's); env (env="..."
@@ -393,6 +395,33 @@ CASES += [
          expect=[r'posix_proc: end', r'blocked reader: killed by SIGTERM', r'spinning child: killed by SIGKILL',
                  r'parent read from the child\'s stdout: through the pipe'],
          reject=[r'capsule: ']),
+]
+
+# Real programs (README.md): build files, subdirectories, C++, a new app.
+CASES += [
+    dict(name='an app built as gnu89 through capsule.py: subdirectories, defines, include dirs, its own stdlib.h',
+         app='tests/guest/realcode', args='a b', status=2,
+         expect=[r'realcode: built as gnu89\n', r'realcode: feature define seen',
+                 r'twice\(21\) through a pointer = 42',
+                 r'app stdlib.h marker 42, newlib EXIT_FAILURE 1, malloc ok',
+                 r'words in "one two  three" = 3', r'shared counter 3']),
+    dict(name='C++: static constructors and destructors, virtual calls, new/delete on malloc',
+         app='tests/guest/cxx', status=0,
+         expect=[r'constructor first \(before main\)\ncxx: constructor second \(before main\)\n'
+                 r'cxx: main starts after 2 constructors',
+                 r'areas sum 37; malloc_usable_size\(new Rect\) >= sizeof\(Rect\): yes',
+                 r'virtual destructors ran: 2', r'new Counted\[1000\]: 1000 alive, value 7',
+                 r'after delete\[\]: 0 alive',
+                 r'destructor second \(after main\)\ncxx: destructor first \(after main\)']),
+    dict(name='C++: a new the heap cannot satisfy aborts (134), as an uncaught bad_alloc does',
+         app='tests/guest/cxx', args='exhaust', status=134,
+         expect=[r'operator new\(1099511627776\): out of memory', r'operator new\[\]'],
+         reject=[r'returned 0x']),
+    dict(name='scons new=NAME: a new app builds and runs as made, and is never overwritten',
+         app='apps/hello', special='new_app', args='x "y z"', status=0,
+         expect=[r'new: status 0: created .*/extapp/main\.c',
+                 r'new: status 2: scons: new=extapp: .*/extapp exists; nothing was written',
+                 r'extapp: 2 argument\(s\)\n  argv\[1\] = x\n  argv\[2\] = y z']),
 ]
 
 # Debugging: a backtrace taken inside the trap handler continues into the app's
