@@ -131,7 +131,7 @@ static int64_t mmap_anon(uint64 addr, uint64 len, int prot, int flags)
                             true);      /* fresh until a fault or mm_populate maps a page */
     if (!v)
         return -MM_ENOMEM;
-    if (flags & MM_MAP_POPULATE)
+    if (flags & (MM_MAP_POPULATE | MM_MAP_ALLOC))
         mm_populate(mm, v, addr, addr + len);
     return (int64_t)addr;
 }

@@ -221,6 +221,17 @@ pte_t *walk(pagetable_t pgtbl, uint64 va, int alloc)
     return p;
 }
 
+/* Contract in vm_internal.h. */
+pte_t *vm_walk_level(pagetable_t pt, uint64 va, int target, bool alloc, int *level)
+{
+    if (!pt || !va_is_canonical(va))
+        return NULL;
+    pte_t *p = walk_to(pt, va, target, alloc, level);
+    if (p && alloc && !(*p & PTE_V))
+        count_added(p, *level);
+    return p;
+}
+
 /* Contract in mm/vm.h. */
 uint64 walkaddr(pagetable_t pgtbl, uint64 va)
 {

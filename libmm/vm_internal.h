@@ -134,6 +134,14 @@ static inline pte_t *vm_lookup(pagetable_t pt, uint64 va, int *level)
     return p;
 }
 
+/* walk with a target level (the compatibility calls' walk that stops at a
+ * superpage slot): the entry for va at level target, or the valid leaf
+ * above it, or (alloc false) the invalid entry where the walk stopped; its
+ * level in *level.  With alloc the missing tables down to target are made
+ * and an invalid slot returned is counted as used, as walk() does.  NULL for
+ * a non-canonical va or when a table page cannot be allocated. */
+pte_t *vm_walk_level(pagetable_t pt, uint64 va, int target, bool alloc, int *level);
+
 /* Whether the frames behind a superpage leaf are separate order-0 pages
  * (page_split), so any part of it can be freed page by page. */
 static inline bool leaf_is_split(pte_t pte, int level)

@@ -79,8 +79,9 @@ static void run_add(struct leaf_run *r, uint64 va, pte_t pte, int level)
     r->bits = PTE_FLAGS(pte);
 }
 
-/* Print table t, which sits at level and maps from base_va. */
-static void print_table(pagetable_t t, int level, uint64 base_va)
+/* Print the entries of table t (which sits at level and maps from base_va)
+ * that map part of [lo, hi]. */
+static void print_table(pagetable_t t, int level, uint64 base_va, uint64 lo, uint64 hi)
 {
     struct leaf_run run;
 
@@ -88,7 +89,7 @@ static void print_table(pagetable_t t, int level, uint64 base_va)
     for (unsigned i = 0; i < PTES_PER_TABLE; i++) {
         uint64 va = sv39_canonical(base_va + i * LEVEL_SIZE(level));
 
-        if (!(t[i] & PTE_V))
+        if (!(t[i] & PTE_V) || va > hi || va + LEVEL_SIZE(level) - 1 < lo)
             continue;
         if (level == 0 || PTE_IS_LEAF(t[i])) {
             run_add(&run, va, t[i], level);
@@ -98,7 +99,7 @@ static void print_table(pagetable_t t, int level, uint64 base_va)
         print_indent(level);
         kprintf("0x%016lx-0x%016lx table pa 0x%lx\n", va, va + LEVEL_SIZE(level) - 1,
                 PTE2PA(t[i]));
-        print_table(pte_table(t[i]), level - 1, va);
+        print_table(pte_table(t[i]), level - 1, va, lo, hi);
     }
     run_print(&run);
 }
@@ -111,5 +112,15 @@ void vmprint(pagetable_t pgtbl)
         return;
     }
     kprintf("page table %p (pa 0x%lx)\n", (void *)pgtbl, virt_to_phys((uint64)pgtbl));
-    print_table(pgtbl, SV39_ROOT_LEVEL, 0);
+    print_table(pgtbl, SV39_ROOT_LEVEL, 0, 0, ~U64(0));
+}
+
+/* Contract in mm/vmprint.h. */
+void vmprint_range(pagetable_t t, int level, uint64 start, uint64 end, uint64 vabase)
+{
+    if (!t || level < 0 || level > SV39_ROOT_LEVEL || end <= start) {
+        kprintf("page table %p: nothing to print at level %d\n", (void *)t, level);
+        return;
+    }
+    print_table(t, level, vabase, start, end - 1);
 }

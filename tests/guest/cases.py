@@ -470,4 +470,23 @@ CASES += [
     for name in ('bigcalc', 'treemap', 'textproc')
 ]
 
+# The seed systems' compatibility headers (<mm/compat/*.h>): one program per
+# system, written against its header alone as its document uses the calls.
+CASES += [
+    dict(name='compat: kmm.h -- kvmmap leaf sizes, 5-argument walk, PTE_RSW, share_page, thread stacks, no leak',
+         app='tests/guest/compat_kmm', status=0,
+         expect=[r'compat_kmm: 0 failure\(s\)',
+                 r'vmprint of the superpage.s range:\npage table 0x[0-9a-f]+ \(pa 0x[0-9a-f]+\)\n'
+                 r'0x0000000040000000-0x000000007fffffff table pa 0x[0-9a-f]+\n'
+                 r'  0x0000000040200000-0x00000000403fffff pa 0x[0-9a-f]+ 2M x1 rw-u-ad\n'],
+         reject=[r'FAIL ']),
+    dict(name='compat: sc7.h -- VMA list, mmap with MAP_ALLOC, experm, vm_protect, SC7 argument order, no leak',
+         app='tests/guest/compat_sc7', status=0, expect=[r'compat_sc7: 0 failure\(s\)'], reject=[r'FAIL ']),
+    dict(name='compat: xv6.h -- kalloc pages as physical addresses, mappages, walkaddr + memmove, uvm*, no leak',
+         app='tests/guest/compat_xv6', status=0, expect=[r'compat_xv6: 0 failure\(s\)'], reject=[r'FAIL ']),
+    dict(name='compat: farmos.h -- struct Page counts, vmAlloc + ptMap/ptUnmap, kvmAlloc, ptLookup, no leak',
+         app='tests/guest/compat_farmos', status=0, expect=[r'compat_farmos: 0 failure\(s\)'],
+         reject=[r'FAIL ']),
+]
+
 Return('CASES')

@@ -32,6 +32,7 @@
 #define MM_MAP_SYNC             0x80000
 #define MM_MAP_FIXED_NOREPLACE  0x100000
 #define MM_MAP_UNINITIALIZED    0x4000000
+#define MM_MAP_ALLOC            0x200000    /* SC7's: populate at once, as MAP_POPULATE (a bit Linux leaves unused) */
 
 #define MM_MADV_NORMAL      0
 #define MM_MADV_RANDOM      1
