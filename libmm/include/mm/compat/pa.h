@@ -17,7 +17,7 @@
  * in a PTE), which is returned unchanged. */
 static inline uint64 compat_phys(uint64 pa)
 {
-    return pa - DIRECT_MAP_BASE < DIRECT_MAP_SIZE ? pa - DIRECT_MAP_OFFSET : pa;
+    return pa - DIRECT_MAP_OFFSET < DIRECT_MAP_SIZE ? pa - DIRECT_MAP_OFFSET : pa;
 }
 
 /* The pointer-form "physical address" (direct-map address) of the real
