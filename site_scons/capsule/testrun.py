@@ -391,6 +391,14 @@ def run_boot_doc(root, elf, binf, tally):
     tally.add('docs/boot.md', not why, '; '.join(why))
 
 
+def run_seeds_doc(root, tally):
+    """docs/seeds.md names every name of the seed documents (seeddoc.check): one test."""
+    from capsule import seeddoc
+    why = seeddoc.check(os.path.join(root, 'docs', 'seeds.md'), os.path.join(root, 'docs', 'seed-names.txt'))
+    _report('docs', 'docs/seeds.md names every seed name', not why, '; '.join(why), '')
+    tally.add('docs/seeds.md', not why, '; '.join(why))
+
+
 def summary(tally):
     if tally.failures:
         print('\nFailures:')
