@@ -471,7 +471,8 @@ CASES += [
 ]
 
 # The seed systems' compatibility headers (<mm/compat/*.h>): one program per
-# system, written against its header alone as its document uses the calls.
+# system, written against its header alone as its document uses the calls,
+# and one short example per system (docs/seeds.md).
 CASES += [
     dict(name='compat: kmm.h -- kvmmap leaf sizes, 5-argument walk, PTE_RSW, share_page, thread stacks, no leak',
          app='tests/guest/compat_kmm', status=0,
@@ -487,6 +488,22 @@ CASES += [
     dict(name='compat: farmos.h -- struct Page counts, vmAlloc + ptMap/ptUnmap, kvmAlloc, ptLookup, no leak',
          app='tests/guest/compat_farmos', status=0, expect=[r'compat_farmos: 0 failure\(s\)'],
          reject=[r'FAIL ']),
+    dict(name='examples/seeds-kmm: kvmmap SUPERPAGE and COMMONPAGE, the levels walk returns, vmprint of a range',
+         app='examples/seeds-kmm', status=0,
+         expect=[r'walk\(0x40003000\) -> level 1 \(SUPERPAGE\)', r'walk\(0x40200000\) -> level 0 \(COMMONPAGE\)',
+                 r'0x0000000040000000-0x00000000401fffff pa 0x[0-9a-f]+ 2M x1', r'free memory back: yes']),
+    dict(name='examples/seeds-sc7: the VMA list of mmap, MAP_ALLOC, a stack, munmap cutting a node',
+         app='examples/seeds-sc7', status=0,
+         expect=[r'page 3 present at once: yes',
+                 r'after munmap of the second page:\n  STACK .*\n  MMAP  \[0x[0-9a-f]+, 0x[0-9a-f]+\) size 4096 '
+                 r'perm 0x[0-9a-f]+\n  MMAP  \[0x[0-9a-f]+, 0x[0-9a-f]+\) size 8192', r'free_vma_list: 0']),
+    dict(name='examples/seeds-xv6: a kalloc page mapped with mappages, written through the notes\' copyout',
+         app='examples/seeds-xv6', status=0,
+         expect=[r'kalloc\(\) = 0x([0-9a-f]+), mappages: 0\nwalkaddr\(0x100000\) = 0x\1 ',
+                 r'copyout: 0; the page now holds "hello, xv6"']),
+    dict(name='examples/seeds-farmos: ptMap and ptUnmap count a page\'s references and free it at the last',
+         app='examples/seeds-farmos', status=0,
+         expect=[r'vmAlloc: ref 0', r'mapped twice: ref 2', r'unmapped once: ref 1', r'unmapped again: the page is freed']),
 ]
 
 Return('CASES')
