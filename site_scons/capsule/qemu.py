@@ -14,6 +14,7 @@ import time
 QEMU = 'qemu-system-riscv64'
 FW_DYNAMIC = '/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin'
 ADDR2LINE = 'riscv64-unknown-elf-addr2line'
+CROSS_NM = 'riscv64-unknown-elf-nm'
 TIMEOUT_STATUS = 124
 # A backtrace or pc line printed by libarch's fault report: "    #3 0xffffffffc0201234"
 FRAME_RE = re.compile(r'^(\s*#\d+\s+)(0x[0-9a-fA-F]+)\s*$')

@@ -249,6 +249,23 @@ def _stdin_kwargs(case, root):
     return {'stdin_data': case.get('stdin', b'')}
 
 
+def _symbols_printed(names, elf, out):
+    """Reasons the console does not show each symbol's address as the ELF's
+    symbol table has it (nm), on a line that names the symbol."""
+    try:
+        table = subprocess.run([qemu.CROSS_NM, elf], capture_output=True, text=True, timeout=60).stdout
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return ['nm failed on %s: %s' % (elf, e)]
+    addrs = dict((f[2], int(f[0], 16)) for f in (l.split() for l in table.splitlines()) if len(f) == 3)
+    why = []
+    for name in names:
+        if name not in addrs:
+            why.append('no symbol %s in %s' % (name, elf))
+        elif not re.search(r'\b%s\b.*\b0x0*%x\b' % (re.escape(name), addrs[name]), out):
+            why.append('%s at 0x%x (nm) not printed' % (name, addrs[name]))
+    return why
+
+
 def check_failalloc(case, status, out):
     """Reasons a run under fault injection failed: it must end cleanly (its
     own outcome, any error status, or 137 with an out-of-memory report),
@@ -328,6 +345,8 @@ def run_guest(cases, images, references, root, mode, tally, timeout, failalloc=0
             why = check_output(case, status, out) + check_extras(case, out, host_cpu, time.time())
         if case.get('special') == 'differential':
             why += _differential(case, reference, out)
+        if case.get('symbols') and not failalloc:
+            why += _symbols_printed(case['symbols'], elf, out)
         _report('guest', label, not why, '%.1f s, %s' % (secs, '; '.join(why) or 'status %d' % status),
                 out if _verbose['on'] else qemu.strip_banner(out))
         tally.add(label, not why, '; '.join(why))

@@ -11,7 +11,9 @@ stdin from /dev/null, and require the guest's console lines between
 as scons run takes it); stdin (bytes) or stdin_file (a path): forwarded as a
 pipe with its end, else an empty pipe; tty ([(output marker, bytes typed)])
 through a pty instead; icount (True, or QEMU's -icount value); wallclock (the
-guest's 'wall clock: time() N' within a minute of the host's); max_host_cpu
+guest's 'wall clock: time() N' within a minute of the host's); symbols (names
+whose address, as the ELF's symbol table has it, must be printed on a line
+naming them); max_host_cpu
 (seconds of host CPU QEMU may use: the hart idles); special 'gdb': the
 image boots halted and gdb-multiarch runs the commands in 'gdb' in batch mode
 (after sourcing 'gdb_script' when given), its output checked against
@@ -504,6 +506,31 @@ CASES += [
     dict(name='examples/seeds-farmos: ptMap and ptUnmap count a page\'s references and free it at the last',
          app='examples/seeds-farmos', status=0,
          expect=[r'vmAlloc: ref 0', r'mapped twice: ref 2', r'unmapped once: ref 1', r'unmapped again: the page is freed']),
+]
+
+# The learners' examples, continued.
+CASES += [
+    dict(name='examples/mmap: a VMA first, the zero page on read, a frame on write, splits by munmap and mprotect',
+         app='examples/mmap', status=0,
+         expect=[r'after mmap \(a VMA, no page\):\s+faults \+0 \(zero page \+0\)\n.*\n.*\n(.*\n)*  pages of the mapping: \[\.{8}\]',
+                 r'after reading page 0:\s+faults \+1 \(zero page \+1\)',
+                 r'page 1 maps the same frame as page 0: yes\n  pages of the mapping: \[zz\.{6}\]',
+                 r'after writing pages 0 and 5:\s+faults \+2 \(zero page \+0\)',
+                 r'after writing page 5 again:\s+faults \+0',
+                 r'pages of the mapping: \[wz\.\.\.w\.\.\]',
+                 r'r-- mmap 4 KiB', r'pages of the mapping: \[wz\.\.\.r\.\.\]\npage 5 still holds \'b\'']),
+    dict(name='examples/superpage: a populated 2 MiB leaf, a collapse on the 512th page, a split by mprotect',
+         app='examples/superpage', status=0,
+         expect=[r'MAP_POPULATE: block at 0x[0-9a-f]+00000: 2 MiB leaf',
+                 r'touched 511 of 512 pages: 4 KiB leaves',
+                 r'touched all 512 pages: 2 MiB leaf \(collapses \+1\), page 123 holds 123',
+                 r'page 7 inside it: 4 KiB leaves; page 7 writable no, page 8 writable yes',
+                 r'page 7 holds 7 and page 123 123']),
+    dict(name='examples/linking: each section where the linker script and the symbol table put it',
+         app='examples/linking', status=0, symbols=['main', 'greeting', 'counter', 'scratch', 'mm_print_vmas'],
+         expect=[r'\.text   0x10000-0x[0-9a-f]+000\n', r'main \(\.text\)\s+0x0+1[0-9a-f]{4}\s+inside its section: yes',
+                 r'mm_print_vmas \(libmm: high half\)\s+0xffffffffc0[0-9a-f]{6}'],
+         reject=[r'inside its section: NO']),
 ]
 
 Return('CASES')
