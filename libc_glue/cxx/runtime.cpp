@@ -3,10 +3,13 @@
 // new and delete on the app's malloc, __dso_handle for the destructors of
 // static objects (registered with newlib's __cxa_atexit, run by exit in the
 // reverse order), and __cxa_pure_virtual.  Static constructors run from
-// .init_array before main (libc_glue/start.c: __libc_init_array).
-#include <stddef.h>
+// .init_array before main (libc_glue/start.c: __libc_init_array).  The
+// declarations are in libc_glue/cxx/include/new.
+#include <new>
 #include <stdio.h>
 #include <stdlib.h>
+
+const std::nothrow_t std::nothrow{};
 
 // What the startup files (crtbegin.o), which Capsule does not link, would
 // define: the handle that names this image's static destructors.
@@ -26,14 +29,20 @@ static void *allocate(size_t size)
     return p;
 }
 
-// Contract: C++'s global allocation functions (no nothrow or aligned forms:
-// their tag types live in <new>, which this toolchain lacks).
+// Contract: C++'s global allocation functions, on the app's malloc (no
+// aligned forms: malloc's 16-byte alignment covers every fundamental type).
 void *operator new(size_t size) { return allocate(size); }
 void *operator new[](size_t size) { return allocate(size); }
 void operator delete(void *p) noexcept { free(p); }
 void operator delete[](void *p) noexcept { free(p); }
 void operator delete(void *p, size_t) noexcept { free(p); }
 void operator delete[](void *p, size_t) noexcept { free(p); }
+
+// Contract: the nothrow forms give NULL where the others abort.
+void *operator new(size_t size, const std::nothrow_t &) noexcept { return malloc(size ? size : 1); }
+void *operator new[](size_t size, const std::nothrow_t &) noexcept { return malloc(size ? size : 1); }
+void operator delete(void *p, const std::nothrow_t &) noexcept { free(p); }
+void operator delete[](void *p, const std::nothrow_t &) noexcept { free(p); }
 
 // Contract: called through a pure virtual function's slot (a call from a
 // constructor or destructor of the abstract class): report and abort.

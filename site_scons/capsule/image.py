@@ -17,6 +17,7 @@ EXT_HASH_CHARS = 8                      # of the sha1 of an out-of-tree app's ab
 _built = {}     # (source directory, malloc variant) -> the nodes app() declared
 _cxx_runtime = {}   # mode -> the C++ runtime's object (CXX_RUNTIME), shared by the C++ apps
 CXX_RUNTIME = 'libc_glue/cxx/runtime.cpp'
+CXX_INCLUDE = 'libc_glue/cxx/include'     # <new>, <cstddef>, <cstdint>, <cstdio>, <cstdlib>, <cstring>
 # C++ without the exception and RTTI runtimes, or guards for local statics
 # (one hart; a process is a copy, not a thread): what the Debian toolchain's
 # riscv64-unknown-elf-g++ can link without a libstdc++ (README.md, "C++").
@@ -104,11 +105,20 @@ def app(cross, spec, libs, malloc=None):
 
 
 def _with_cxx(env):
-    """env able to compile .cpp and .cc files with the cross g++."""
-    from SCons.Tool import Tool
+    """env able to compile .cpp and .cc files with the cross g++ (their
+    objects also listed in `scons cdb`'s compile_commands.json)."""
+    from SCons.Builder import ListEmitter
+    from SCons.Tool import Tool, compilation_db, createObjBuilders
     from capsule.toolchain import CROSS
     env['CXX'] = CROSS + 'g++'
     Tool('c++')(env)
+    # The c++ tool has just set the (shared) object builder's C++ emitters
+    # anew, without the compilation database's entry: add it.
+    static_obj = createObjBuilders(env)[0]
+    for suffix in appbuild.CXX_SUFFIXES:
+        static_obj.emitter[suffix] = ListEmitter(
+            [static_obj.emitter[suffix], compilation_db.make_emit_compilation_DB_entry('$CXXCOM')])
+    env.Append(CXXFLAGS=['-isystem', os.path.join(env['ROOT'], CXX_INCLUDE)])
     if not env['verbose']:
         env['CXXCOMSTR'] = '  CXX    $TARGET'
     return env

@@ -1,12 +1,14 @@
 // C++ on Capsule: static constructors before main and destructors after it
 // (in the reverse order), new and delete on the app's malloc, virtual calls,
-// new[]/delete[] running each element's constructor and destructor, and a
-// failed new ending the program as an uncaught bad_alloc would (abort).
+// new[]/delete[] running each element's constructor and destructor,
+// placement new, nothrow new giving NULL, and a failed new ending the program
+// as an uncaught bad_alloc would (abort).  The C++ headers are Capsule's
+// (libc_glue/cxx/include).
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
 #include <malloc.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include <new>
 
 static int constructed;
 
@@ -67,8 +69,16 @@ int main(int argc, char **argv)
     delete[] many;
     printf("cxx: after delete[]: %d alive\n", Counted::alive);
 
-    if (argc > 1 && strcmp(argv[1], "exhaust") == 0) {
-        size_t huge = (size_t)1 << 40;      // more than any guest's memory
+    alignas(Counted) unsigned char storage[sizeof(Counted)];
+    Counted *placed = new (storage) Counted;
+    std::printf("cxx: placement new in the caller's storage: %s, value %d\n",
+                (void *)placed == (void *)storage ? "yes" : "no", placed->value);
+    placed->~Counted();
+    size_t huge = (size_t)1 << 40;          // more than any guest's memory
+    char *none = new (std::nothrow) char[huge];
+    std::printf("cxx: new (std::nothrow) char[1 TiB]: %s\n", none ? "a block?" : "NULL");
+
+    if (argc > 1 && std::strcmp(argv[1], "exhaust") == 0) {
         char *p = new char[huge];
         printf("cxx: new char[1 TiB] returned %p\n", (void *)p);  // must not be reached
     }
