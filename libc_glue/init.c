@@ -29,6 +29,9 @@ static uint64_t mm_init_instret;
 /* Free frames just before the app's address space was built (caches
  * drained): what the end of the run must find again. */
 static uint64_t frames_before_app;
+/* rdinstret just before the app's address space was built: under icount
+ * the end of the run prints the app's part (its start, run and end) apart. */
+static uint64_t instret_before_app;
 
 /* Set once by the boot option capsule.icount (start.c): the runner started
  * QEMU under -icount shift=0, so rdinstret is exact and the end of the run
@@ -110,8 +113,8 @@ static uint64_t frames_free_drained(void)
 
 /* The end of a run, on the boot stack: in debug builds, free the app's
  * address space whole and say so when frames did not come back (tests look
- * for the line); under icount, the whole run's instruction count; then the
- * status to the host. */
+ * for the line); under icount, the app's instruction count (from the start
+ * of its address space) and the whole run's; then the status to the host. */
 static void finish(uint64_t status, uint64_t unused)
 {
     (void)unused;
@@ -123,8 +126,11 @@ static void finish(uint64_t status, uint64_t unused)
         kprintf("capsule: leak: %ld frames not returned when the app ended (%lu free, %lu before it)\n",
                 (long)(frames_before_app - now), (unsigned long)now, (unsigned long)frames_before_app);
 #endif
-    if (icount_on)
-        kprintf("capsule: %lu instructions\n", (unsigned long)rdinstret());
+    if (icount_on) {
+        uint64_t now = rdinstret();
+        kprintf("capsule: app %lu instructions\n", (unsigned long)(now - instret_before_app));
+        kprintf("capsule: %lu instructions\n", (unsigned long)now);
+    }
     arch_exit((int)status);
 }
 
@@ -142,6 +148,7 @@ void capsule_main(uint64_t hartid, uint64_t dtb_pa)
     process_hooks(&hooks);
     arch_register_hooks(&hooks);
     frames_before_app = frames_free_drained();
+    instret_before_app = rdinstret();
     uint64_t sp = app_space_start();
     proc_start(mm_current());
     page_failalloc_start();

@@ -2,6 +2,12 @@
 # Installs everything Capsule needs from Debian's packages.  Non-interactive
 # and idempotent: when every package is already installed it touches nothing
 # (no apt-get update).  Run as root, or with sudo available.
+#
+#   tools/bootstrap.sh          what the build, `scons test` and `scons bench` need
+#   tools/bootstrap.sh linux    also what os=linux and os=both need (docs/linux.md):
+#                               Linux's source, the riscv64 glibc cross compiler and
+#                               the kernel build's tools (about 250 MB; not by default,
+#                               so a clean machine's CI stays short)
 set -eu
 
 PACKAGES="
@@ -23,6 +29,21 @@ clang
 libclang-rt-dev
 xz-utils
 "
+
+LINUX_PACKAGES="
+linux-source-6.1
+gcc-riscv64-linux-gnu
+libc6-dev-riscv64-cross
+bc
+flex
+bison
+"
+
+case "${1:-}" in
+    "") ;;
+    linux) PACKAGES="$PACKAGES $LINUX_PACKAGES" ;;
+    *) echo "usage: $0 [linux]" >&2; exit 2 ;;
+esac
 
 missing=""
 for pkg in $PACKAGES; do

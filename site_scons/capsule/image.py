@@ -77,7 +77,7 @@ def app(cross, spec, libs, malloc=None):
     """Build the app whose sources are found by resolve(spec), with the
     build's malloc option or the one given ('libmm' or 'newlib'), into
     out_dir().  Returns a dict with the 'elf', 'bin', 'map' and 'fw' nodes and
-    the app's 'name' and 'dir'."""
+    the app's 'name', 'dir' (its outputs) and 'srcdir' (its sources)."""
     srcdir = resolve(cross, spec)
     malloc = malloc or cross['malloc']
     failalloc = libs.get('failalloc', 0)
@@ -100,7 +100,7 @@ def app(cross, spec, libs, malloc=None):
                           ['/* generated: argv[0] */', 'const char capsule_app_name[] = "%s";' % name])
     objs += env.Object(os.path.join(out, 'obj', 'capsule_app_name.o'), name_c)
     env.Depends(objs, env['NEWLIB']['libc'])
-    _built[key] = link(env, name, out, objs, libs, malloc)
+    _built[key] = dict(link(env, name, out, objs, libs, malloc), srcdir=srcdir)
     return _built[key]
 
 

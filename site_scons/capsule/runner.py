@@ -66,7 +66,7 @@ def option_errors(env):
     return why
 
 
-def _boot_command(env, image, gdb=False, stdin_pipe=False):
+def boot_command(env, image, gdb=False, stdin_pipe=False):
     """QEMU's command line for run/debug; exits with status 2 and the reason
     when the arguments and environment do not fit the boot path."""
     where = {'fw': {'fw': str(image['fw'])}, 'uboot': {'uboot': str(image['bin'])}}.get(
@@ -88,7 +88,7 @@ def _run_action(image):
     def action(target, source, env):
         uboot = env['boot'] == 'uboot'
         piped = not sys.stdin.isatty()
-        cmd = _boot_command(env, image, stdin_pipe=piped)
+        cmd = boot_command(env, image, stdin_pipe=piped)
         if cmd is None:
             return 0
         if env['verbose']:
@@ -111,7 +111,7 @@ def _debug_action(image):
     """QEMU halted with its gdb server on gdbport, and gdb-multiarch attached
     in the foreground with the ELF and tools/capsule.gdb (break at main)."""
     def action(target, source, env):
-        cmd = _boot_command(env, image, gdb=int(env['gdbport']))
+        cmd = boot_command(env, image, gdb=int(env['gdbport']))
         if cmd is None:
             return 0
         elf = str(image['elf'])
@@ -137,9 +137,12 @@ def _size_action(image):
     return action
 
 
-def aliases(env, image):
+def aliases(env, image, run_action=None, run_sources=()):
+    """run, debug and size for image; run_action (with its extra
+    run_sources) replaces run's own: os=linux and os=both (linuxboot.py)."""
     atexit.register(_exit_with_app_status)
-    run = env.Alias('run', [image['elf'], image['fw']], Action(_run_action(image), None))
+    run = env.Alias('run', [image['elf'], image['fw']] + list(run_sources),
+                    Action(run_action or _run_action(image), None))
     AlwaysBuild(run)
     debug = env.Alias('debug', [image['elf'], image['fw']], Action(_debug_action(image), None))
     AlwaysBuild(debug)

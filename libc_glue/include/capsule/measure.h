@@ -22,8 +22,9 @@
  * region once and subtract it for the tightest figures), and everything the
  * libOS does for the region: page faults, system calls, timer interrupts.
  * A trapping instruction does not retire; the trap handler's do.
- * With icount=1 the run also prints "capsule: N instructions" at its end
- * (the whole run, OpenSBI's boot included). */
+ * With icount=1 the run also prints "capsule: app M instructions" (from
+ * just before the app's address space is built) and "capsule: N
+ * instructions" (the whole run, OpenSBI's boot included) at its end. */
 #ifndef CAPSULE_MEASURE_H
 #define CAPSULE_MEASURE_H
 
