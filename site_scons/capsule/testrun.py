@@ -144,7 +144,7 @@ def _out_of_tree(case, root, mode):
     return (elf if proc.returncode == 0 else None), log + proc.stdout + proc.stderr, remove
 
 
-def _marked_lines(text, name):
+def marked_lines(text, name):
     """The lines strictly between '<name>: begin' and '<name>: end' (CRs
     removed), or None when either marker is missing."""
     lines = text.replace('\r', '').split('\n')
@@ -167,7 +167,7 @@ def _host_reference(case, exe, timeout):
                               errors='replace', timeout=timeout)
     except subprocess.TimeoutExpired:
         return None, 'host reference %s did not finish within %s s' % (exe, timeout)
-    lines = _marked_lines(proc.stdout, name)
+    lines = marked_lines(proc.stdout, name)
     if proc.returncode != 0 or lines is None:
         return None, 'host reference %s exited %d%s:\n%s%s' % (
             exe, proc.returncode, '' if lines is not None else ' without its begin/end lines',
@@ -178,16 +178,16 @@ def _host_reference(case, exe, timeout):
 DIFF_DETAIL_LINES = 60
 
 
-def _differential(case, reference, out):
-    """Compare the guest's marked lines with the host reference; returns the
+def _differential(case, reference, out, reference_name='linux (host gcc)'):
+    """Compare the guest's marked lines with the reference's; returns the
     reasons for failure (with a unified diff, Linux's lines as '-')."""
     name = os.path.basename(os.path.normpath(case['app']))
-    guest = _marked_lines(out, name)
+    guest = marked_lines(out, name)
     if guest is None:
         return ["guest output lacks the '%s: begin' / '%s: end' lines" % (name, name)]
     if guest == reference:
         return []
-    diff = list(difflib.unified_diff(reference, guest, 'linux (host gcc)', 'capsule', lineterm=''))
+    diff = list(difflib.unified_diff(reference, guest, reference_name, 'capsule', lineterm=''))
     changed = sum(1 for d in diff[2:] if d[:1] in '+-')
     shown = diff if len(diff) <= DIFF_DETAIL_LINES else \
         diff[:DIFF_DETAIL_LINES] + ['... %d more diff lines' % (len(diff) - DIFF_DETAIL_LINES)]
@@ -294,12 +294,16 @@ def chosen_cases(cases, pattern):
     return [c for c in cases if not pattern or re.search(pattern, c['name'])]
 
 
-def run_guest(cases, images, references, root, mode, tally, timeout, failalloc=0):
+def run_guest(cases, images, references, root, mode, tally, timeout, failalloc=0, reference_kind=None):
     """Boot each case's image; references maps a differential case's app to
     its host-built executable.  With failalloc, the images fail every Nth
-    frame allocation and check_failalloc judges the runs."""
+    frame allocation and check_failalloc judges the runs.  reference_kind
+    (name, run): the references are run by run(case, reference, timeout) ->
+    (marked lines or None, log) instead, and name labels the cases and diffs
+    (os=both: riscv64 Linux under QEMU, linuxboot.py)."""
     for case in cases:
         label = case['name'] if not failalloc else '%s (failalloc=%d)' % (case['name'], failalloc)
+        label += ' (against %s)' % reference_kind[0] if reference_kind else ''
         image = images.get(case['app'])
         elf, fw = (str(image['elf']), str(image['fw'])) if image else (None, None)
         remove = None
@@ -311,10 +315,11 @@ def run_guest(cases, images, references, root, mode, tally, timeout, failalloc=0
                 tally.add(case['name'], False, 'out-of-tree build failed')
                 continue
         if case.get('special') == 'differential':
-            reference, log = _host_reference(case, references[case['app']], timeout)
+            run_reference = reference_kind[1] if reference_kind else _host_reference
+            reference, log = run_reference(case, references[case['app']], timeout)
             if reference is None:
                 _report('guest', label, False, log.split('\n', 1)[0], log)
-                tally.add(case['name'], False, log.split('\n', 1)[0])
+                tally.add(label, False, log.split('\n', 1)[0])
                 continue
         inputs = _stdin_kwargs(case, root)
         common = dict(mem=case.get('mem', '128M'), args=case.get('args', ''), env=case.get('env', ''),
@@ -344,7 +349,7 @@ def run_guest(cases, images, references, root, mode, tally, timeout, failalloc=0
         else:
             why = check_output(case, status, out) + check_extras(case, out, host_cpu, time.time())
         if case.get('special') == 'differential':
-            why += _differential(case, reference, out)
+            why += _differential(case, reference, out, *(reference_kind[:1] if reference_kind else ()))
         if case.get('symbols') and not failalloc:
             why += _symbols_printed(case['symbols'], elf, out)
         _report('guest', label, not why, '%.1f s, %s' % (secs, '; '.join(why) or 'status %d' % status),

@@ -824,7 +824,9 @@ static void bad_pointers(void)
  * that runs off the end of the address space.  NULL is allowed where Linux
  * allows it.  (gettimeofday and times through a kernel address are left out: glibc
  * stores to them in user space and the host run would crash; Capsule gives
- * EFAULT.) */
+ * EFAULT.  gettimeofday(NULL, NULL) is left out too: riscv64 glibc stores
+ * through the NULL tv and crashes, x86-64's does not; tests/guest/clocks
+ * checks Capsule's 0.) */
 static void bad_pointers_everywhere(void)
 {
     volatile uintptr_t kernel = (uintptr_t)0xffffffc080000000ull;
@@ -832,7 +834,6 @@ static void bad_pointers_everywhere(void)
     fflush(stdout);
     TRY_INT("fstat(1, NULL)", fstat(1, NULL));
     TRY_INT("fstat(1, kernel address)", fstat(1, (struct stat *)kernel));
-    TRY_INT("gettimeofday(NULL, NULL)", gettimeofday(NULL, NULL));
     errno = 0;
     clock_t t = times(NULL);
     printf("times(NULL): %s\n", t == (clock_t)-1 ? ename(errno) : "not -1");
