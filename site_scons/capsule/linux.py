@@ -196,20 +196,30 @@ _programs = {}
 
 def program(env, srcdir, name=None, include=()):
     """The app in srcdir (an absolute directory) built for riscv64 Linux into
-    build/linux/<mode>/<its place>/<name>, with capsule_icount() from
-    tools/linux/capsule_linux.c and the include directories given (the
-    benchmarks': SHIM_DIR).  Returns the program's node."""
-    from capsule import image
+    build/linux/<mode>/<its place>/<name>: its sources and build file as
+    for Capsule (appbuild.py: dialect, flags, defines, include directories;
+    C only, Debian's riscv64 g++ is not among the packages), with
+    capsule_icount() from tools/linux/capsule_linux.c and the include
+    directories given (the benchmarks': SHIM_DIR).  Returns the program's node."""
+    from capsule import appbuild, image
     if srcdir in _programs:
         return _programs[srcdir]
+    conf = appbuild.settings(srcdir)
+    srcs = appbuild.sources(srcdir, conf)
+    if any(s.endswith(appbuild.CXX_SUFFIXES) for s in srcs):
+        print('scons: os=%s: %s has C++ sources; the reference Linux builds C apps only' % (env['os'], srcdir))
+        Exit(2)
     lx = cross_env(env)
+    lx.Append(CCFLAGS=['-I' + d for d in include] + appbuild.include_flags(srcdir, conf) + conf['CFLAGS'],
+              CFLAGS=['-std=' + conf['STD']], CPPDEFINES=appbuild.defines(conf))
     out = image.out_dir(os.path.join(env['BUILD'], 'linux'), env['mode'], env['ROOT'], srcdir)
-    name = name or os.path.basename(srcdir)
     objs = []
-    for src in [s for s in image._sources(lx, srcdir)] + [lx.File(os.path.join(env['ROOT'], SUPPORT_SOURCE))]:
-        base = os.path.splitext(src.name)[0]
-        objs += lx.Object(os.path.join(out, 'obj', base + '.o'), src, CPPPATH=[srcdir] + list(include))
-    _programs[srcdir] = lx.Program(os.path.join(out, name), objs)[0]
+    for src in srcs:
+        rel = os.path.relpath(src, srcdir)
+        rel = os.path.join('ext', os.path.basename(src)) if rel.startswith(os.pardir) else rel
+        objs += lx.Object(os.path.join(out, 'obj', os.path.splitext(rel)[0] + '.o'), src)
+    objs += lx.Object(os.path.join(out, 'obj', 'capsule_linux.o'), os.path.join(env['ROOT'], SUPPORT_SOURCE))
+    _programs[srcdir] = lx.Program(os.path.join(out, name or os.path.basename(srcdir)), objs)[0]
     return _programs[srcdir]
 
 
