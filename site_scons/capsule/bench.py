@@ -233,10 +233,17 @@ def _program_rows(f):
         ratio = theirs / mine
         r.append(('%s (%s): instructions, malloc=libmm' % (name, what), mine, 'malloc=newlib', theirs,
                   '>= 1.3x fewer (%.2fx)' % ratio, ratio >= 1.3))
+        a_mine, a_theirs = f['libmm_%s_alloc_instr' % name], f['newlib_%s_alloc_instr' % name]
+        r.append(('%s: of those, inside malloc/realloc/free, malloc=libmm' % name, a_mine, 'malloc=newlib',
+                  a_theirs, '- (%.2fx; %.0f%% of the run with newlib)' % (a_theirs / a_mine, 100.0 * a_theirs / theirs),
+                  None))
         mine, theirs = f['libmm_%s_peak_kib' % name], f['newlib_%s_peak_kib' % name]
         ratio = mine / theirs if theirs else float('inf')
         r.append(('%s: peak resident KiB, malloc=libmm' % name, mine, 'malloc=newlib', theirs,
                   '<= 1.1x (%.2fx)' % ratio, ratio <= 1.1))
+        mine, theirs = f['libmm_%s_held_kib' % name], f['newlib_%s_held_kib' % name]
+        r.append(('%s: resident KiB after freeing everything, malloc=libmm' % name, mine, 'malloc=newlib', theirs,
+                  '<= +16 KiB (%+d)' % (mine - theirs), mine - theirs <= 16))
         same = f['%s_same_output' % name]
         r.append(('%s: output with malloc=libmm' % name, 'same' if same else 'DIFFERENT', 'malloc=newlib', '',
                   'same', bool(same)))

@@ -8,6 +8,10 @@
  *     <name>: end
  *     BENCH <name>_instr N         instructions of program_run() (rdinstret)
  *     BENCH <name>_peak_kib N      peak resident memory during it, KiB
+ *     BENCH <name>_held_kib N      resident at the end (the program freed
+ *                                  everything) less at the start, KiB
+ *     BENCH <name>_alloc_instr N   of the instructions, those inside malloc,
+ *                                  realloc and free (see ALLOCATOR)
  *
  * The same sources build for Linux with the host compiler (a differential
  * guest case compares the lines between begin and end with Capsule's), so
@@ -63,11 +67,25 @@ static inline uint64_t rng(void)
     return rng_state;
 }
 
+/* The allocator's own share: every malloc, realloc and free of a program
+ * goes through xmalloc, xrealloc and xfree, which add the instructions
+ * retired inside the call to alloc_instr (the reads' own cost, measured
+ * once as empty_instr, is taken off per call).  Page faults taken inside
+ * the allocator count; those the program takes on the memory later do not. */
+static uint64_t alloc_instr, alloc_calls, empty_instr;
+
+#define ALLOCATOR(call) ({                                     \
+        uint64_t t0_ = program_instret();                      \
+        __typeof__(call) r_ = (call);                          \
+        alloc_instr += program_instret() - t0_;                \
+        alloc_calls++;                                         \
+        r_; })
+
 /* Out of memory ends the program with a message (a bench run must not
  * carry on with half its work). */
 static inline void *xmalloc(size_t n)
 {
-    void *p = malloc(n);
+    void *p = ALLOCATOR(malloc(n));
     if (!p && n) {
         fprintf(stderr, "out of memory (%zu bytes)\n", n);
         exit(1);
@@ -77,12 +95,17 @@ static inline void *xmalloc(size_t n)
 
 static inline void *xrealloc(void *p, size_t n)
 {
-    void *q = realloc(p, n);
+    void *q = ALLOCATOR(realloc(p, n));
     if (!q && n) {
         fprintf(stderr, "out of memory (realloc %zu bytes)\n", n);
         exit(1);
     }
     return q;
+}
+
+static inline void xfree(void *p)
+{
+    ALLOCATOR((free(p), 0));
 }
 
 static inline long peak_rss_kib(void)
@@ -101,19 +124,25 @@ int main(int argc, char **argv)
             name = s + 1;
     printf("%s: begin\n", name);
     fflush(stdout);
+    uint64_t e0 = program_instret();
+    empty_instr = program_instret() - e0;
     program_peak_reset();
     long rss0 = peak_rss_kib();
     uint64_t t0 = program_instret();
     program_run();
     uint64_t t1 = program_instret();
     long rss1 = peak_rss_kib();
+    program_peak_reset();
+    long held = peak_rss_kib() - rss0;      /* resident now: everything was freed */
     fwrite(out_buf, 1, out_len, stdout);
     printf("%s: end\n", name);
 #if defined(__riscv)
     printf("BENCH %s_instr %llu\n", name, (unsigned long long)(t1 - t0));
     printf("BENCH %s_peak_kib %ld\n", name, rss1 - rss0);
+    printf("BENCH %s_held_kib %ld\n", name, held);
+    printf("BENCH %s_alloc_instr %llu\n", name, (unsigned long long)(alloc_instr - alloc_calls * empty_instr));
 #else
-    (void)t0, (void)t1, (void)rss0, (void)rss1;
+    (void)t0, (void)t1, (void)rss0, (void)rss1, (void)held;
 #endif
     return 0;
 }

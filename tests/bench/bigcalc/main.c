@@ -34,8 +34,8 @@ static struct big *big_alloc(uint32_t n)
 static void big_free(struct big *b)
 {
     if (b) {
-        free(b->d);
-        free(b);
+        xfree(b->d);
+        xfree(b);
     }
 }
 
@@ -195,7 +195,7 @@ static char *big_to_dec(const struct big *a)
     while (len)
         *p++ = rev[--len];
     *p = '\0';
-    free(rev);
+    xfree(rev);
     return s;
 }
 
@@ -333,7 +333,7 @@ static void program_run(void)
         negative += s[0] == '-';
         if (i % 150 == 0)
             OUT("expr %d: %zu chars, value %.40s%s\n", i, expr_len, s, strlen(s) > 40 ? "..." : "");
-        free(s);
+        xfree(s);
     }
     /* The sum of every result, accumulated in two orders, must agree. */
     struct big *up = big_alloc(0), *down = big_alloc(0);
@@ -348,7 +348,7 @@ static void program_run(void)
     char *su = big_to_dec(up);
     OUT("sum: %.60s%s (%s both ways)\n", su, strlen(su) > 60 ? "..." : "",
         mag_cmp(up, down) == 0 && up->neg == down->neg ? "the same" : "DIFFERENT");
-    free(su);
+    xfree(su);
     big_free(up);
     big_free(down);
     for (int i = EXPRS - 1; i > 0; i--) {  /* free in a shuffled order */

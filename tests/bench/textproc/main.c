@@ -70,7 +70,7 @@ static void rehash(size_t n)
             nb[b] = e;
         }
     }
-    free(buckets);
+    xfree(buckets);
     buckets = nb;
     nbuckets = n;
 }
@@ -84,7 +84,7 @@ static void count_word(char *word)
     for (struct entry *e = buckets[b]; e; e = e->next) {
         if (strcmp(e->word, word) == 0) {
             e->count++;
-            free(word);
+            xfree(word);
             return;
         }
     }
@@ -116,15 +116,15 @@ static void report_counts(void)
     for (size_t i = 0; i < n && i < TOP_WORDS; i++)
         OUT(" %s %zu", all[i]->word, all[i]->count);
     OUT("\n");
-    free(all);
+    xfree(all);
     for (size_t i = 0; i < nbuckets; i++) {
         for (struct entry *e = buckets[i], *next; e; e = next) {
             next = e->next;
-            free(e->word);
-            free(e);
+            xfree(e->word);
+            xfree(e);
         }
     }
-    free(buckets);
+    xfree(buckets);
     buckets = NULL;
     nbuckets = nentries = 0;
 }
@@ -240,22 +240,22 @@ static void program_run(void)
     report_counts();
     size_t nlines;
     char **lines = fill(doc.s, &nlines);
-    free(doc.s);
+    xfree(doc.s);
     struct str out = { NULL, 0 };
     size_t longest = 0;
     for (size_t i = 0; i < nlines; i++) {
         char *r = rewrite(lines[i]);
-        free(lines[i]);
+        xfree(lines[i]);
         size_t n = strlen(r);
         if (n > longest)
             longest = n;
         str_append(&out, r, n);
         str_append(&out, "\n", 1);
-        free(r);
+        xfree(r);
     }
-    free(lines);
+    xfree(lines);
     OUT("%zu lines, longest rewritten %zu, output %zu bytes, hash %016llx\n", nlines, longest, out.len,
         (unsigned long long)hash_bytes(out.s, out.len));
     OUT("first line: %.*s\n", (int)(strchr(out.s, '\n') - out.s), out.s);
-    free(out.s);
+    xfree(out.s);
 }

@@ -54,9 +54,9 @@ static struct record *record_new(uint64_t count)
 
 static void node_free(struct node *n)
 {
-    free(n->key);
-    free(n->rec);
-    free(n);
+    xfree(n->key);
+    xfree(n->rec);
+    xfree(n);
 }
 
 static struct node *rotate_right(struct node *n)
@@ -90,9 +90,9 @@ static struct node *insert(struct node *n, char *key, uint64_t count)
     int c = strcmp(key, n->key);
     if (c == 0) {
         struct record *r = record_new(n->rec->count + count);
-        free(n->rec);
+        xfree(n->rec);
         n->rec = r;
-        free(key);
+        xfree(key);
     } else if (c < 0) {
         n->left = insert(n->left, key, count);
         if (n->left->prio > n->prio)
@@ -197,7 +197,7 @@ static void table_work(void)
             hits += find(root, key) != NULL;
         else
             root = erase(root, key);
-        free(key);
+        xfree(key);
     }
     OUT("table: %zu lookups hit\n", hits);
     table_report("after the mix");
@@ -237,11 +237,11 @@ static void vertex_remove(uint32_t v)
             if ((*pp)->to == v) {
                 struct edge *back = *pp;
                 *pp = back->next;
-                free(back);
+                xfree(back);
                 break;
             }
         }
-        free(e);
+        xfree(e);
     }
 }
 
@@ -279,8 +279,8 @@ static void graph_work(void)
         }
     }
     OUT("graph: %zu vertices in %zu components, %zu edges, deepest %zu\n", reached, components, edges, far);
-    free(dist);
-    free(queue);
+    xfree(dist);
+    xfree(queue);
     for (uint32_t v = 0; v < VERTICES; v++)
         vertex_remove(v);
 }
