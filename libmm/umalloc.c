@@ -40,9 +40,13 @@
  *                The next request of the class takes it back (so the memory
  *                freed last, already touched, is reused first): malloc and
  *                free are then a few loads and stores.  Parked chunks are
- *                merged for real (cache_drain) before the heap grows and
- *                before it trims, so they never raise the peak, and freeing
- *                them costs once what freeing them would have cost.  (A
+ *                merged for real (cache_drain) before the heap grows,
+ *                before it trims and when the program starts taking its
+ *                data down (TEARDOWN_FREES frees with no malloc between
+ *                them: small frees then merge at once until the next
+ *                malloc), so they never raise the peak nor keep what a
+ *                program freed, and freeing them costs once what freeing
+ *                them would have cost.  (A
  *                chunk whose previous chunk is free merges at once, so a
  *                queue still coalesces into the victim.)
  * So malloc looks at: the parked chunks of the class, the exact class list
@@ -62,6 +66,24 @@
  * slack); after it had to grow back what it gave away, it keeps more
  * before giving back the next time.  The newest pool is known to be zero
  * above `fresh`, so ucalloc does not clear (nor touch) such memory.
+ *
+ * Giving memory back, with hysteresis so that churn does not thrash:
+ *   the top:   above trim_threshold (first 256 KiB) all but TRIM_KEEP_BYTES
+ *              of it goes back to the source (shrink); a heap that must
+ *              grow back what it gave raises the threshold.  While the
+ *              program takes its data down (TEARDOWN_FREES frees with no
+ *              malloc between them, see ufree) and never had to grow back,
+ *              a top above TEARDOWN_TRIM_BYTES goes back down to
+ *              TEARDOWN_KEEP_BYTES.
+ *   free runs: while the program takes its data down (or frees a block
+ *              of DISCARD_MIN_BYTES or more), a free chunk inside the heap of
+ *              DISCARD_MIN_BYTES or more has the frames of its whole pages
+ *              dropped (src.discard, madvise MADV_DONTNEED; run_discard says
+ *              how often).
+ *              Runs freed while the program allocates between frees keep
+ *              their frames: it would touch them again.
+ * So after a program frees everything the heap holds about what newlib's
+ * does: the allocator's state and a few pages of top.
  *
  * Requests of map_threshold bytes or more are mapped apart (when the source
  * can) with a map_link record before the chunk.  The threshold rises when
@@ -135,7 +157,12 @@
 #define MAP_MAX_THRESHOLD   (32UL << 20)    /* map_threshold rises no further */
 #define TRIM_MIN_BYTES      (256UL << 10)   /* first trim_threshold */
 #define TRIM_KEEP_BYTES     (128UL << 10)   /* top left after a trim */
+#define TEARDOWN_TRIM_BYTES (64UL << 10)    /* while taking data down: a top this big is trimmed */
+#define TEARDOWN_KEEP_BYTES (16UL << 10)    /* ... down to this */
 #define TRIM_MAX_THRESHOLD  (64UL << 20)    /* trim_threshold rises no further */
+#define DISCARD_MIN_BYTES   (64UL << 10)    /* a free run this big inside the heap loses its pages */
+#define DISCARD_FREED_SHIFT 2               /* ... once 1/4 of its size was freed since the last drop */
+#define TEARDOWN_FREES      64              /* frees in a row: no parking, runs dropped */
 #define VICTIM_PARK_BYTES   64UL            /* a replaced victim below this is parked, not listed */
 #define GROW_MAP_MIN_BYTES  (4UL << 10)     /* a block realloc moves at this size gets a mapping */
 #define GROW_MAP_FACTOR     8               /* ... with room to grow this many times in place */
@@ -181,6 +208,8 @@ struct umalloc {
     size_t         map_threshold;   /* requests this big are mapped apart */
     size_t         trim_threshold;  /* a top this big is given back, down to TRIM_KEEP_BYTES */
     size_t         trimmed_bytes;   /* given back since the heap last grew */
+    size_t         frees_in_a_row;  /* heap frees since the last umalloc (see ufree) */
+    size_t         teardown_bytes;  /* freed in the teardown since the last run_discard drop */
     struct pool   *last;            /* the newest pool: the top's */
     uint64         fresh;           /* the newest pool is untouched (zero) from here on */
     struct map_link *mapped;        /* every mapped block */
@@ -553,6 +582,14 @@ static void *top_grow_take(struct umalloc *h, size_t size, bool may_map);
 
 static bool cache_drain(struct umalloc *h);
 
+/* Whether the top is given back down to TEARDOWN_KEEP_BYTES: while the
+ * program takes its data down (see ufree), as long as it never had to grow
+ * back memory given away (which raised trim_threshold). */
+static inline bool teardown_trims(const struct umalloc *h)
+{
+    return h->frees_in_a_row >= TEARDOWN_FREES && h->trim_threshold == TRIM_MIN_BYTES;
+}
+
 /* Give the source back all of the top above TRIM_KEEP_BYTES, in pages,
  * after merging the parked chunks (which may free more of it).  Not while
  * they are being merged: their merging into the top never trims. */
@@ -563,7 +600,7 @@ static __attribute__((noinline)) void heap_trim(struct umalloc *h)
     cache_drain(h);
 
     struct pool *pl = h->last;
-    uint64 keep_end = (uint64)h->top + TRIM_KEEP_BYTES;
+    uint64 keep_end = (uint64)h->top + (teardown_trims(h) ? TEARDOWN_KEEP_BYTES : TRIM_KEEP_BYTES);
 
     if (pl->end <= keep_end)
         return;
@@ -672,6 +709,29 @@ static inline __attribute__((always_inline)) void *heap_alloc(struct umalloc *h,
     return p ? p : top_grow_take(h, size, may_map);
 }
 
+/* A free made the free chunk c of size bytes (listed or the victim: inside
+ * the heap) a run of DISCARD_MIN_BYTES or more, while the program is taking
+ * its data down (TEARDOWN_FREES frees in a row, or a free of a block of
+ * that size itself, see ufree): drop the frames of the run's whole pages (all but the
+ * page of its head and list links, and of the next chunk's prev_foot)
+ * through the source, so they cost nothing until touched again (they read
+ * zero then).  Hysteresis: runs freed while the program allocates between
+ * frees are kept (it would touch them again); and a run is dropped again
+ * only once a quarter of its size was freed since the last drop
+ * (teardown_bytes), so one that grows by small merges is not walked again
+ * and again: at most 4 pages walked per page freed. */
+static __attribute__((noinline)) void run_discard(struct umalloc *h, struct chunk *c, size_t size)
+{
+    if (!h->src.discard || h->teardown_bytes < size >> DISCARD_FREED_SHIFT)
+        return;
+    uint64 lo = align_up((uint64)c + MIN_CHUNK_BYTES, PAGE_SIZE);
+    uint64 hi = ((uint64)c + size) & ~PAGE_MASK;
+
+    h->teardown_bytes = 0;
+    if (hi > lo)
+        h->src.discard(h->src.ctx, (void *)lo, hi - lo);
+}
+
 /* Take the free chunk c, a neighbour of a chunk being merged, off its list
  * (or out of the victim slot). */
 static inline __attribute__((always_inline)) void free_take(struct umalloc *h, struct chunk *c)
@@ -706,7 +766,7 @@ static inline __attribute__((always_inline)) void chunk_release_to(struct umallo
                 h->dv = NULL;
             c->head = size | FREE_BIT;
             h->top = c;
-            if (size > h->trim_threshold)
+            if (size > h->trim_threshold || (size > TEARDOWN_TRIM_BYTES && teardown_trims(h)))
                 heap_trim(h);
             return;
         }
@@ -724,6 +784,8 @@ static inline __attribute__((always_inline)) void chunk_release_to(struct umallo
         h->dv = c;
     else
         list_insert(h, c, size);
+    if (size >= DISCARD_MIN_BYTES && h->frees_in_a_row >= TEARDOWN_FREES)
+        run_discard(h, c, size);
 }
 
 static inline __attribute__((always_inline)) void chunk_release(struct umalloc *h, struct chunk *c,
@@ -752,6 +814,17 @@ static bool cache_drain(struct umalloc *h)
     }
     h->draining = false;
     return any;
+}
+
+/* The program is taking its data down (see ufree): merge the parked
+ * chunks now (the runs they make may be dropped, the top given back), so
+ * that they do not keep the memory it frees. */
+static __attribute__((noinline)) void teardown_begins(struct umalloc *h)
+{
+    h->teardown_bytes = 0;
+    cache_drain(h);
+    if (chunk_size(h->top) > h->trim_threshold)
+        heap_trim(h);
 }
 
 /* Nothing free is big enough for size bytes: merge the parked chunks and
@@ -1015,6 +1088,7 @@ static MM_FAST_PATH __attribute__((noinline)) void *umalloc_slow(struct umalloc 
  * chunk. */
 MM_FAST_PATH void *umalloc(struct umalloc *h, size_t n)
 {
+    h->frees_in_a_row = 0;
     if (n <= SMALL_REQUEST_MAX) {
         size_t i = (n + OVERHEAD_BYTES + ALIGN_MASK) / ALIGN_BYTES;
         i += i < MIN_CHUNK_BYTES / ALIGN_BYTES;
@@ -1074,32 +1148,20 @@ static inline void poison_freed(struct chunk *c, size_t size)
  * parked in the cache of its exact class, where the next request of its
  * size takes it back (see umalloc).  It stays "in use" to its neighbours,
  * flagged CACHED (so a second free is seen), and is merged for real only
- * when the heap would grow or trim (cache_drain).  Parking reads nothing
+ * when the heap would grow or trim, or too much is parked (cache_drain).
+ * After TEARDOWN_FREES small frees with no malloc between them the program
+ * is taking its data down, not cycling it: the parked chunks are merged
+ * and small frees merge at once until the next malloc, so that what it
+ * frees can go back (a parked chunk would keep its page).  Parking reads nothing
  * beyond the chunk's own head.  Every other heap chunk is checked in full
  * (see heap_chunk_ok) and merged with its free neighbours at once, so a
  * queue of blocks freed in order still coalesces into one; anything else
  * is a mapped block or not one of ours. */
-MM_FAST_PATH void ufree(struct umalloc *h, void *p)
+/* A heap free that is not parked: the rest of heap_chunk_ok on what is
+ * loaded already, then the merge (ufree). */
+static inline __attribute__((always_inline)) void ufree_release(struct umalloc *h, void *p, struct chunk *c,
+                                                                uint64 off, size_t head)
 {
-    uint64 off = (uint64)p - h->plo;
-    struct chunk *c = chunk_of(p);
-
-    if (off >= h->plimit || ((uint64)p & ALIGN_MASK)) {
-        ufree_other(h, p);
-        return;
-    }
-    size_t head = c->head;
-    if (!(head & FLAG_MASK) && head - MIN_CHUNK_BYTES < SMALL_LIMIT_BYTES - MIN_CHUNK_BYTES) {
-#ifdef MM_DEBUG
-        mm_fill((char *)c + MIN_CHUNK_BYTES, head - MIN_CHUNK_BYTES, POISON_WORD);
-#endif
-        struct chunk **slot = &h->cache[head / ALIGN_BYTES];
-        c->head = head | CACHED_BIT;
-        c->next = *slot;
-        *slot = c;
-        return;
-    }
-    /* The rest of heap_chunk_ok, on what is loaded already. */
     size_t size = head & ~FLAG_MASK;
     if ((head & (FREE_BIT | MAPPED_BIT | CACHED_BIT)) || size - MIN_CHUNK_BYTES >= h->plimit
         || off + size > h->plimit) {
@@ -1114,6 +1176,60 @@ MM_FAST_PATH void ufree(struct umalloc *h, void *p)
     }
     poison_freed(c, size);
     chunk_release_to(h, c, size, head, nhead);
+}
+
+/* A heap free while the program takes its data down (ufree): on the
+ * first, the parked chunks are merged (c's neighbours may be free then);
+ * c is merged at once, and its bytes counted for run_discard. */
+static __attribute__((noinline)) void ufree_teardown(struct umalloc *h, void *p, struct chunk *c, uint64 off)
+{
+    if (h->frees_in_a_row++ == TEARDOWN_FREES)
+        teardown_begins(h);
+    size_t head = c->head;
+    h->teardown_bytes += head & ~FLAG_MASK;
+    ufree_release(h, p, c, off, head);
+}
+
+/* A free of a heap block of DISCARD_MIN_BYTES or more, not in a teardown
+ * (ufree): the program lets data go, so it starts one (the block's pages
+ * may be dropped at once, see run_discard). */
+static __attribute__((noinline)) void ufree_big(struct umalloc *h, void *p, struct chunk *c, uint64 off)
+{
+    h->frees_in_a_row = TEARDOWN_FREES;
+    ufree_teardown(h, p, c, off);
+}
+
+MM_FAST_PATH void ufree(struct umalloc *h, void *p)
+{
+    uint64 off = (uint64)p - h->plo;
+    struct chunk *c = chunk_of(p);
+
+    if (off >= h->plimit || ((uint64)p & ALIGN_MASK)) {
+        ufree_other(h, p);
+        return;
+    }
+    size_t head = c->head;
+    size_t in_a_row = h->frees_in_a_row;
+    if (in_a_row >= TEARDOWN_FREES) {
+        ufree_teardown(h, p, c, off);
+        return;
+    }
+    h->frees_in_a_row = in_a_row + 1;
+    if (!(head & FLAG_MASK) && head - MIN_CHUNK_BYTES < SMALL_LIMIT_BYTES - MIN_CHUNK_BYTES) {
+#ifdef MM_DEBUG
+        mm_fill((char *)c + MIN_CHUNK_BYTES, head - MIN_CHUNK_BYTES, POISON_WORD);
+#endif
+        struct chunk **slot = &h->cache[head / ALIGN_BYTES];
+        c->head = head | CACHED_BIT;
+        c->next = *slot;
+        *slot = c;
+        return;
+    }
+    if ((head & ~FLAG_MASK) >= DISCARD_MIN_BYTES) {
+        ufree_big(h, p, c, off);
+        return;
+    }
+    ufree_release(h, p, c, off, head);
 }
 
 void *ucalloc(struct umalloc *h, size_t nr, size_t size)

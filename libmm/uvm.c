@@ -454,6 +454,12 @@ static void heap_unmap(void *ctx, void *p, size_t bytes)
     mm_munmap((uint64)p, bytes);
 }
 
+static void heap_discard(void *ctx, void *p, size_t bytes)
+{
+    (void)ctx;
+    mm_madvise((uint64)p, bytes, MM_MADV_DONTNEED);
+}
+
 static int heap_readable(void *ctx, const void *p)
 {
     (void)ctx;
@@ -465,7 +471,8 @@ struct umalloc *umalloc_current(void)
 {
     struct mm *mm = current_mm;
     if (mm && !mm->umalloc) {
-        struct umalloc_source src = { heap_grow, heap_shrink, heap_map, heap_unmap, NULL, heap_readable };
+        struct umalloc_source src = { heap_grow, heap_shrink, heap_map, heap_unmap, NULL, heap_readable,
+                                      heap_discard };
         mm->umalloc = umalloc_create(&src);
     }
     umalloc_active = mm ? mm->umalloc : NULL;

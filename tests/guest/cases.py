@@ -466,6 +466,12 @@ CASES += [
                  r'0x0000000040200000-0x00000000403fffff pa 0x[0-9a-f]+ 2M x1', r'everything freed: yes']),
 ]
 
+CASES += [
+    dict(name='malloc gives memory back: a random-order teardown and a freed run between live blocks',
+         app='tests/guest/heap_release', status=0, expect=[r'heap_release: 0 failure\(s\)'],
+         reject=[r'FAIL ']),
+]
+
 # The bench's real programs (tests/bench/program.h) compute the same with
 # Capsule's malloc as with Linux's: a heap that corrupts a block shows here.
 CASES += [

@@ -56,6 +56,8 @@ struct test_source {
     const uint8_t *hole; size_t hole_bytes;   /* the readable hook says no here */
     struct { void *p; size_t bytes; bool live; } maps[MAX_MAPS];
     int      nmaps, map_calls, unmap_calls;
+    int      discards;
+    size_t   discarded_bytes;
 };
 
 static struct test_source src_state;
@@ -141,6 +143,37 @@ static void src_unmap(void *ctx, void *p, size_t bytes)
     fail_msg("unmap of %p: not a mapped region", p);
 }
 
+/* Dropped pages read zero, as after madvise(MADV_DONTNEED). */
+static void src_discard(void *ctx, void *p, size_t bytes)
+{
+    struct test_source *s = ctx;
+    uint8_t *b = p;
+
+    assert_true(bytes > 0 && bytes % SRC_PAGE_BYTES == 0 && (uintptr_t)b % SRC_PAGE_BYTES == 0);
+    assert_true(b >= s->arena && b + bytes <= s->arena + s->brk);
+    memset(b, 0, bytes);
+    s->discards++;
+    s->discarded_bytes += bytes;
+}
+
+/* Pages of the break holding something other than zero: the frames a real
+ * heap would hold at least (a page never written needs none). */
+static size_t written_pages(void)
+{
+    size_t n = 0;
+
+    for (size_t off = 0; off < src_state.brk; off += SRC_PAGE_BYTES) {
+        const uint64_t *w = (const uint64_t *)(src_state.arena + off);
+        for (size_t i = 0; i < SRC_PAGE_BYTES / sizeof *w; i++) {
+            if (w[i]) {
+                n++;
+                break;
+            }
+        }
+    }
+    return n;
+}
+
 static int live_maps(void)
 {
     int n = 0;
@@ -166,7 +199,7 @@ static void source_init(bool can_map, bool can_shrink)
     src_state.limit = ARENA_BYTES;
     src = (struct umalloc_source){ src_grow, can_shrink ? src_shrink : NULL,
                                    can_map ? src_map : NULL, can_map ? src_unmap : NULL, &src_state,
-                                   src_readable };
+                                   src_readable, can_shrink ? src_discard : NULL };
 }
 
 static int group_setup(void **state)
@@ -741,6 +774,86 @@ static void test_memory_needed_again_is_kept_the_next_time(void **state)
     assert_true(stats().heap_bytes >= N * 32000);
 }
 
+/* A run of 380 freed blocks with in-use blocks on both sides cannot go
+ * back with the top: its pages are dropped instead, and the memory is
+ * still the heap's. */
+static void test_a_large_free_run_inside_the_heap_loses_its_pages(void **state)
+{
+    (void)state;
+    enum { N = 400, FIRST = 10, LAST = 389 };
+    static uint8_t *blocks[N];
+
+    for (int i = 0; i < N; i++) {
+        blocks[i] = umalloc(heap, BIG_BYTES);
+        fill(blocks[i], BIG_BYTES, (uint8_t)(i | 1));
+    }
+    size_t before = written_pages();
+    for (int i = FIRST; i <= LAST; i++)
+        ufree(heap, blocks[i]);
+    /* all but what was freed since the last drop (under a quarter of the run) */
+    size_t run_pages = (LAST - FIRST + 1) * (size_t)BIG_BYTES / SRC_PAGE_BYTES;
+    assert_true(src_state.discards >= 1);
+    assert_true(written_pages() + run_pages * 3 / 4 - 2 <= before);
+    assert_int_equal(umalloc_check(heap), 0);
+    for (int i = FIRST; i <= LAST; i++) {       /* reused, and holding what is written */
+        blocks[i] = umalloc(heap, BIG_BYTES);
+        fill(blocks[i], BIG_BYTES, (uint8_t)(i | 1));
+    }
+    for (int i = 0; i < N; i++) {
+        assert_true(holds(blocks[i], BIG_BYTES, (uint8_t)(i | 1)));
+        ufree(heap, blocks[i]);
+    }
+}
+
+/* Hysteresis: a block carved from a dropped run and freed into it again,
+ * over and over, does not drop the run's pages each time. */
+static void test_churn_next_to_a_dropped_run_does_not_drop_it_each_time(void **state)
+{
+    (void)state;
+    enum { N = 400, ROUNDS = 10000 };
+    static void *blocks[N];
+
+    for (int i = 0; i < N; i++)
+        blocks[i] = umalloc(heap, BIG_BYTES);
+    for (int i = 1; i < N - 1; i++)
+        ufree(heap, blocks[i]);
+    int drops = src_state.discards;
+    assert_true(drops >= 1);
+    for (int r = 0; r < ROUNDS; r++)
+        ufree(heap, umalloc(heap, 600 + r % 400));
+    /* about one drop per quarter of the run (~100 KiB) freed: ~10 MB / 100 KiB */
+    assert_true(src_state.discards - drops <= ROUNDS * 1000 / ((N - 2) * BIG_BYTES / 4) + 1);
+    ufree(heap, blocks[0]);
+    ufree(heap, blocks[N - 1]);
+}
+
+/* 20,000 blocks of mixed sizes freed in a random order (so many are
+ * parked first): at the end the heap holds a few pages, not what it grew. */
+static void test_freeing_everything_leaves_a_few_written_pages(void **state)
+{
+    (void)state;
+    enum { N = 20000 };
+    static uint8_t *blocks[N];
+
+    rng_state = 11;
+    for (int i = 0; i < N; i++) {
+        size_t n = rng() % 4 ? 16 + rng() % 200 : 256 + rng() % 2000;
+        blocks[i] = umalloc(heap, n);
+        fill(blocks[i], n, 0xa5);
+    }
+    assert_true(written_pages() > 1000);
+    for (int i = N - 1; i > 0; i--) {
+        int j = (int)(rng() % (uint64_t)(i + 1));
+        uint8_t *t = blocks[i];
+        blocks[i] = blocks[j];
+        blocks[j] = t;
+    }
+    for (int i = 0; i < N; i++)
+        ufree(heap, blocks[i]);
+    printf("  freed everything: %zu pages written, heap %zu KiB\n", written_pages(), stats().heap_bytes >> 10);
+    assert_true(written_pages() <= 10);
+}
+
 static void test_a_queue_of_blocks_reuses_the_same_memory(void **state)
 {
     (void)state;
@@ -1313,6 +1426,9 @@ int main(void)
         T(big_free_top_is_given_back),
         T_PLAIN(no_shrink_keeps_the_top),
         T_NO_MAP(memory_needed_again_is_kept_the_next_time),
+        T_NO_MAP(a_large_free_run_inside_the_heap_loses_its_pages),
+        T_NO_MAP(churn_next_to_a_dropped_run_does_not_drop_it_each_time),
+        T_NO_MAP(freeing_everything_leaves_a_few_written_pages),
         T(a_queue_of_blocks_reuses_the_same_memory),
         T_PLAIN(parked_blocks_merge_before_the_heap_grows),
         T_NO_MAP(parked_blocks_merge_before_the_heap_trims),

@@ -35,6 +35,11 @@ struct umalloc_source {
      * block's, so that a wild pointer is reported, not followed.  NULL: every
      * word is readable. */
     int   (*readable)(void *ctx, const void *p);
+    /* Drop the frames behind [p, p + bytes) (page-aligned, inside what grow
+     * returned): the range stays the allocator's and reads zero when next
+     * touched (madvise MADV_DONTNEED).  NULL: free memory inside the heap
+     * keeps its frames. */
+    void  (*discard)(void *ctx, void *p, size_t bytes);
 };
 
 struct umalloc;
