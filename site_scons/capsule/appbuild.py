@@ -58,6 +58,21 @@ def settings(srcdir):
     return found
 
 
+def not_an_app(srcdir):
+    """Why srcdir is not an app directory (None when it is): it has no
+    sources, or has them only in subdirectories and no build file (a
+    directory of apps, such as examples/, is not one app)."""
+    top = [n for n in os.listdir(srcdir) if n.endswith(SUFFIXES) and os.path.isfile(os.path.join(srcdir, n))]
+    if not top and not os.path.isfile(os.path.join(srcdir, BUILD_FILE)):
+        if sources(srcdir):
+            return ('no .c, .S, .cpp or .cc files in %s itself (sources only in subdirectories need a %s '
+                    'in the app directory; a directory of apps is not one app)' % (srcdir, BUILD_FILE))
+        return 'no .c, .S, .cpp or .cc files in %s' % srcdir
+    if not sources(srcdir):
+        return 'no .c, .S, .cpp or .cc files in %s or its %s' % (srcdir, BUILD_FILE)
+    return None
+
+
 def sources(srcdir, conf=None):
     """The app's source files (absolute paths), in path order (the link
     order): those under srcdir, hidden directories skipped, less EXCLUDE,

@@ -35,8 +35,9 @@ def resolve(env, spec):
     for cand in candidates:
         cand = os.path.realpath(cand)
         if os.path.isdir(cand):
-            if not appbuild.sources(cand):
-                print('scons: app %s: no .c, .S, .cpp or .cc files in %s' % (spec, cand))
+            why = appbuild.not_an_app(cand)
+            if why:
+                print('scons: app %s: %s' % (spec, why))
                 Exit(2)
             return cand
     print('scons: app %s: no such app (looked in apps/%s and %s)' % (spec, spec, spec))
