@@ -51,8 +51,8 @@ int capsule_icount(void)
 }
 
 /* How libarch's traps reach the layers above: page faults and what a
- * report may read (libmm: mm_fault decodes a fault and calls
- * page_unmap_handler or store_page_fault_handler), ending a process and
+ * report may read (libmm: mm_fault calls store_page_fault_handler for a
+ * store, page_unmap_handler for a load or fetch), ending a process and
  * naming it (process.c). */
 static struct arch_hooks hooks = {
     .fault    = mm_fault,

@@ -186,54 +186,9 @@ static __attribute__((noinline)) int cow_fault(struct mm *mm, struct vma *v, pte
     return err ? err : resolved(mm, v, p, va, true);
 }
 
-/* The fault being resolved (one hart; faults in the libOS do not nest into
- * libmm): what handle_fault found, for the two handler entries below, and
- * their result.  p is NULL outside a fault. */
-static struct {
-    struct mm  *mm;
-    struct vma *v;
-    pte_t      *p;
-    int         level;
-    uint64      va;
-    bool        write;
-    int         err;
-} pending;
-
-/* Contract in mm/fault.h. */
-void store_page_fault_handler(void)
-{
-    pending.err = pending.p ? cow_fault(pending.mm, pending.v, pending.p, pending.level, pending.va)
-                            : -MM_EFAULT;
-}
-
-/* Contract in mm/fault.h. */
-void page_unmap_handler(void)
-{
-    pending.err = pending.p ? hole_fault(pending.mm, pending.v, pending.p, pending.level, pending.va,
-                                         pending.write)
-                            : -MM_EFAULT;
-}
-
-/* Resolve the fault at va of v (entry p at level) through entry, one of the
- * handlers above; their result. */
-static int enter(void (*entry)(void), struct mm *mm, struct vma *v, pte_t *p, int level, uint64 va,
-                 bool write)
-{
-    pending.mm = mm;
-    pending.v = v;
-    pending.p = p;
-    pending.level = level;
-    pending.va = va;
-    pending.write = write;
-    entry();
-    pending.p = NULL;
-    return pending.err;
-}
-
-/* mm_handle_fault, inlined into mm_fault.  One walk: the entry found
- * decides.  Not present: page_unmap_handler (demand paging).  Present and
- * still faulting: only a write to a copy-on-write leaf is ours
- * (store_page_fault_handler). */
+/* mm_handle_fault, inlined into the two entries below.  One walk: the
+ * entry found decides.  Present and still faulting: only a write to a
+ * copy-on-write leaf is ours. */
 static inline __attribute__((always_inline)) int handle_fault(struct mm *mm, uint64 addr,
                                                               unsigned access)
 {
@@ -245,10 +200,10 @@ static inline __attribute__((always_inline)) int handle_fault(struct mm *mm, uin
     int level;
     pte_t *p = vm_lookup(mm->pt, va, &level);
     if (!(*p & PTE_V))
-        return enter(page_unmap_handler, mm, v, p, level, va, write);
+        return hole_fault(mm, v, p, level, va, write);
     if (!write || !(*p & PTE_COW))
         return -MM_EFAULT;
-    return enter(store_page_fault_handler, mm, v, p, level, va, true);
+    return cow_fault(mm, v, p, level, va);
 }
 
 /* Contract in mm_internal.h. */
@@ -293,14 +248,55 @@ static __attribute__((noinline)) int explain(struct mm *mm, uint64 addr, unsigne
     return err;
 }
 
-/* Contract in mm/fault.h. */
-int mm_fault(uint64 addr, unsigned access, struct fault_info *info)
+/* The fault mm_fault is resolving (one hart; faults in the libOS do not
+ * nest into libmm), for the two entries below, and their result.  info is
+ * NULL outside a fault. */
+static struct {
+    uint64              addr;
+    unsigned            access;
+    struct fault_info  *info;
+    int                 err;
+} pending;
+
+/* Resolve the pending fault as a store (FAULT_WRITE) or not: handle_fault,
+ * and the report's facts when it cannot. */
+static inline __attribute__((always_inline)) void resolve_pending(unsigned store)
 {
+    if (!pending.info)
+        return;
     struct mm *mm = mm_current();
+    uint64 addr = pending.addr;
+    unsigned access = (pending.access & ~FAULT_WRITE) | store;
     int err = mm ? handle_fault(mm, addr, access) : -MM_EFAULT;
-    if (err == 0)
-        return 0;
-    return explain(mm, addr, access, err, info);
+    pending.err = err == 0 ? 0 : explain(mm, addr, access, err, pending.info);
+}
+
+/* Contract in mm/fault.h. */
+void store_page_fault_handler(void)
+{
+    resolve_pending(FAULT_WRITE);
+}
+
+/* Contract in mm/fault.h. */
+void page_unmap_handler(void)
+{
+    resolve_pending(0);
+}
+
+/* Contract in mm/fault.h.  The fault's cause picks the entry, as the first
+ * system's trap path does: a store, or a load or instruction fetch.  No
+ * frame of its own (MM_FAST_PATH): it costs every fault. */
+MM_FAST_PATH int mm_fault(uint64 addr, unsigned access, struct fault_info *info)
+{
+    pending.addr = addr;
+    pending.access = access;
+    pending.info = info;
+    if (access & FAULT_WRITE)
+        store_page_fault_handler();
+    else
+        page_unmap_handler();
+    pending.info = NULL;
+    return pending.err;
 }
 
 /* Contract in mm/fault.h. */

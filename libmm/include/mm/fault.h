@@ -14,14 +14,15 @@
  * info->no_memory set) after filling *info for the report. */
 int mm_fault(uint64 addr, unsigned access, struct fault_info *info);
 
-/* The first system's fault entries, which mm_fault calls with the fault it
- * has decoded (address, access, the VMA and the page-table entry found):
- * store_page_fault_handler for a store to a present copy-on-write page
- * (the page is copied, or reused when this is its only mapping), and
- * page_unmap_handler for an access to a page of a mapping that is not
- * present yet (demand paging: the shared zero page for a read of private
- * memory, else a fresh zeroed page).  They take no arguments, as the
- * document gives them; called outside a fault they change nothing. */
+/* The first system's fault entries, which mm_fault calls by the fault's
+ * cause with the fault it was given (address, access, report): a store page
+ * fault goes to store_page_fault_handler (a store to a copy-on-write page
+ * copies it, or reuses it when this is its only mapping; a store to a page
+ * of a mapping not present yet maps a fresh zeroed page), a load or
+ * instruction page fault to page_unmap_handler (demand paging of a page
+ * not present yet: the shared zero page for a read of private memory, else
+ * a fresh zeroed page).  They take no arguments, as the document gives
+ * them; called outside a fault they change nothing. */
 void store_page_fault_handler(void);
 void page_unmap_handler(void);
 

@@ -77,8 +77,9 @@ static void leaf_sizes(void)
 
 static char area[4 * 4096] __attribute__((aligned(4096)));
 
-/* Demand paging (page_unmap_handler), a copy-on-write copy whose leaves
- * carry PTE_RSW, and the store fault that copies (store_page_fault_handler). */
+/* Demand paging (page_unmap_handler for a load, store_page_fault_handler
+ * for a store), a copy-on-write copy whose leaves carry PTE_RSW, and the
+ * store fault that copies (store_page_fault_handler). */
 static void cow_and_demand(void)
 {
     pte_t *pte;
@@ -86,8 +87,10 @@ static void cow_and_demand(void)
 
     walk(uvm_current(), va, 0, 0, &pte);
     CHECK(pte == NULL);                             /* bss: not there before its first touch */
-    area[0] = 7;                                    /* page_unmap_handler maps a fresh page */
-    CHECK(walk(uvm_current(), va, 0, 0, &pte) == COMMONPAGE && pte && (*pte & PTE_W));
+    CHECK(*(volatile char *)area == 0);             /* a load: page_unmap_handler maps the zero page */
+    CHECK(walk(uvm_current(), va, 0, 0, &pte) == COMMONPAGE && pte && (*pte & PTE_RSW) && !(*pte & PTE_W));
+    area[0] = 7;                                    /* a store: store_page_fault_handler gives it a page */
+    CHECK(walk(uvm_current(), va, 0, 0, &pte) == COMMONPAGE && pte && (*pte & PTE_W) && !(*pte & PTE_RSW));
     uint64 base = free_frames();
 
     pagetable_t child = uvmmake(0);
