@@ -74,7 +74,7 @@ def _progress(objdir, done):
     start = time.time()
     while not done.wait(PROGRESS_SECONDS):
         count = sum(1 for _, _, files in os.walk(objdir) for f in files if f.endswith('.o'))
-        print('  linux: %4d objects compiled (%3.0f s; about 650 in all)' % (count, time.time() - start),
+        print('  linux: %4d objects compiled (%3.0f s; about 700 in all)' % (count, time.time() - start),
               flush=True)
 
 
@@ -142,7 +142,7 @@ def _build_kernel(target, source):
         print('linux: %s asks for settings the configuration does not take:\n  %s'
               % (fragment, '\n  '.join(missing)))
         return 1
-    print('  linux: building the kernel with make -j%d under nice (about 5 minutes on 2 cores)'
+    print('  linux: building the kernel with make -j%d under nice (about 6 minutes on 2 busy cores)'
           % (os.cpu_count() or 2), flush=True)
     done = threading.Event()
     ticker = threading.Thread(target=_progress, args=(obj, done), daemon=True)
@@ -172,7 +172,7 @@ def kernel(env):
     top = os.path.join(env['BUILD'], 'linux', key)
     nodes = env.Command([os.path.join(top, 'Image'), os.path.join(top, 'config')],
                         [tarball, os.path.join(env['ROOT'], FRAGMENT), Value(text)],
-                        Action(_kernel_action, '  LINUX  %s (a lean 6.1 kernel, once: about 5 minutes)' % key))
+                        Action(_kernel_action, '  LINUX  %s (a lean 6.1 kernel, once: about 10 minutes with unpacking)' % key))
     env.Precious(nodes)
     env.Clean(nodes, env.Dir(top))
     return nodes[0]
