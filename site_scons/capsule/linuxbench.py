@@ -57,7 +57,7 @@ def _figures(text):
 
 
 def _capsule(elf, args=''):
-    status, out, _ = qemu.run(qemu.command(elf=elf, mem=MEM, icount=True, args=args), elf=elf,
+    status, out, _ = qemu.run(qemu.command(elf=elf, mem=MEM, icount=bench.ICOUNT, args=args), elf=elf,
                               timeout=600, echo=False)
     if status != 0:
         raise RuntimeError('benchmark %s exited %d:\n%s' % (elf, status, out[-3000:]))
@@ -66,7 +66,7 @@ def _capsule(elf, args=''):
 
 def _linux(d, app, args=''):
     status, out, _ = linuxboot.boot(str(d['kernel']), str(d['init']), str(app), os.path.basename(str(app)),
-                                    os.path.dirname(str(app)), args=args, mem=MEM, icount=True,
+                                    os.path.dirname(str(app)), args=args, mem=MEM, icount=bench.ICOUNT,
                                     timeout=600, echo=False)
     if status != 0:
         raise RuntimeError('benchmark %s on Linux exited %d:\n%s' % (app, status, out[-3000:]))
