@@ -127,9 +127,13 @@ def rows(f, wall):
     r = [
         ('order-0 page alloc+free, warm (instr.)', f['page_order0_pair'], 'xv6-style free list + lock',
          f['xv6_freelist_pair'], '<= 40', f['page_order0_pair'] <= 40),
+        ('  of which: page_alloc(0) alone, page_free alone (the rest: the calls and the loop)',
+         f['page_order0_alloc'], 'page_free', f['page_order0_free'], '-', None),
         ('order-9 (2 MiB) alloc+free (instr.)', f['page_order9_pair'], 'xv6-style free list + lock (one page)',
          f['xv6_freelist_pair'], '-', None),
         ('kalloc+kfree 16..256 B, fast path, max (instr.)', fast, '-', '', '<= 30', fast <= 30),
+        ('  of which: kalloc(64) alone, kfree alone (the rest: the calls and the loop)', f['kalloc_64'],
+         'kfree', f['kfree_64'], '-', None),
         ('kalloc+kfree worst case after fragmentation (instr.)', f['kalloc_fragmented_worst'],
          'fast path', fast, '<= 3x fast path (%d)' % (3 * fast), f['kalloc_fragmented_worst'] <= 3 * fast),
     ]
@@ -218,6 +222,8 @@ def _vm_rows(f):
         v = f['mmap_munmap_64k_at_%d' % n]
         if n == 10:
             r.append(('mmap+munmap 64 KiB, %d VMAs' % n, v, '-', '', '<= 400', v <= 400))
+            r.append(('  of which: mmap alone, munmap alone (the rest: the calls and the loop)',
+                      f['mmap_64k_at_10'], 'munmap', f['munmap_64k_at_10'], '-', None))
         else:
             per = (v - base) / math.log2(n / 10)
             r.append(('mmap+munmap 64 KiB, %d VMAs' % n, v, '10 VMAs', base,

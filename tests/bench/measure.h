@@ -38,4 +38,24 @@ static inline uint64 median(void)
         }                                                  \
         median() - overhead; })
 
+/* Where a pair's instructions go: first then second, REPS times, each
+ * timed on its own (three rdinstret reads) in the state the pair runs in;
+ * *first_out and *second_out get each half's median less the cost of an
+ * empty measurement (overhead). */
+static uint64 samples2[REPS];
+#define MEASURE_HALVES(first, second, first_out, second_out) do {     \
+        for (int r_ = 0; r_ < REPS; r_++) {                             \
+            uint64 t0_ = rdinstret();                                   \
+            first;                                                      \
+            uint64 t1_ = rdinstret();                                   \
+            second;                                                     \
+            uint64 t2_ = rdinstret();                                   \
+            samples[r_] = t1_ - t0_;                                    \
+            samples2[r_] = t2_ - t1_;                                   \
+        }                                                               \
+        *(first_out) = median() - overhead;                             \
+        for (int r_ = 0; r_ < REPS; r_++)                               \
+            samples[r_] = samples2[r_];                                 \
+        *(second_out) = median() - overhead; } while (0)
+
 #endif

@@ -71,6 +71,11 @@ static void bench_pages(void)
         xv6_kfree(page_alloc(0));
     printf("BENCH xv6_freelist_pair %lu\n", (unsigned long)MEASURE({ void *p = xv6_kalloc(); sink += (uint64)p; xv6_kfree(p); }));
     printf("BENCH page_order0_pair %lu\n", (unsigned long)MEASURE({ void *p = page_alloc(0); sink += (uint64)p; page_free(p, 0); }));
+    /* Where the pair's instructions go: each call alone. */
+    void *p;
+    uint64 a, f;
+    MEASURE_HALVES(p = page_alloc(0), page_free(p, 0), &a, &f);
+    printf("BENCH page_order0_alloc %lu\nBENCH page_order0_free %lu\n", (unsigned long)a, (unsigned long)f);
     printf("BENCH page_order9_pair %lu\n", (unsigned long)MEASURE({ void *p = page_alloc(9); sink += (uint64)p; page_free(p, 9); }));
     while (xv6.freelist)
         page_free(xv6_kalloc(), 0);
@@ -84,6 +89,10 @@ static void bench_kalloc(void)
         printf("BENCH kalloc_pair_%lu %lu\n", (unsigned long)sz,
                (unsigned long)MEASURE({ void *p = kalloc(sz); sink += (uint64)p; kfree(p); }));
     }
+    void *p;
+    uint64 a, f;
+    MEASURE_HALVES(p = kalloc(64), kfree(p), &a, &f);     /* where the pair's instructions go */
+    printf("BENCH kalloc_64 %lu\nBENCH kfree_64 %lu\n", (unsigned long)a, (unsigned long)f);
 }
 
 /* Worst case after fragmentation: many objects of mixed sizes, every other

@@ -131,6 +131,13 @@ static void mmap_scaling(void)
     static const uint64 counts[] = { 10, 100, 1000, 10000 };
     for (unsigned i = 0; i < sizeof counts / sizeof counts[0]; i++) {
         grow_vmas_to(counts[i]);
+        if (i == 0) {       /* where the pair's instructions go: each call alone */
+            void *p;
+            uint64 m, u;
+            MEASURE_HALVES(p = mmap(NULL, 64 * 1024, RW, ANON, -1, 0), munmap(p, 64 * 1024), &m, &u);
+            report("mmap_64k_at_10", m);
+            report("munmap_64k_at_10", u);
+        }
         char key[48];
         snprintf(key, sizeof key, "mmap_munmap_64k_at_%lu", (unsigned long)counts[i]);
         report(key, MEASURE({ void *p = mmap(NULL, 64 * 1024, RW, ANON, -1, 0);
