@@ -8,20 +8,25 @@
 
 static int cat_hex(void)
 {
-    unsigned char buf[700];
+    unsigned char buf[700], first[64];
     long total = 0;
     unsigned long sum = 0;
     ssize_t n;
+    /* A pipe may hand the input over in several reads (as on Linux): the
+     * first bytes are gathered across them and printed once. */
     while ((n = read(0, buf, sizeof buf)) > 0) {
-        for (ssize_t i = 0; i < n; i++)
+        for (ssize_t i = 0; i < n; i++) {
             sum = sum * 31 + buf[i];
-        if (total < 64) {
-            printf("first bytes:");
-            for (ssize_t i = 0; i < n && total + i < 64; i++)
-                printf(" %02x", buf[i]);
-            printf("\n");
+            if (total + i < (long)sizeof first)
+                first[total + i] = buf[i];
         }
         total += n;
+    }
+    if (total > 0) {
+        printf("first bytes:");
+        for (long i = 0; i < total && i < (long)sizeof first; i++)
+            printf(" %02x", first[i]);
+        printf("\n");
     }
     printf("stdin: %ld bytes, hash %lu, then %s\n", total, sum, n == 0 ? "end of file" : "an error");
     printf("read after end of file: %d\n", (int)read(0, buf, sizeof buf));
