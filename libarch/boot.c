@@ -9,6 +9,7 @@
 #include <arch/fdt.h>
 #include <arch/layout.h>
 #include <arch/timer.h>
+#include <arch/trap.h>
 
 #include "arch_internal.h"
 
@@ -65,10 +66,25 @@ static void bootinfo_init(uint64_t hartid, uint64_t dtb_pa)
 }
 
 /* Contract in arch/boot.h. */
-void arch_enter_app(void (*entry)(uint64_t, uint64_t), uint64_t sp)
+void arch_enter_app(void (*entry)(uint64_t, uint64_t), uint64_t sp, uint64_t arg0, uint64_t arg1,
+                    uint64_t kstack_top)
 {
+#ifdef CAPSULE_PRIV_USER
+    /* A trap frame as if U-mode had trapped just before entry: sret goes
+     * there with interrupts on and the FPU usable. */
+    struct trapframe *tf = (struct trapframe *)(kstack_top - TF_SIZE);
+    *tf = (struct trapframe){ .sepc = (uint64_t)entry,
+                              .sstatus = SSTATUS_SPIE | SSTATUS_FS_INITIAL };
+    tf->regs[0] = kstack_top;
+    tf->regs[2] = sp;
+    tf->regs[10] = arg0;
+    tf->regs[11] = arg1;
+    arch_return_to(tf);
+#else
+    (void)kstack_top;
     csr_set(sstatus, SSTATUS_FS_INITIAL);   /* the app may use the FPU */
-    arch_call_on_stack(entry, 0, 0, sp);
+    arch_call_on_stack(entry, arg0, arg1, sp);
+#endif
 }
 
 /* Contract in arch/boot.h. */

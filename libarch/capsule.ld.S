@@ -21,6 +21,18 @@
  * entry is the physical address of _start.  See docs/boot.md. */
 #include <arch/layout.h>
 
+/* The libOS's input files: its three archives, or in priv=user the one
+ * object they are linked into with the libOS's own copies of the newlib and
+ * libgcc routines it uses (the app's copies are user pages: S-mode cannot
+ * run them).  See docs/boot.md. */
+#ifdef CAPSULE_PRIV_USER
+#define LIBOS_SECTIONS(s)   *libos.o(s)
+#define NOT_LIBOS           EXCLUDE_FILE(*libos.o)
+#else
+#define LIBOS_SECTIONS(s)   *libarch.a:*(s) *libmm.a:*(s) *libc_glue.a:*(s)
+#define NOT_LIBOS           EXCLUDE_FILE(*libarch.a:* *libmm.a:* *libc_glue.a:*)
+#endif
+
 OUTPUT_ARCH(riscv)
 
 EXTERN(_start)
@@ -32,25 +44,19 @@ SECTIONS
     __kernel_start = .;
     .kernel.text : AT(ADDR(.kernel.text) - KERNEL_OFFSET) {
         KEEP(*(.text.boot))
-        *libarch.a:*(.text .text.*)
-        *libmm.a:*(.text .text.*)
-        *libc_glue.a:*(.text .text.*)
+        LIBOS_SECTIONS(.text .text.*)
     }
     . = ALIGN(PAGE_SIZE);
     __kernel_text_end = .;
 
     .kernel.rodata : AT(ADDR(.kernel.rodata) - KERNEL_OFFSET) {
-        *libarch.a:*(.rodata .rodata.* .srodata .srodata.*)
-        *libmm.a:*(.rodata .rodata.* .srodata .srodata.*)
-        *libc_glue.a:*(.rodata .rodata.* .srodata .srodata.*)
+        LIBOS_SECTIONS(.rodata .rodata.* .srodata .srodata.*)
     }
     . = ALIGN(PAGE_SIZE);
     __kernel_rodata_end = .;
 
     .kernel.data : AT(ADDR(.kernel.data) - KERNEL_OFFSET) {
-        *libarch.a:*(.data .data.* .sdata .sdata.*)
-        *libmm.a:*(.data .data.* .sdata .sdata.*)
-        *libc_glue.a:*(.data .data.* .sdata .sdata.*)
+        LIBOS_SECTIONS(.data .data.* .sdata .sdata.*)
     }
     . = ALIGN(PAGE_SIZE);
     __kernel_data_end = .;
@@ -89,14 +95,14 @@ SECTIONS
 
     __app_data_start = .;
     .data : AT(ADDR(.data) + APP_LOAD_OFFSET) {
-        EXCLUDE_FILE(*libarch.a:* *libmm.a:* *libc_glue.a:*) *(.data .data.* .sdata .sdata.* .tdata .tdata.*)
+        NOT_LIBOS *(.data .data.* .sdata .sdata.* .tdata .tdata.*)
     }
     . = ALIGN(PAGE_SIZE);
     __app_data_end = .;
 
     __app_bss_start = .;
     .bss (NOLOAD) : {
-        EXCLUDE_FILE(*libarch.a:* *libmm.a:* *libc_glue.a:*) *(.sbss .sbss.* .bss .bss.* .tbss .tbss.* COMMON)
+        NOT_LIBOS *(.sbss .sbss.* .bss .bss.* .tbss .tbss.* COMMON)
     }
     . = ALIGN(PAGE_SIZE);
     __app_end = .;
@@ -109,15 +115,18 @@ SECTIONS
     . = __app_data_end + APP_LOAD_OFFSET + KERNEL_OFFSET;
     __kernel_bss_start = .;
     .kernel.bss (NOLOAD) : AT(ADDR(.kernel.bss) - KERNEL_OFFSET) {
-        *libarch.a:*(.sbss .sbss.* .bss .bss.* COMMON)
-        *libmm.a:*(.sbss .sbss.* .bss .bss.* COMMON)
-        *libc_glue.a:*(.sbss .sbss.* .bss .bss.* COMMON)
+        LIBOS_SECTIONS(.sbss .sbss.* .bss .bss.* COMMON)
     }
     . = ALIGN(PAGE_SIZE);
     __kernel_end = .;
     __image_end = .;
     __image_size = __image_end - __kernel_start;
     _start_phys = _start - KERNEL_OFFSET;
+#ifdef CAPSULE_PRIV_USER
+    /* The app's newlib state, for the libOS's reads of its signal
+     * dispositions (libc_glue/signal.c): libos.o is linked apart. */
+    capsule_app_impure_ptr = _impure_ptr;
+#endif
 
     /DISCARD/ : { *(.comment) *(.note .note.*) }
 

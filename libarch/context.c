@@ -46,3 +46,16 @@ void arch_divert(struct trapframe *tf, void (*fn)(void))
     tf->regs[2] = sp;
     tf->sepc = (uint64_t)arch_divert_trampoline;
 }
+
+extern char arch_user_resume[];
+
+/* Contract in arch/context.h.  arch_user_resume (switch.S) calls s1 and
+ * returns into the frame at sp. */
+void arch_context_user(struct arch_context *c, struct trapframe *tf, void (*first)(void))
+{
+    c->ra = (uint64_t)arch_user_resume;
+    c->sp = (uint64_t)tf;
+    c->s[0] = 0;
+    c->s[1] = (uint64_t)first;
+    c->fcsr = 0;
+}

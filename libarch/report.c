@@ -8,6 +8,8 @@
 #include <arch/exit.h>
 #include <arch/layout.h>
 
+#include <arch/usercopy.h>
+
 #include "arch_internal.h"
 
 #define BACKTRACE_MAX_FRAMES 32
@@ -18,6 +20,17 @@ static const char *const reg_names[32] = {
     "zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0", "a1", "a2", "a3", "a4", "a5",
     "a6", "a7", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6",
 };
+
+/* The 8-byte word at va (checked readable by the caller), read through
+ * the fault-safe copy: in priv=user the app's pages are readable from
+ * S-mode only there (sstatus.SUM); 0 if it faults after all. */
+static uint64_t load_word(uint64_t va)
+{
+    uint64_t w = 0;
+    if (arch_copy_fault_safe(&w, (const void *)va, sizeof w) != 0)
+        return 0;
+    return w;
+}
 
 static bool is_text(uint64_t pc)
 {
@@ -48,7 +61,9 @@ static bool text_insn(uint64_t pc, uint32_t *insn)
     if (!is_text(pc) || !arch_report_readable(pc & ~(uint64_t)7) ||
         !arch_report_readable((pc + 3) & ~(uint64_t)7))
         return false;
-    const uint16_t *half = (const uint16_t *)pc;
+    uint16_t half[2];
+    if (arch_copy_fault_safe(half, (const void *)pc, sizeof half) != 0)
+        return false;
     *insn = half[0] | (uint32_t)half[1] << 16;
     return true;
 }
@@ -108,13 +123,12 @@ void print_backtrace(uint64_t pc, uint64_t ra, uint64_t fp)
         kprintf("    #1 0x%016lx\n", ra - 4);
         depth = 2;
     } else if (is_text(ra) && fp_readable(fp) &&
-               pc_in_frameless_callee(pc, ra, ((const uint64_t *)fp)[-FRAME_RA_SLOT])) {
+               pc_in_frameless_callee(pc, ra, load_word(fp - 8 * FRAME_RA_SLOT))) {
         kprintf("    #1 0x%016lx\n", ra - 4);
         depth = 2;
     }
     for (; depth < BACKTRACE_MAX_FRAMES && fp_readable(fp); depth++) {
-        const uint64_t *frame = (const uint64_t *)fp;
-        uint64_t saved_ra = frame[-FRAME_RA_SLOT], saved_fp = frame[-FRAME_FP_SLOT];
+        uint64_t saved_ra = load_word(fp - 8 * FRAME_RA_SLOT), saved_fp = load_word(fp - 8 * FRAME_FP_SLOT);
         if (depth == 1 && !is_text(saved_ra) && is_text(ra)) {
             /* A leaf function keeps ra in its register and saves only fp at fp - 8. */
             saved_fp = saved_ra;
@@ -191,6 +205,19 @@ void panic(const char *fmt, ...)
     const uint64_t *frame = __builtin_frame_address(0);
     fatal_report(EXIT_STATUS_SIGABRT, "panic: ", fmt, ap, (uint64_t)__builtin_return_address(0) - 4,
                  frame[-FRAME_FP_SLOT]);
+}
+
+/* Contract in arch/exit.h. */
+void arch_fatal_frame(int status, const struct trapframe *tf, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    kprintf("capsule: ");
+    kvprintf(fmt, ap);
+    kprintf("\n");
+    print_backtrace(tf->sepc, tf->regs[1], tf->regs[8]);
+    print_status(status);
+    arch_end_program(status);
 }
 
 /* Contract in arch/exit.h. */

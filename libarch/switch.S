@@ -108,3 +108,41 @@ arch_divert_trampoline:
     ld      t0, TF_SSTATUS(sp)
     csrw    sstatus, t0
     RESTORE_GPRS_AND_SRET
+
+/* A new process's first steps (arch_context_user): sp = its U-mode frame
+ * at the top of its kernel stack, s1 = the function to call first. */
+    .globl arch_user_resume
+arch_user_resume:
+    jalr    s1
+    mv      a0, sp
+    j       arch_return_to
+
+/* void arch_fp_save_caller(uint64_t buf[21]) */
+    .globl arch_fp_save_caller
+arch_fp_save_caller:
+    li      t0, SSTATUS_FS_INITIAL
+    csrs    sstatus, t0
+    .irp i, 0,1,2,3,4,5,6,7,8,9,10,11
+    fsd     ft\i, (8 * \i)(a0)
+    .endr
+    .irp i, 0,1,2,3,4,5,6,7
+    fsd     fa\i, (96 + 8 * \i)(a0)
+    .endr
+    frcsr   t0
+    sd      t0, 160(a0)
+    ret
+
+/* void arch_fp_restore_caller(const uint64_t buf[21]) */
+    .globl arch_fp_restore_caller
+arch_fp_restore_caller:
+    li      t0, SSTATUS_FS_INITIAL
+    csrs    sstatus, t0
+    .irp i, 0,1,2,3,4,5,6,7,8,9,10,11
+    fld     ft\i, (8 * \i)(a0)
+    .endr
+    .irp i, 0,1,2,3,4,5,6,7
+    fld     fa\i, (96 + 8 * \i)(a0)
+    .endr
+    ld      t0, 160(a0)
+    fscsr   t0
+    ret

@@ -45,8 +45,21 @@ static int no_pid(void)
     return 0;
 }
 
+/* The default syscall hook: no system calls. */
+static void no_syscalls(struct trapframe *tf)
+{
+    tf->regs[10] = (uint64_t)-38;       /* -ENOSYS */
+}
+
+/* The default to_user hook: nothing to do. */
+static void nothing_to_do(struct trapframe *tf)
+{
+    (void)tf;
+}
+
 /* Set by arch_register_hooks during boot, before the app runs; read-only after. */
-static struct arch_hooks hooks = { no_fault_handler, nothing_readable, NULL, no_pid };
+static struct arch_hooks hooks = { no_fault_handler, nothing_readable, NULL, no_pid, no_syscalls,
+                                   nothing_to_do };
 
 /* Contract in arch/trap.h. */
 void arch_register_hooks(const struct arch_hooks *h)
@@ -59,6 +72,10 @@ void arch_register_hooks(const struct arch_hooks *h)
         hooks.terminate = h->terminate;
     if (h->pid)
         hooks.pid = h->pid;
+    if (h->syscall)
+        hooks.syscall = h->syscall;
+    if (h->to_user)
+        hooks.to_user = h->to_user;
 }
 
 /* Contract in arch_internal.h. */
@@ -96,6 +113,10 @@ void trap_init(void)
 {
     csr_write(stvec, (uint64_t)trap_entry);
     csr_write(sscratch, (uint64_t)trap_stack_top);
+#ifdef CAPSULE_PRIV_USER
+    /* U-mode may read the cycle, time and instret counters (as on Linux). */
+    csr_write(scounteren, 7);
+#endif
 }
 
 /* { first pc, end pc, fixup } entries, ending with zeros (usercopy.S). */
@@ -154,6 +175,15 @@ static void page_fault(struct trapframe *tf, unsigned access)
 {
     struct fault_info info;
 
+#ifdef CAPSULE_PRIV_USER
+    /* The libOS touches the app's pages only inside the checked copies
+     * (sstatus.SUM); any other access would fault again after every fix. */
+    if (!TRAP_FROM_USER(tf) && tf->stval < USER_END && !arch_fault_fixup(tf->sepc)) {
+        info = (struct fault_info){ .kind = "libOS access to app memory outside the checked copies" };
+        unresolved_fault(tf, &info);
+        return;
+    }
+#endif
     if (tf->regs[0] != 0) {
         if (hooks.fault(tf->stval, access, &info) == 0)
             return;
@@ -201,11 +231,49 @@ static void interrupt(struct trapframe *tf)
     }
 }
 
+#ifdef CAPSULE_PRIV_USER
+/* An ecall from U-mode: the system call runs on the process's kernel stack
+ * (the frame's), with interrupts on, as libOS code outside a handler (the
+ * next trap uses the trap stack); the frame's a0 (and a1) get the result. */
+static void user_syscall(struct trapframe *tf)
+{
+    tf->sepc += 4;
+    csr_write(sscratch, (uint64_t)trap_stack_top);
+    arch_interrupts_on();
+    hooks.syscall(tf);
+    arch_irq_save();
+}
+
+/* A trap from U-mode, on the process's kernel stack: a system call, a
+ * fault (resolved, or a report that ends the process), an interrupt, or an
+ * exception (a privileged instruction, a CSR access, wfi, sret: a report
+ * and SIGILL); then the to_user hook. */
+static void user_trap(struct trapframe *tf)
+{
+    uint64_t cause = tf->scause;
+    if (cause == EXC_ECALL_U)
+        user_syscall(tf);
+    else if (cause <= EXC_STORE_PAGE_FAULT && fault_kinds[cause].access)
+        page_fault(tf, fault_kinds[cause].access);
+    else if (cause & SCAUSE_INTERRUPT)
+        interrupt(tf);
+    else
+        exception(tf);
+    hooks.to_user(tf);
+}
+#endif
+
 /* Faults first: they are the common trap, and an interrupt's scause (bit 63
  * set) is never below the table's end. */
 void trap_dispatch(struct trapframe *tf)
 {
     uint64_t cause = tf->scause;
+#ifdef CAPSULE_PRIV_USER
+    if (TRAP_FROM_USER(tf)) {
+        user_trap(tf);
+        return;
+    }
+#endif
 
     if (cause <= EXC_STORE_PAGE_FAULT && fault_kinds[cause].access) {
         page_fault(tf, fault_kinds[cause].access);

@@ -1,8 +1,14 @@
-/* The trap vector: saves the whole integer context on this hart's trap stack
- * (sscratch holds its top while not in a trap, 0 while in one; neither its
- * value nor the interrupted sp is trusted, see below), turns the FPU
- * off for the handler (libOS code must not touch FP registers; a use traps),
- * calls trap_dispatch(frame) and restores.
+/* The trap vector: saves the whole integer context on a stack, turns the
+ * FPU off for the handler (libOS code must not touch FP registers; a use
+ * traps), calls trap_dispatch(frame) and restores.
+ *
+ * sscratch is 0 inside a trap's handler; otherwise it names the stack for
+ * the next trap.  priv=supervisor: the app runs in S-mode and can write
+ * sscratch, so its value is never trusted beyond "not 0": every trap from
+ * outside uses this hart's trap stack.  priv=user: only S-mode writes it:
+ * while U-mode runs it holds the running process's kernel stack top, while
+ * libOS code runs outside a handler the trap stack top; a trap uses the
+ * stack it names.
  *
  * Call frame information (CFI) describes the saved frame to a debugger:
  * from `saved` on, the frame at sp holds the trapped context, so a gdb
@@ -51,10 +57,15 @@ trap_entry:
 reenter:
     csrr    t0, sscratch
     csrw    sscratch, sp            /* as from outside: sscratch = the interrupted sp */
+    la      sp, trap_stack_top
+    j       on_stack
 from_outside:
+#ifndef CAPSULE_PRIV_USER
     /* Never trust sscratch's value beyond "not 0": the app could have
      * written any; the trap stack is a known address. */
     la      sp, trap_stack_top
+#endif
+on_stack:
     addi    sp, sp, -TF_SIZE
     SAVE_GPRS
     csrr    t0, sscratch
@@ -87,6 +98,7 @@ saved:
 
     .globl trap_return
 trap_return:
+    csrci   sstatus, SSTATUS_SIE    /* sepc and sstatus must survive until sret */
     ld      t0, TF_SEPC(sp)
     csrw    sepc, t0
     ld      t0, TF_SSTATUS(sp)
@@ -96,3 +108,9 @@ trap_return:
     RESTORE_GPRS_AND_SRET
     .cfi_endproc
     .size trap_entry, . - trap_entry
+
+/* void arch_return_to(struct trapframe *tf) (arch/trap.h) */
+    .globl arch_return_to
+arch_return_to:
+    mv      sp, a0
+    j       trap_return

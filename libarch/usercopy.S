@@ -1,7 +1,28 @@
 /* Fault-safe copies between the libOS and the app's memory.  Each routine's
  * loads and stores lie between a begin and an end label; the fixup table
  * below maps that range to a recovery label that returns -1.  trap.c asks
- * arch_fault_fixup() for a fault that libmm could not resolve. */
+ * arch_fault_fixup() for a fault that libmm could not resolve.
+ *
+ * priv=user: the app's pages carry PTE_U, which S-mode may touch only with
+ * sstatus.SUM set -- and it is set only inside these routines (t3 holds
+ * the bit from entry to every return, the fixups' included), so no other
+ * libOS code can read or write the app's memory by mistake. */
+#include <arch/csr.h>
+
+#ifdef CAPSULE_PRIV_USER
+.macro SUM_ON
+    li      t3, SSTATUS_SUM
+    csrs    sstatus, t3
+.endm
+.macro SUM_OFF
+    csrc    sstatus, t3
+.endm
+#else
+.macro SUM_ON
+.endm
+.macro SUM_OFF
+.endm
+#endif
 
     .section .text.usercopy, "ax"
     .balign 4
@@ -9,6 +30,7 @@
 /* int arch_copy_fault_safe(void *dst, const void *src, size_t n) */
     .globl arch_copy_fault_safe
 arch_copy_fault_safe:
+    SUM_ON
 copy_begin:
     or      t0, a0, a1
     andi    t0, t0, 7
@@ -29,29 +51,35 @@ copy_begin:
     addi    a2, a2, -1
     j       2b
 3:  li      a0, 0
+    SUM_OFF
     ret
 copy_end:
 copy_fixup:
     li      a0, -1
+    SUM_OFF
     ret
 
 /* int arch_put_pair_fault_safe(void *dst, uint64_t first, uint64_t second):
  * the two words at dst, dst + 8 (a struct timespec). */
     .globl arch_put_pair_fault_safe
 arch_put_pair_fault_safe:
+    SUM_ON
 pair_begin:
     sd      a1, 0(a0)
     sd      a2, 8(a0)
     li      a0, 0
+    SUM_OFF
     ret
 pair_end:
 pair_fixup:
     li      a0, -1
+    SUM_OFF
     ret
 
 /* long arch_strncpy_fault_safe(char *dst, const char *src, size_t max) */
     .globl arch_strncpy_fault_safe
 arch_strncpy_fault_safe:
+    SUM_ON
 str_begin:
     li      t0, 0                   /* bytes copied */
 1:  beq     t0, a2, str_fixup       /* no NUL within max */
@@ -63,10 +91,12 @@ str_begin:
     addi    t0, t0, 1
     j       1b
 2:  mv      a0, t0
+    SUM_OFF
     ret
 str_end:
 str_fixup:
     li      a0, -1
+    SUM_OFF
     ret
 
 /* { first pc, end pc, fixup } per routine, then a zero entry. */

@@ -27,24 +27,3 @@ int errno_from_mm(int mm_error)
     default:            return EINVAL;
     }
 }
-
-/* The calling thread's errno, as <errno.h> names it (newlib's reentrancy
- * structure). */
-static void set_reent_errno(int err)
-{
-    errno = err;
-}
-
-/* newlib's _r wrappers (close -> _close_r -> _close) copy the global errno
- * into the reentrancy structure; calls the app makes directly (waitpid,
- * pipe, dup) must set the structure's.  glue_fail sets both. */
-#undef errno
-extern int errno;
-
-/* Contract in glue.h. */
-int glue_fail(int err)
-{
-    set_reent_errno(err);
-    errno = err;
-    return -1;
-}

@@ -2,12 +2,14 @@
  * and the calls on descriptors themselves: close, dup, dup2, pipe.  read
  * and write dispatch on the open file's kind (syscalls.c). */
 #include <errno.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <mm/kalloc.h>
 
 #include "file.h"
 #include "glue.h"
+#include "sys.h"
 #include "proc.h"
 #include "user.h"
 
@@ -98,33 +100,37 @@ int fd_install(struct file *f, int from)
     return -EMFILE;
 }
 
-int _close(int fd)
+/* Contract in sys.h. */
+long sys_close(int fd)
 {
     struct file *f = fd_file(fd);
     if (!f)
-        return glue_fail(EBADF);
+        return -EBADF;
     proc_current->fds->fd[fd] = NULL;
     file_put(f);
     return 0;
 }
 
-int dup(int oldfd)
+/* Contract in sys.h. */
+long sys_dup(int oldfd)
 {
     struct file *f = fd_file(oldfd);
     if (!f)
-        return glue_fail(EBADF);
-    int fd = fd_install(f, 0);
-    return fd < 0 ? glue_fail(-fd) : fd;
+        return -EBADF;
+    return fd_install(f, 0);
 }
 
-/* dup2: newfd is closed first (silently); the same fd gives itself back. */
-int dup2(int oldfd, int newfd)
+/* Contract in sys.h: newfd is closed first (silently); EINVAL for the same
+ * fd or flags other than O_CLOEXEC (which Capsule, without exec, ignores). */
+long sys_dup3(int oldfd, int newfd, int flags)
 {
     struct file *f = fd_file(oldfd);
+    if (flags & ~O_CLOEXEC)
+        return -EINVAL;
     if (!f || newfd < 0 || newfd >= FD_MAX)
-        return glue_fail(EBADF);
+        return -EBADF;
     if (oldfd == newfd)
-        return newfd;
+        return -EINVAL;
     struct fdtable *t = proc_current->fds;
     struct file *old = t->fd[newfd];
     file_get(f);
@@ -136,25 +142,28 @@ int dup2(int oldfd, int newfd)
     return newfd;
 }
 
-/* pipe: fds[0] the read end, fds[1] the write end, the lowest free
- * descriptors.  EFAULT for a bad fds (nothing opened), EMFILE, ENOMEM. */
-int pipe(int fds[2])
+/* Contract in sys.h.  fds[0] the read end, fds[1] the write end, the
+ * lowest free descriptors.  EFAULT for a bad fds (nothing opened), EMFILE,
+ * ENOMEM; flags other than O_CLOEXEC: EINVAL. */
+long sys_pipe2(int *fds, int flags)
 {
     struct file *r, *w;
     int pair[2] = { 0, 0 };
+    if (flags & ~O_CLOEXEC)
+        return -EINVAL;
     if (user_read(pair, fds, sizeof pair) < 0 || user_write(fds, pair, sizeof pair) < 0)
-        return glue_fail(EFAULT);
+        return -EFAULT;
     int err = pipe_open(&r, &w);
     if (err < 0)
-        return glue_fail(-err);
+        return err;
     pair[0] = fd_install(r, 0);
     pair[1] = pair[0] < 0 ? -EMFILE : fd_install(w, 0);
     pipe_close(r);          /* the descriptors hold the references now */
     pipe_close(w);
     if (pair[1] < 0) {
         if (pair[0] >= 0)
-            _close(pair[0]);
-        return glue_fail(EMFILE);
+            sys_close(pair[0]);
+        return -EMFILE;
     }
     user_write(fds, pair, sizeof pair);
     return 0;

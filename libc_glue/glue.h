@@ -6,13 +6,6 @@
 
 /* The newlib errno for a libmm error number (MM_E*, positive). */
 int errno_from_mm(int mm_error);
-/* Set errno to err where both kinds of caller see it (the app's direct
- * calls and newlib's _r wrappers); returns -1. */
-int glue_fail(int err);
-
-/* start.c: the app's start on its main stack (argv from bootargs,
- * constructors, main, exit); arguments unused.  Never returns. */
-void capsule_start(uint64_t unused0, uint64_t unused1) __attribute__((noreturn));
 
 /* init.c: the end of the run with status: the app's address space freed
  * and checked for leaks (debug builds), then arch_exit.  Never returns. */
@@ -22,6 +15,10 @@ void capsule_exit(int status) __attribute__((noreturn));
  * capsule_icount() says so and the end of the run prints the instruction
  * count. */
 void capsule_set_icount(void);
+/* init.c: what capsule_icount() and capsule_mm_init_instret() answer
+ * (capsule/measure.h, capsule/boot.h: the app side asks by system call). */
+int      capsule_icount_on(void);
+uint64_t capsule_mm_init_instret_value(void);
 
 /* signal.c: carry out sig's default action (1 <= sig < NSIG, newlib's
  * numbering): a report and the exit status 128 + Linux's number for a signal
@@ -37,6 +34,16 @@ int  signal_linux_number(int sig);
 int  signal_from_linux(int linux_number);
 /* signal.c: whether sig's default action ends a process. */
 int  signal_default_ends(int sig);
+/* signal.c: the app's disposition for sig (newlib's signal() records it in
+ * the app's memory; SIG_DFL when it cannot be read); act on sig for the
+ * app: ignore, the default action, or its handler (glue_raise).  From the
+ * running process's libOS calls or the timer's interrupt. */
+#include <signal.h>
+_sig_func_ptr glue_disposition(int sig);
+void glue_signal_app(int sig);
+/* signal.c: run the app's handler for sig in the app's mode (at once, or
+ * as the running system call returns: see signal.c). */
+void glue_raise(int sig);
 /* syscalls.c: stdin's mode: a pipe or file the runner forwards (escaped,
  * tty.h) when piped, else a terminal. */
 void console_tty_start(int piped);
@@ -59,19 +66,14 @@ void glue_idle_off(void);
 int  glue_signals_pending(void);
 void glue_deliver_signals(void);
 
-/* process.c: fill the process hooks of h (terminate, pid) for libarch. */
+/* process.c: fill the process hooks of h (terminate, pid; in priv=user
+ * syscall and to_user) for libarch. */
 struct arch_hooks;
 void process_hooks(struct arch_hooks *h);
-
-/* mman.c: the bodies of the mmap family's calls that can unmap memory,
- * reached through the entry points in mman_entry.S (which carry the public
- * names and switch to the libOS call stack when needed). */
-#include <sys/types.h>
-void *glue_mmap(void *addr, size_t length, int prot, int flags, int fd, off_t offset);
-int   glue_munmap(void *addr, size_t length);
-int   glue_mprotect(void *addr, size_t length, int prot);
-int   glue_madvise(void *addr, size_t length, int advice);
-int   glue_posix_madvise(void *addr, size_t length, int advice);
-void *glue_mremap(void *old_address, size_t old_size, size_t new_size, int flags, void *new_address);
+/* syscall.c: the syscall hook (arch/trap.h): the body for a7's number from
+ * the one table, a0..a5 its arguments; a0 its result, a1 the signals whose
+ * handlers the app side raises (proc.h's raise_mask). */
+struct trapframe;
+void syscall_dispatch(struct trapframe *tf);
 
 #endif

@@ -5,6 +5,7 @@
  * layers meet: libarch calls up only into capsule_main and through the hooks
  * registered here. */
 #include <arch/boot.h>
+#include <arch/bootinfo.h>
 #include <arch/console.h>
 #include <arch/csr.h>
 #include <arch/exit.h>
@@ -16,6 +17,7 @@
 #include <mm/fault.h>
 #include <mm/kalloc.h>
 #include <mm/kvm.h>
+#include <mm/mmap.h>
 #include <mm/page.h>
 #include <mm/page_init.h>
 #include <mm/space.h>
@@ -44,8 +46,8 @@ void capsule_set_icount(void)
     icount_on = 1;
 }
 
-/* Contract in capsule/measure.h. */
-int capsule_icount(void)
+/* Contract in glue.h. */
+int capsule_icount_on(void)
 {
     return icount_on;
 }
@@ -59,8 +61,8 @@ static struct arch_hooks hooks = {
     .readable = mm_report_readable,
 };
 
-/* Contract in capsule/boot.h. */
-uint64_t capsule_mm_init_instret(void)
+/* Contract in glue.h. */
+uint64_t capsule_mm_init_instret_value(void)
 {
     return mm_init_instret;
 }
@@ -119,6 +121,7 @@ static void finish(uint64_t status, uint64_t unused)
 {
     (void)unused;
     arch_irq_save();    /* no interrupt from here on: the app's space is about to go */
+    proc_kstack_free(proc_current);     /* off it for good: on the boot stack */
 #ifdef CAPSULE_DEBUG
     uvm_release_current();
     uint64_t now = frames_free_drained();
@@ -140,6 +143,70 @@ void capsule_exit(int status)
     arch_finish_on_boot_stack(finish, (uint64_t)(unsigned)status);
 }
 
+#define OPTION_PREFIX       "capsule."
+#define OPTION_STDIN_PIPE   "capsule.stdin=pipe"
+#define OPTION_ICOUNT       "capsule.icount"
+
+/* The length of the word at s (up to a space, a tab or the end). */
+static size_t word_len(const char *s, const char *end)
+{
+    size_t n = 0;
+    while (s + n < end && s[n] != ' ' && s[n] != '\t')
+        n++;
+    return n;
+}
+
+static int word_is(const char *w, size_t n, const char *option)
+{
+    size_t i = 0;
+    while (i < n && option[i] && w[i] == option[i])
+        i++;
+    return i == n && option[i] == '\0';
+}
+
+/* The boot options the libOS acts on (the app's start, wrap/start.c, reads
+ * the same line for argv and the environment): when the words before a
+ * "--" all start with "capsule.", capsule.stdin=pipe sets stdin's mode
+ * (else a terminal) and capsule.icount says QEMU counts exactly. */
+static void boot_options(const char *line, size_t len)
+{
+    const char *end = line + len, *w = line;
+    int piped = 0, icount = 0;
+    for (;;) {
+        while (w < end && (*w == ' ' || *w == '\t'))
+            w++;
+        size_t n = word_len(w, end);
+        if (n == 0 || !(word_is(w, n, "--") || (n >= 8 && word_is(w, 8, OPTION_PREFIX)))) {
+            piped = icount = 0;     /* no option part */
+            break;
+        }
+        if (word_is(w, n, "--"))
+            break;
+        piped |= word_is(w, n, OPTION_STDIN_PIPE);
+        icount |= word_is(w, n, OPTION_ICOUNT);
+        w += n;
+    }
+    if (icount)
+        capsule_set_icount();
+    console_tty_start(piped);
+}
+
+/* A NUL-terminated copy of the boot line in the app's memory (its own
+ * mapping, so the app's heap starts empty), for the app's start; 0 when out
+ * of memory. */
+static uint64_t boot_line_copy(void)
+{
+    const struct boot_info *bi = arch_boot_info();
+    int64_t va = mm_mmap(0, bi->bootargs_len + 1, MM_PROT_READ | MM_PROT_WRITE,
+                         MM_MAP_PRIVATE | MM_MAP_ANONYMOUS, -1, 0);
+    if (va < 0 || copyout(uvm_current(), (uint64)va, (void *)bi->bootargs, bi->bootargs_len) < 0)
+        return 0;
+    return (uint64_t)va;        /* the NUL: the mapping's fresh zeroes */
+}
+
+/* Defined on the app side (wrap/start.c): argv, environ, main, exit. */
+void capsule_start(uint64_t line_va, uint64_t unused) __attribute__((noreturn));
+
 /* Contract in arch/boot.h. */
 void capsule_main(uint64_t hartid, uint64_t dtb_pa)
 {
@@ -156,6 +223,10 @@ void capsule_main(uint64_t hartid, uint64_t dtb_pa)
     keepalive_ticks = timer_ns_to_ticks(KEEPALIVE_NS);
     keepalive.fn = keepalive_fire;
     keepalive_fire(&keepalive, NULL);
+    const struct boot_info *bi = arch_boot_info();
+    boot_options(bi->bootargs, bi->bootargs_len);
+    time_init();
+    uint64_t line = boot_line_copy();
     arch_interrupts_on();
-    arch_enter_app(capsule_start, sp);
+    arch_enter_app(capsule_start, sp, line, 0, (uint64_t)proc_current->kstack + KSTACK_BYTES);
 }

@@ -10,7 +10,66 @@
 
 #include <arch/mmu.h>
 #include <mm/umalloc.h>
+#ifndef CAPSULE_PRIV_USER
 #include <mm/uvm.h>
+#else
+#include <sys/mman.h>
+
+#include "wrap/syscall.h"
+
+/* priv=user: umalloc itself is on the app side (libc_glue/SConscript) and
+ * gets its memory by system call -- the heap by brk, large blocks by mmap
+ * -- so malloc and free never enter the libOS on their fast paths.  Its
+ * state lives in the app's memory, like the libOS-side one's
+ * (mm/uvm.h's umalloc_current). */
+static struct umalloc *umalloc_active;
+
+static void *heap_grow(void *ctx, size_t bytes)
+{
+    (void)ctx;
+    uint64 start = PGROUNDUP((uint64)SYSCALL1(brk, 0));
+    if (start + bytes < start || (uint64)SYSCALL1(brk, start + bytes) != start + bytes)
+        return NULL;
+    return (void *)start;
+}
+
+static void heap_shrink(void *ctx, size_t bytes)
+{
+    (void)ctx;
+    uint64 end = (uint64)SYSCALL1(brk, 0);
+    SYSCALL1(brk, end - bytes);
+}
+
+static void *heap_map(void *ctx, size_t bytes)
+{
+    (void)ctx;
+    if (SYSCALL1(capsule_commit_ok, bytes) <= 0)
+        return NULL;
+    long r = SYSCALL6(mmap, 0, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return r < 0 ? NULL : (void *)r;
+}
+
+static void heap_unmap(void *ctx, void *p, size_t bytes)
+{
+    (void)ctx;
+    SYSCALL2(munmap, p, bytes);
+}
+
+static int heap_readable(void *ctx, const void *p)
+{
+    (void)ctx;
+    return SYSCALL1(capsule_readable, p) > 0;
+}
+
+static struct umalloc *umalloc_current(void)
+{
+    if (!umalloc_active) {
+        struct umalloc_source src = { heap_grow, heap_shrink, heap_map, heap_unmap, NULL, heap_readable };
+        umalloc_active = umalloc_create(&src);
+    }
+    return umalloc_active;
+}
+#endif
 
 /* errno is the calling thread's reentrancy structure's (newlib's errno
  * macro); the _r entry points are given theirs. */

@@ -130,12 +130,11 @@ long pipe_read(struct file *f, void *ubuf, size_t len)
  * the writer ends; a handler runs; ignored: nothing), then EPIPE. */
 static long broken_pipe(void)
 {
-    struct _reent *r = _REENT;
-    _sig_func_ptr h = r->_sig_func ? r->_sig_func[SIGPIPE] : SIG_DFL;
+    _sig_func_ptr h = glue_disposition(SIGPIPE);
     if (h == SIG_DFL)
         signal_quiet_end(SIGPIPE);
     else if (h != SIG_IGN)
-        raise(SIGPIPE);
+        glue_raise(SIGPIPE);
     return -EPIPE;
 }
 

@@ -4,10 +4,33 @@
 #include <arch/console.h>
 #include <arch/exit.h>
 #include <arch/timer.h>
+#include <errno.h>
+
+#include <mm/kalloc.h>
 #include <mm/space.h>
 
 #include "glue.h"
 #include "proc.h"
+
+/* Contract in proc.h. */
+int proc_kstack_alloc(struct proc *p)
+{
+#ifdef CAPSULE_PRIV_USER
+    p->kstack = kalloc(KSTACK_BYTES);
+    return p->kstack ? 0 : -ENOMEM;
+#else
+    (void)p;
+    return 0;
+#endif
+}
+
+/* Contract in proc.h. */
+void proc_kstack_free(struct proc *p)
+{
+    if (p->kstack)
+        kfree(p->kstack);
+    p->kstack = NULL;
+}
 
 /* Contract in proc.h. */
 void proc_start(struct mm *mm)
@@ -15,8 +38,8 @@ void proc_start(struct mm *mm)
     struct proc *p = proc_alloc();
     p->mm = mm;
     p->fds = fd_table_first();
-    if (!p->fds)
-        panic("boot: out of memory for the first process's descriptors");
+    if (!p->fds || proc_kstack_alloc(p) < 0)
+        panic("boot: out of memory for the first process");
     proc_current = p;
     sched_start(p);
 }
@@ -37,6 +60,7 @@ static void release_others(void)
         fd_table_release(q->fds);
         if (q->mm)
             mm_destroy(q->mm);
+        proc_kstack_free(q);
         proc_free(q);
     }
     fd_table_release(proc_current->fds);

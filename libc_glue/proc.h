@@ -38,8 +38,17 @@ struct proc {
     struct proc        *forking;    /* a child _fork made but has not queued yet (process.c) */
     struct timer_event  sleep_timer; /* a sleep's event (time.c): cancelled if the process ends */
     volatile int        sleep_done; /* set by that event */
-    /* A user-mode process adds its kernel stack and trap frame here. */
+    void               *kstack;     /* priv=user: its kernel stack (KSTACK_BYTES), whose top
+                                       holds its U-mode trap frame; NULL once it ended */
+    uint32_t            raise_mask; /* priv=user: signals (bits, newlib's numbers) whose
+                                       handlers the running system call's return raises */
 };
+
+/* priv=user: each process's kernel stack, where its system calls, faults
+ * and interrupts from U-mode run (no guard page: libOS code is bounded). */
+#define KSTACK_BYTES    (16 * 1024)
+/* The U-mode trap frame at the top of p's kernel stack. */
+#define proc_user_frame(p) ((struct trapframe *)((char *)(p)->kstack + KSTACK_BYTES - TF_SIZE))
 
 /* ---- proctab.c: the table (portable: host-tested) ---- */
 /* The running process (never NULL once proc_start ran). */
@@ -61,6 +70,10 @@ int          proc_reparent(struct proc *p, struct proc *init);
 void         proc_table_reset(void);
 
 /* ---- proc.c: beginning and ending ---- */
+/* priv=user: give p a kernel stack (0, or -ENOMEM); free it (p does not
+ * run on it: the process that ended, switched away from). */
+int          proc_kstack_alloc(struct proc *p);
+void         proc_kstack_free(struct proc *p);
 /* Start the table with the first process around the running address space
  * and the console descriptors; called once by the boot sequence. */
 void         proc_start(struct mm *mm);
@@ -98,6 +111,8 @@ void sched_exit_switch(void) __attribute__((noreturn));
 /* A forked child's first steps after arch_context_capture returned 1:
  * finish the switch that started it and turn interrupts on. */
 void sched_child_start(void);
+/* priv=user: the to_user hook (arch/trap.h): a preemption tick's switch. */
+void sched_to_user(struct trapframe *tf);
 /* Arm the preemption tick (while more than one process lives). */
 void sched_preempt_start(void);
 /* The first process runs: its satp from now on carries its ASID. */

@@ -20,6 +20,7 @@
 #include "glue.h"
 #include "proc.h"
 #include "runq.h"
+#include "sys.h"
 
 #define PREEMPT_NS      (10 * 1000 * 1000)      /* a time slice: 10 ms */
 
@@ -48,6 +49,7 @@ static void switch_done(void)
     if (dead) {
         mm_destroy(dead->mm);
         dead->mm = NULL;
+        proc_kstack_free(dead);
         dead = NULL;
     }
     proc_current->state = PROC_RUNNING;
@@ -136,8 +138,8 @@ void sched_child_start(void)
     arch_irq_restore(1);
 }
 
-/* Linux's sched_yield: always succeeds. */
-int sched_yield(void)
+/* Contract in sys.h: Linux's sched_yield, always 0. */
+long sys_sched_yield(void)
 {
     sched_yield_now();
     return 0;
@@ -151,6 +153,7 @@ static void preempted(void)
     sched_yield_now();
 }
 
+#ifndef CAPSULE_PRIV_USER
 /* Whether the ARCH_DIVERT_BYTES below sp are mapped writable in the
  * running space, so arch_divert's stores cannot fault inside the trap.  A
  * page that is not yet (demand-zero, or shared copy-on-write after fork) is
@@ -173,11 +176,49 @@ static int divert_room(uint64_t sp)
     return 1;
 }
 
+#endif
+
+#ifdef CAPSULE_PRIV_USER
+/* A tick that interrupted U-mode while another process waits: the trap's
+ * last step (sched_to_user) yields, on the process's kernel stack. */
+static int resched;
+
+/* Contract in proc.h.  The caller-saved FP registers are the app's (an
+ * interrupt, not a call, stopped it): kept across the switch. */
+void sched_to_user(struct trapframe *tf)
+{
+    (void)tf;
+    if (resched) {
+        uint64_t fp[ARCH_FP_CALLER_WORDS];
+        resched = 0;
+        arch_fp_save_caller(fp);
+        sched_yield_now();
+        arch_fp_restore_caller(fp);
+    }
+}
+
+/* Whether the tick should switch away from what tf interrupted. */
+static int preempt_here(struct trapframe *tf)
+{
+    if (TRAP_FROM_USER(tf))
+        resched = 1;
+    return 0;
+}
+#else
+/* Whether the tick should divert what tf interrupted into a yield: app
+ * code, with room below its sp. */
+static int preempt_here(struct trapframe *tf)
+{
+    return tf->sepc < USER_END && divert_room(tf->regs[2]);
+}
+#endif
+
 /* The tick, in the timer's interrupt: divert app code into a yield when
- * another process waits to run; re-armed while more than one process lives. */
+ * another process waits to run (in priv=user, switch at the trap's end);
+ * re-armed while more than one process lives. */
 static void preempt_fire(struct timer_event *ev, struct trapframe *tf)
 {
-    if (rq.head && tf->sepc < USER_END && divert_room(tf->regs[2]))
+    if (rq.head && preempt_here(tf))
         arch_divert(tf, preempted);
     if (proc_live_count() > 1) {
         ev->deadline = timer_now() + timer_ns_to_ticks(PREEMPT_NS);

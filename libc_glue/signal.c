@@ -4,6 +4,7 @@
  * signal, as a shell on Linux shows them (newlib numbers some signals
  * differently, e.g. SIGBUS 10 against Linux's 7). */
 #include <errno.h>
+#include <reent.h>
 #include <signal.h>
 
 #include <arch/exit.h>
@@ -12,9 +13,8 @@
 
 #include "glue.h"
 #include "proc.h"
-
-#undef errno
-extern int errno;
+#include "sys.h"
+#include "user.h"
 
 #define APP_PID         1
 #define STATUS_SIGNALED 128
@@ -76,6 +76,15 @@ void signal_default_action(int sig)
     int pid = proc_current->pid;
     if (!signal_default_ends(sig))
         return;     /* ignored; a stop is ignored too: nothing could continue the process */
+#ifdef CAPSULE_PRIV_USER
+    /* The backtrace is the app's: from its last trap into the libOS. */
+    if (d->action == ACT_CORE && pid == APP_PID)
+        arch_fatal_frame(status, proc_user_frame(proc_current), "the app was ended by %s (signal %d)",
+                         d->name, d->linux_number);
+    if (d->action == ACT_CORE)
+        arch_fatal_frame(status, proc_user_frame(proc_current), "process %d was ended by %s (signal %d)",
+                         pid, d->name, d->linux_number);
+#endif
     if (pid == APP_PID)
         arch_fatal(status, d->action == ACT_CORE, "the app was ended by %s (signal %d)", d->name,
                    d->linux_number);
@@ -119,16 +128,15 @@ static int named(const struct proc *q, int pid)
     return pid == 0;
 }
 
-/* kill(pid, sig): default actions only (signal.c's table), sig 0 checks
- * that pid exists.  EINVAL for a signal Linux does not have, before ESRCH,
- * as Linux checks.  The caller's own signal is acted on last. */
-int _kill(int pid, int sig)
+/* Contract in sys.h.  kill(pid, sig): default actions only (signal.c's
+ * table), sig 0 checks that pid exists; signal numbers are newlib's.
+ * EINVAL for a signal Linux does not have, before ESRCH, as Linux checks.
+ * The caller's own signal is acted on last. */
+long sys_kill(pid_t pid, int sig)
 {
     int found = 0, self = 0;
-    if (sig < 0 || sig >= NSIG || (sig != 0 && !defaults[sig].name)) {
-        errno = EINVAL;
-        return -1;
-    }
+    if (sig < 0 || sig >= NSIG || (sig != 0 && !defaults[sig].name))
+        return -EINVAL;
     for (int i = 0; i < NPROC; i++) {
         struct proc *q = proc_slot(i);
         if (!named(q, pid))
@@ -139,11 +147,59 @@ int _kill(int pid, int sig)
         else
             deliver(q, sig);
     }
-    if (!found) {
-        errno = ESRCH;
-        return -1;
-    }
+    if (!found)
+        return -ESRCH;
     if (self && sig != 0)
         signal_default_action(sig);
     return 0;
+}
+
+/* ---- the app's handlers ---- */
+
+/* newlib's signal() keeps the dispositions in the app's reentrancy
+ * structure (_impure_ptr->_sig_func), app memory: read through the checked
+ * copies.  In priv=user the libOS is linked apart from newlib, and the
+ * linker script names the app's _impure_ptr capsule_app_impure_ptr. */
+#ifdef CAPSULE_PRIV_USER
+extern struct _reent *capsule_app_impure_ptr;
+#define APP_IMPURE_PTR  (&capsule_app_impure_ptr)
+#else
+#define APP_IMPURE_PTR  (&_impure_ptr)
+#endif
+
+/* Contract in glue.h. */
+_sig_func_ptr glue_disposition(int sig)
+{
+    struct _reent *r;
+    _sig_func_ptr *table, f;
+    if (user_read(&r, APP_IMPURE_PTR, sizeof r) < 0 || !r ||
+        user_read(&table, &r->_sig_func, sizeof table) < 0 || !table ||
+        user_read(&f, &table[sig], sizeof f) < 0)
+        return SIG_DFL;
+    return f;
+}
+
+/* Contract in glue.h. */
+void glue_signal_app(int sig)
+{
+    _sig_func_ptr f = glue_disposition(sig);
+    if (f == SIG_IGN)
+        return;
+    if (f == SIG_DFL)
+        signal_default_action(sig);
+    else
+        glue_raise(sig);
+}
+
+/* Contract in glue.h.  In priv=supervisor the handler runs now, through
+ * newlib's raise (the app's code, in the app's mode); in priv=user the
+ * system call in progress returns with sig in its mask of signals to raise
+ * (a1), and the app side's wrapper raises it (wrap/syscall.h). */
+void glue_raise(int sig)
+{
+#ifdef CAPSULE_PRIV_USER
+    proc_current->raise_mask |= 1u << sig;
+#else
+    raise(sig);
+#endif
 }

@@ -20,11 +20,9 @@
 
 #include "file.h"
 #include "glue.h"
+#include "sys.h"
 #include "tty.h"
 #include "user.h"
-
-#undef errno
-extern int errno;
 
 #define STDIN   0
 #define STDOUT  1
@@ -56,24 +54,15 @@ long console_file_write(const void *buf, size_t len)
     return (long)done;
 }
 
-/* errno and -1 for a negative result r, else r. */
-static int result(long r)
-{
-    if (r < 0) {
-        errno = (int)-r;
-        return -1;
-    }
-    return (int)r;
-}
-
-int _write(int fd, const void *buf, size_t len)
+/* Contract in sys.h. */
+long sys_write(int fd, const void *buf, size_t len)
 {
     struct file *f = fd_file(fd);
     if (!f || f->kind == FILE_CONSOLE_IN || f->kind == FILE_PIPE_READ)
-        return result(-EBADF);
+        return -EBADF;
     if (f->kind == FILE_PIPE_WRITE)
-        return result(pipe_write(f, buf, len < MAX_RW_BYTES ? len : MAX_RW_BYTES));
-    return result(console_file_write(buf, len));
+        return pipe_write(f, buf, len < MAX_RW_BYTES ? len : MAX_RW_BYTES);
+    return console_file_write(buf, len);
 }
 
 /* The console's input side (tty.h): its mode is set once at start. */
@@ -86,17 +75,10 @@ void console_tty_start(int piped)
 }
 
 /* Ctrl-C typed at the terminal: SIGINT, whose default action ends the app
- * (status 130), as a terminal's line discipline does. */
+ * (status 130), as a terminal's line discipline does; a handler runs. */
 static void console_sigint(void)
 {
-    struct _reent *r = _REENT;
-    _sig_func_ptr f = r->_sig_func ? r->_sig_func[SIGINT] : SIG_DFL;
-    if (f == SIG_IGN)
-        return;
-    if (f == SIG_DFL)
-        signal_default_action(SIGINT);      /* a capsule: line and 130 */
-    else
-        raise(SIGINT);
+    glue_signal_app(SIGINT);
 }
 
 /* Move the bytes the UART's interrupt has collected into the tty, as far
@@ -161,14 +143,15 @@ long console_file_read(void *buf, size_t len)
     return done || n == 0 ? (long)done : -EFAULT;
 }
 
-int _read(int fd, void *buf, size_t len)
+/* Contract in sys.h. */
+long sys_read(int fd, void *buf, size_t len)
 {
     struct file *f = fd_file(fd);
     if (!f || f->kind == FILE_CONSOLE_OUT || f->kind == FILE_PIPE_WRITE)
-        return result(-EBADF);
+        return -EBADF;
     if (f->kind == FILE_PIPE_READ)
-        return result(pipe_read(f, buf, len < MAX_RW_BYTES ? len : MAX_RW_BYTES));
-    return result(console_file_read(buf, len));
+        return pipe_read(f, buf, len < MAX_RW_BYTES ? len : MAX_RW_BYTES);
+    return console_file_read(buf, len);
 }
 
 /* Contract in file.h. */
@@ -177,96 +160,74 @@ int console_input_is_pipe(void)
     return console_tty.mode == TTY_PIPE;
 }
 
-void *_sbrk(ptrdiff_t incr)
+/* Contract in sys.h: Linux's brk -- the new break, or the unchanged one
+ * when addr cannot be the break (below the heap's start, past the app's
+ * half, into a mapping, or beyond the commit policy: docs/memory.md). */
+long sys_brk(unsigned long addr)
 {
-    uint64 old = uvm_brk();
-    if (incr != 0 && uvm_set_brk(old + (uint64)incr) < 0) {
-        errno = ENOMEM;
-        return (void *)-1;
-    }
-    return (void *)old;
-}
-
-/* Contract in <unistd.h> (libc_glue/include). */
-int brk(void *addr)
-{
-    if (uvm_set_brk((uint64)addr) < 0) {
-        _REENT->_errno = ENOMEM;    /* no _r wrapper copies the global errno for brk */
-        return -1;
-    }
-    return 0;
+    if (addr != 0 && uvm_set_brk((uint64)addr) == 0)
+        return (long)addr;
+    return (long)uvm_brk();
 }
 
 /* The console's input reads as a FIFO when the runner forwards a pipe or
- * file, else as a terminal; a pipe as a FIFO. */
-int _fstat(int fd, struct stat *st)
+ * file, else as a terminal; a pipe as a FIFO.  The struct is newlib's. */
+long sys_fstat(int fd, struct stat *st)
 {
     struct file *f = fd_file(fd);
-    if (!f) {
-        errno = EBADF;
-        return -1;
-    }
+    if (!f)
+        return -EBADF;
     int fifo = f->kind != FILE_CONSOLE_OUT && (f->kind != FILE_CONSOLE_IN || console_input_is_pipe());
     struct stat s = { .st_mode = fifo ? S_IFIFO : S_IFCHR, .st_blksize = 0 };
     if (f->kind == FILE_PIPE_READ || f->kind == FILE_PIPE_WRITE)
         s.st_blksize = PAGE_SIZE;
-    if (user_write(st, &s, sizeof s) < 0) {
-        errno = EFAULT;
-        return -1;
-    }
-    return 0;
+    return user_write(st, &s, sizeof s) < 0 ? -EFAULT : 0;
 }
 
-/* The console is a terminal, unless its input is forwarded. */
-int _isatty(int fd)
+/* Contract in sys.h: the console is a terminal, unless its input is
+ * forwarded: 1, or -ENOTTY, -EBADF. */
+long sys_capsule_isatty(int fd)
 {
     struct file *f = fd_file(fd);
-    if (!f) {
-        errno = EBADF;
-        return 0;
-    }
+    if (!f)
+        return -EBADF;
     if (f->kind == FILE_CONSOLE_OUT || (f->kind == FILE_CONSOLE_IN && !console_input_is_pipe()))
         return 1;
-    errno = ENOTTY;
-    return 0;
+    return -ENOTTY;
 }
 
-off_t _lseek(int fd, off_t off, int whence)
+/* Contract in sys.h: nothing seekable is open yet. */
+long sys_lseek(int fd, off_t off, int whence)
 {
     (void)off;
     (void)whence;
-    errno = fd_file(fd) ? ESPIPE : EBADF;
-    return -1;
+    return fd_file(fd) ? -ESPIPE : -EBADF;
 }
 
-int _open(const char *path, int flags, int mode)
+/* Contract in sys.h: no file system yet. */
+long sys_openat(int dirfd, const char *path, int flags, int mode)
 {
-    (void)path;
-    (void)flags;
-    (void)mode;
-    errno = ENOENT;
-    return -1;
+    (void)dirfd, (void)path, (void)flags, (void)mode;
+    return -ENOENT;
 }
 
-int _unlink(const char *path)
+/* Contract in sys.h. */
+long sys_unlinkat(int dirfd, const char *path, int flags)
 {
-    (void)path;
-    errno = ENOENT;
-    return -1;
+    (void)dirfd, (void)path, (void)flags;
+    return -ENOENT;
 }
 
-int _link(const char *old, const char *new)
+/* Contract in sys.h. */
+long sys_linkat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, int flags)
 {
-    (void)old;
-    (void)new;
-    errno = EMLINK;
-    return -1;
+    (void)olddirfd, (void)oldpath, (void)newdirfd, (void)newpath, (void)flags;
+    return -EMLINK;
 }
 
-int _stat(const char *path, struct stat *st)
+/* Contract in sys.h. */
+long sys_newfstatat(int dirfd, const char *path, struct stat *st, int flags)
 {
-    (void)path;
-    (void)st;
-    errno = ENOENT;
-    return -1;
+    (void)dirfd, (void)path, (void)st, (void)flags;
+    return -ENOENT;
 }

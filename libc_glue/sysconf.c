@@ -1,12 +1,19 @@
-/* sysconf and getpagesize: the page size and the RAM libmm manages. */
+/* The system's numbers the app side asks for: sysconf's, and what tests
+ * and examples read about the libOS (free frames) -- system calls, so they
+ * reach U-mode (priv=user) the same way. */
 #include <errno.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <arch/mmu.h>
+#include <mm/kalloc.h>
 #include <mm/page.h>
 
-long sysconf(int name)
+#include "glue.h"
+#include "sys.h"
+
+/* Contract in sys.h. */
+long sys_capsule_sysconf(int name)
 {
     switch (name) {
     case _SC_PAGESIZE:
@@ -21,12 +28,23 @@ long sysconf(int name)
     case _SC_NPROCESSORS_ONLN:
         return 1;
     default:
-        errno = EINVAL;
-        return -1;
+        return -EINVAL;
     }
 }
 
-int getpagesize(void)
+/* Contract in sys.h. */
+long sys_capsule_info(int what)
 {
-    return (int)PAGE_SIZE;
+    switch (what) {
+    case CAPSULE_INFO_FREE_FRAMES:
+        kalloc_drain();
+        page_drain_caches();
+        return (long)page_free_count();
+    case CAPSULE_INFO_ICOUNT:
+        return capsule_icount_on();
+    case CAPSULE_INFO_MM_INIT_INSTRET:
+        return (long)capsule_mm_init_instret_value();
+    default:
+        return -EINVAL;
+    }
 }

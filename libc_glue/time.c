@@ -21,6 +21,7 @@
 
 #include "glue.h"
 #include "proc.h"
+#include "sys.h"
 
 /* Linux's extra clocks (newlib names them only for _GNU_SOURCE). */
 #ifndef CLOCK_MONOTONIC_RAW
@@ -92,94 +93,74 @@ static inline int64_t clock_ns(clockid_t id)
     }
 }
 
-static __attribute__((noinline)) int fail(int err)
-{
-    errno = err;
-    return -1;
-}
-
 _Static_assert(sizeof(struct timespec) == 2 * sizeof(uint64_t), "timespec is two words");
 
-/* No trap: rdtime, a multiply, the checked store (bench: "clock_gettime"). */
-int clock_gettime(clockid_t id, struct timespec *tp)
+/* Contract in sys.h.  In priv=supervisor no trap: rdtime, a multiply, the
+ * checked store (bench: "clock_gettime"). */
+long sys_clock_gettime(clockid_t id, struct timespec *tp)
 {
     int64_t ns = clock_ns(id);
     if (__builtin_expect(ns < 0, 0))
-        return fail(EINVAL);
+        return -EINVAL;
     if (__builtin_expect(user_put_pair(tp, (uint64_t)ns / NS_PER_SEC, (uint64_t)ns % NS_PER_SEC) == 0, 1))
         return 0;
-    return fail(EFAULT);
+    return -EFAULT;
 }
 
 /* Every clock ticks with the `time` counter.  res may be NULL (Linux). */
-int clock_getres(clockid_t id, struct timespec *res)
+long sys_clock_getres(clockid_t id, struct timespec *res)
 {
-    if (clock_ns(id) < 0) {
-        errno = EINVAL;
-        return -1;
-    }
+    if (clock_ns(id) < 0)
+        return -EINVAL;
     uint64_t tick_ns = (uint64_t)(NS_PER_SEC + (int64_t)timer_hz() - 1) / timer_hz();
-    if (res && user_put(res, to_timespec(tick_ns)) < 0) {
-        errno = EFAULT;
-        return -1;
-    }
+    if (res && user_put(res, to_timespec(tick_ns)) < 0)
+        return -EFAULT;
     return 0;
 }
 
 /* Setting the clocks is not offered (Linux's answer to an unprivileged caller). */
-int clock_settime(clockid_t id, const struct timespec *tp)
+long sys_clock_settime(clockid_t id, const struct timespec *tp)
 {
     (void)id, (void)tp;
-    errno = EPERM;
-    return -1;
+    return -EPERM;
 }
 
 /* Wall time; tz (obsolete) reads as zeros.  NULL pointers are allowed. */
-int _gettimeofday(struct timeval *tv, void *tz)
+long sys_gettimeofday(struct timeval *tv, void *tz)
 {
     struct timezone zone = { 0, 0 };
     if ((tv && user_put(tv, to_timeval((uint64_t)clock_ns(CLOCK_REALTIME))) < 0) ||
-        (tz && user_write(tz, &zone, sizeof zone) < 0)) {
-        errno = EFAULT;
-        return -1;
-    }
+        (tz && user_write(tz, &zone, sizeof zone) < 0))
+        return -EFAULT;
     return 0;
 }
 
 /* Times in CLOCKS_PER_SEC units (newlib's clock() adds tms_utime and
  * tms_stime; sysconf(_SC_CLK_TCK) says the same): the app's CPU time as
  * user time, the elapsed time since boot as the result. */
-clock_t _times(struct tms *buf)
+long sys_times(struct tms *buf)
 {
     struct tms t = { (clock_t)(cpu_ns() / (NS_PER_SEC / CLOCKS_PER_SEC)), 0, 0, 0 };
-    if (buf && user_put(buf, t) < 0) {
-        errno = EFAULT;
-        return (clock_t)-1;
-    }
-    return (clock_t)(monotonic_ns() / (NS_PER_SEC / CLOCKS_PER_SEC));
+    if (buf && user_put(buf, t) < 0)
+        return -EFAULT;
+    return (long)(monotonic_ns() / (NS_PER_SEC / CLOCKS_PER_SEC));
 }
 
 /* ru_utime: CPU time (time not idle); ru_stime 0 (the libOS's time is not
  * told apart); ru_maxrss: the high-water mark of the frames mapped into the
  * app's space, in KiB.  RUSAGE_CHILDREN: no children yet, zeros. */
-int getrusage(int who, struct rusage *usage)
+long sys_getrusage(int who, struct rusage *usage)
 {
     struct rusage r = { 0 };
-    if (who != RUSAGE_SELF && who != RUSAGE_CHILDREN) {
-        errno = EINVAL;
-        return -1;
-    }
+    if (who != RUSAGE_SELF && who != RUSAGE_CHILDREN)
+        return -EINVAL;
     if (who == RUSAGE_SELF) {
         struct mm_stats st;
         mm_get_stats(&st);
         r.ru_utime = to_timeval(cpu_ns());
         r.ru_maxrss = (long)(st.resident_peak_pages * (PAGE_SIZE / 1024));
     }
-    if (user_put(usage, r) < 0) {
-        errno = EFAULT;
-        return -1;
-    }
-    return 0;
+    return user_put(usage, r) < 0 ? -EFAULT : 0;
 }
 
 /* Contract in capsule/measure.h. */
@@ -253,7 +234,7 @@ void glue_deliver_signals(void)
         int sig = __builtin_ctz(pending_signals);
         pending_signals &= ~(1u << sig);
         arch_irq_restore(irq);
-        raise(sig);
+        glue_raise(sig);
     }
 }
 
@@ -321,19 +302,16 @@ static int do_sleep(const struct timespec *ureq, struct timespec *rem, int absol
     return EINTR;
 }
 
-int nanosleep(const struct timespec *req, struct timespec *rem)
+/* Contract in sys.h. */
+long sys_nanosleep(const struct timespec *req, struct timespec *rem)
 {
-    int err = do_sleep(req, rem, 0, 0);
-    if (err) {
-        errno = err;
-        return -1;
-    }
-    return 0;
+    return -do_sleep(req, rem, 0, 0);
 }
 
-/* Returns the error number (POSIX).  The CPU-time clocks cannot be slept on
- * (Linux: ENOTSUP for the thread's; Capsule also for the process's). */
-int clock_nanosleep(clockid_t id, int flags, const struct timespec *req, struct timespec *rem)
+/* Contract in sys.h: -the error number (clock_nanosleep returns it).  The
+ * CPU-time clocks cannot be slept on (Linux: ENOTSUP for the thread's;
+ * Capsule also for the process's). */
+long sys_clock_nanosleep(clockid_t id, int flags, const struct timespec *req, struct timespec *rem)
 {
     int64_t offset;
     switch (id) {
@@ -344,56 +322,33 @@ int clock_nanosleep(clockid_t id, int flags, const struct timespec *req, struct 
         offset = realtime_offset_ns;
         break;
     case CLOCK_PROCESS_CPUTIME_ID: case CLOCK_THREAD_CPUTIME_ID:
-        return ENOTSUP;
+        return -ENOTSUP;
     default:
-        return EINVAL;
+        return -EINVAL;
     }
-    return do_sleep(req, rem, (flags & TIMER_ABSTIME) != 0, offset);
+    return -do_sleep(req, rem, (flags & TIMER_ABSTIME) != 0, offset);
 }
 
-int usleep(useconds_t us)
-{
-    struct timespec ts = { (time_t)(us / US_PER_SEC), (long)(us % US_PER_SEC) * NS_PER_US };
-    return nanosleep(&ts, NULL);
-}
-
-/* The seconds left (rounded to the nearest, as glibc's) when a signal
- * handler interrupted it, else 0. */
-unsigned sleep(unsigned seconds)
-{
-    struct timespec ts = { (time_t)seconds, 0 }, rem = { 0, 0 };
-    if (nanosleep(&ts, &rem) == 0)
-        return 0;
-    return (unsigned)rem.tv_sec + (rem.tv_nsec >= NS_PER_SEC / 2);
-}
-
-/* Wait for a signal handler to run: always -1 with EINTR (POSIX). */
-int pause(void)
+/* Contract in sys.h: wait for a signal handler to run: always -EINTR
+ * (POSIX). */
+long sys_capsule_pause(void)
 {
     volatile int never = 0;
     glue_wait(&never);
     glue_deliver_signals();
-    errno = EINTR;
-    return -1;
+    return -EINTR;
 }
 
 /* ---- alarm ------------------------------------------------------------- */
 
 static struct timer_event alarm_event;
 
-/* The disposition newlib's signal() recorded for sig (SIG_DFL until set). */
-static _sig_func_ptr disposition(int sig)
-{
-    struct _reent *r = _REENT;
-    return r->_sig_func ? r->_sig_func[sig] : SIG_DFL;
-}
-
 /* In the timer interrupt: SIGALRM's default action ends the app as Linux's
  * does (status 128 + 14, signal.c); a handler runs at the app's next wait. */
 static void alarm_fire(struct timer_event *ev, struct trapframe *tf)
 {
     (void)ev, (void)tf;
-    _sig_func_ptr f = disposition(SIGALRM);
+    _sig_func_ptr f = glue_disposition(SIGALRM);
     if (f == SIG_IGN)
         return;
     if (f == SIG_DFL)
@@ -402,7 +357,8 @@ static void alarm_fire(struct timer_event *ev, struct trapframe *tf)
     sched_wakeup(NULL);                     /* a sleeper returns EINTR after the handler */
 }
 
-unsigned alarm(unsigned seconds)
+/* Contract in sys.h. */
+long sys_capsule_alarm(unsigned seconds)
 {
     uint64_t now = timer_now();
     unsigned left = 0;

@@ -83,7 +83,7 @@ int fill_page(struct mm *mm, struct vma *v, pte_t **p, int level, uint64 va, boo
         void *z = mm_zero_page();
         if (!z)
             return -MM_ENOMEM;
-        int err = vm_map_frame(mm->pt, p, level, va, z, PTE_R | PTE_COW);
+        int err = vm_map_frame(mm->pt, p, level, va, z, PTE_USER | PTE_R | PTE_COW);
         if (err == 0) {
             page_get(z);
             mm->zero_maps++;

@@ -364,7 +364,7 @@ static int copy_walk(pagetable_t pt, uint64 va, char *buf, size_t len, bool to_u
     while (len > 0) {
         pte_t *p = walk(pt, va, 0);
         uint64 pa = walkaddr(pt, va);
-        if (!p || (*p & PTE_U) || !(*p & (to_user ? PTE_W : PTE_R)))
+        if (!p || (*p & PTE_U) != PTE_USER || !(*p & (to_user ? PTE_W : PTE_R)))
             return -1;
         size_t n = PAGE_SIZE - (va & PAGE_MASK);
         n = n < len ? n : len;

@@ -101,6 +101,8 @@ static bool perms_are_valid(uint64 flags, uint64 allowed)
 {
     if (flags & ~allowed)
         return false;
+    if ((flags & ~PTE_G) == PTE_PROT_NONE)
+        return true;
     return (flags & PTE_R) && (flags & (PTE_W | PTE_X)) != (PTE_W | PTE_X);
 }
 

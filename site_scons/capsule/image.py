@@ -4,10 +4,12 @@ header), <app>.map and <app>-fw.bin (Debian's OpenSBI fw_jump with the payload
 at 2 MiB, boots with -bios)."""
 import hashlib
 import os
+import subprocess
 
 from SCons.Script import Action, Exit, GetLaunchDir
 
 from capsule import appbuild
+from capsule.toolchain import ARCH_FLAGS, CROSS
 
 FW_JUMP = '/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin'
 FW_PAYLOAD_OFFSET = 2 * 1024 * 1024     # fw_jump's FW_JUMP_ADDR is RAM base + 2 MiB
@@ -44,12 +46,12 @@ def resolve(env, spec):
     Exit(2)
 
 
-def out_dir(build, mode, root, srcdir, malloc='libmm', failalloc=0):
+def out_dir(build, mode, root, srcdir, malloc='libmm', failalloc=0, priv='supervisor'):
     """Where an app's outputs go, one directory per app and malloc variant:
     build/<mode>/<its path inside the repository>, or for an app outside it
     build/<mode>/ext/<name>-<short hash of its absolute path> (so /a/app and
     /b/app stay apart); '-malloc-newlib' appended for malloc=newlib, and
-    '-failalloc<N>' for a fault-injection build."""
+    '-failalloc<N>' for a fault-injection build, '-user' for priv=user."""
     rel = os.path.relpath(srcdir, root)
     if rel == os.pardir or rel.startswith(os.pardir + os.sep):
         digest = hashlib.sha1(srcdir.encode()).hexdigest()[:EXT_HASH_CHARS]
@@ -58,6 +60,8 @@ def out_dir(build, mode, root, srcdir, malloc='libmm', failalloc=0):
         rel += '-malloc-' + malloc
     if failalloc:
         rel += '-failalloc%d' % failalloc
+    if priv == 'user':
+        rel += '-user'
     return os.path.join(build, mode, rel)
 
 
@@ -82,11 +86,12 @@ def app(cross, spec, libs, malloc=None):
     srcdir = resolve(cross, spec)
     malloc = malloc or cross['malloc']
     failalloc = libs.get('failalloc', 0)
-    key = (srcdir, malloc, failalloc)
+    priv = libs.get('priv', 'supervisor')
+    key = (srcdir, malloc, failalloc, priv)
     if key in _built:
         return _built[key]
     name = os.path.basename(srcdir)
-    out = out_dir(cross['BUILD'], cross['mode'], cross['ROOT'], srcdir, malloc, failalloc)
+    out = out_dir(cross['BUILD'], cross['mode'], cross['ROOT'], srcdir, malloc, failalloc, priv)
     conf = appbuild.settings(srcdir)
     env = app_env(cross, srcdir, conf)
     objs = []
@@ -160,12 +165,19 @@ def link(env, name, out, objs, libs, malloc=None):
     elf = os.path.join(out, name + '.elf')
     mapf = os.path.join(out, name + '.map')
     objs = objs + libs['malloc'][malloc or env['malloc']]
-    lib_nodes = [libs['libarch'], libs['libmm'], libs['libc_glue']]
+    if libs.get('priv') == 'user':
+        lib_nodes = [libs['libos'], libs['wrap']]
+    else:
+        lib_nodes = [libs['libarch'], libs['libmm'], libs['libc_glue'], libs['wrap']]
     cmd = ('$LINK -nostdlib -nostartfiles -static -T ${SOURCES[0]} -Wl,--gc-sections '
            '-Wl,-Map=${TARGETS[1]} -Wl,--no-warn-rwx-segments -o ${TARGETS[0]} '
            + ' '.join('${SOURCES[%d]}' % (i + 1) for i in range(len(objs)))
-           + ' -Wl,--start-group ' + ' '.join(str(l[0]) for l in lib_nodes)
+           + ' -Wl,--start-group ' + ' '.join(str(_node(l)) for l in lib_nodes)
            + ' %s %s -lgcc -Wl,--end-group' % (newlib['libc'], newlib['libm']))
+    if libs.get('priv') == 'user':
+        cmd += (" || { echo 'priv=user: %s calls the libOS directly (an undefined reference above: "
+                "kalloc, mappages, ...); such a program is libOS-side code: build it with "
+                "priv=supervisor' >&2; false; }" % name)
     linked = env.Command([elf, mapf], libs['ldscript'] + objs,
                          Action(cmd, cmdstr='$LINKCOMSTR'))
     env.Depends(linked, lib_nodes + [newlib['libc'], newlib['libm']])
@@ -175,3 +187,54 @@ def link(env, name, out, objs, libs, malloc=None):
     fw = env.Command(os.path.join(out, name + '-fw.bin'), binf + [env.Value(FW_JUMP)],
                      Action(_fw_action, '  FW     $TARGET'))
     return {'elf': linked[0], 'map': linked[1], 'bin': binf[0], 'fw': fw[0], 'name': name, 'dir': out}
+
+
+def _node(lib):
+    """A library's node (SConscripts return a one-node list)."""
+    return lib if hasattr(lib, 'abspath') else lib[0]
+
+
+# Symbols the libOS takes from newlib and libgcc for itself (string and
+# memory routines, compiler helpers): in priv=user it needs its own copies,
+# since the app's, in the low half, are user pages that S-mode cannot run.
+# The libOS symbols the linker script names; every other one is local to
+# libos.o in priv=user.
+LIBOS_EXPORTS = {'_start', 'early_pagetable'}
+
+
+def _libos_action(target, source, env):
+    """ld -r the three libOS archives (whole) with the members of newlib and
+    libgcc they need into one object, then make its symbols local (but the
+    ones the linker script names): its copies of newlib's and libgcc's
+    routines and of the app side's (umalloc) stay its own, and an app that
+    calls the libOS's kernel API directly (kalloc, mappages, ...) gets an
+    undefined reference at link time -- the app reaches the libOS only by
+    ecall."""
+    out = str(target[0])
+    libc = str(env['NEWLIB']['libc'])
+    libgcc = subprocess.run([env['CC']] + ARCH_FLAGS + ['-print-libgcc-file-name'],
+                            capture_output=True, text=True).stdout.strip()
+    archives = [str(s) for s in source]
+    cmd = [env['LD'], '-r', '-o', out, '--whole-archive'] + archives + ['--no-whole-archive',
+           '--start-group', libc, libgcc, '--end-group']
+    if subprocess.call(cmd) != 0:
+        return 1
+    local = sorted(_defined(env, out) - LIBOS_EXPORTS)
+    args = [env['OBJCOPY']] + ['--localize-symbol=' + sym for sym in local] + [out]
+    return subprocess.call(args)
+
+
+def _defined(env, path):
+    text = subprocess.run([env['NM'], '--defined-only', '-g', path], capture_output=True, text=True).stdout
+    return {f[2] for f in (line.split() for line in text.splitlines()) if len(f) == 3}
+
+
+def libos(cross, libs):
+    """priv=user: the libOS as one relocatable object with its own copies of
+    what it borrows from newlib and libgcc (see _libos_action)."""
+    env = cross.Clone(LD=CROSS + 'ld')
+    out = os.path.join(os.path.dirname(_node(libs['libarch']).abspath), os.pardir, 'libos.o')
+    node = env.Command(os.path.normpath(out), [_node(libs[n]) for n in ('libarch', 'libmm', 'libc_glue')],
+                       Action(_libos_action, '  LIBOS  $TARGET'))
+    env.Depends(node, env['NEWLIB']['libc'])
+    return node[0]

@@ -19,7 +19,11 @@ image boots halted and gdb-multiarch runs the commands in 'gdb' in batch mode
 (after sourcing 'gdb_script' when given), its output checked against
 'gdb_expect' and 'gdb_reject' (regexes); special 'debug_target': `scons
 app=<app> debug` with the commands in 'gdb' on its stdin, its status and its
-whole output (console and gdb) checked."""
+whole output (console and gdb) checked; priv ('supervisor' or 'user': the
+one mode the case runs in; without it, both -- the user-mode run's name ends
+in "[priv=user]")."""
+
+import re
 
 CASES = [
     dict(name='hello prints and exits 0', app='apps/hello',
@@ -454,6 +458,25 @@ CASES += [
          reject=[r'Could not fetch register', r'unavailable', r'warning: ', r'No symbol']),
 ]
 
+# What only user mode stops (tests/guest/user_hostile): each ends the app with
+# a report, 139 for an access to the high half, 132 for a privileged
+# instruction.  priv=user only.
+def _user_hostile(arg, kind, status):
+    return dict(name='user mode stops: %s' % arg, app='tests/guest/user_hostile', args=arg, priv='user',
+                status=status, expect=[r'trying: ', kind, r'in the app \(pid 1\)', r'exit status %d' % status],
+                reject=[r'still alive', r'read 0x'])
+
+
+CASES += [
+    _user_hostile('write_directmap', r'store page fault at 0xffffffc0[0-9a-f]+: access to a libOS address', 139),
+    _user_hostile('read_libos_text', r'load page fault at 0xffffffffc0200000: access to a libOS address', 139),
+    _user_hostile('write_satp', r'illegal instruction in the app', 132),
+    _user_hostile('write_stvec', r'illegal instruction in the app', 132),
+    _user_hostile('set_sum', r'illegal instruction in the app', 132),
+    _user_hostile('wfi', r'illegal instruction in the app', 132),
+    _user_hostile('sret', r'illegal instruction in the app', 132),
+]
+
 # Read by tests/guest/SConscript, as an SConscript that returns the list.
 # The learners' examples (examples/*/README.md): each runs and shows what it teaches.
 CASES += [
@@ -540,5 +563,18 @@ CASES += [
                  r'mm_print_vmas \(libmm: high half\)\s+0xffffffffc0[0-9a-f]{6}'],
          reject=[r'inside its section: NO']),
 ]
+
+# libOS-side programs (they call libmm's kernel API: priv=user refuses to
+# link them) and S-mode-only scenarios (privileged instructions, which
+# user mode stops: see above) run with priv=supervisor only.
+_LIBOS_SIDE = {'tests/guest/cow_huge', 'tests/guest/exec_directmap', 'tests/guest/mm_api', 'tests/guest/mman_api',
+               'examples/fork', 'examples/kalloc', 'examples/memmap', 'examples/pagetable',
+               'tests/guest/compat_kmm', 'tests/guest/compat_sc7', 'tests/guest/compat_xv6',
+               'tests/guest/compat_farmos', 'examples/seeds-kmm', 'examples/seeds-sc7', 'examples/seeds-xv6',
+               'examples/seeds-farmos', 'examples/mmap', 'examples/superpage', 'examples/linking'}
+_S_MODE_ONLY = re.compile(r'^hostile: (wfi|timer|arm_timer)|sscratch')
+for _case in CASES:
+    if _case['app'] in _LIBOS_SIDE or _S_MODE_ONLY.search(_case['name']):
+        _case.setdefault('priv', 'supervisor')
 
 Return('CASES')

@@ -19,9 +19,12 @@ void capsule_main(uint64_t hartid, uint64_t dtb_pa) __attribute__((noreturn));
  * valid or lists no memory is fatal (panic). */
 void arch_early_init(uint64_t hartid, uint64_t dtb_pa);
 
-/* Let S-mode code use the FPU, then call entry(0, 0) on the stack whose top
- * is sp; never returns. */
-void arch_enter_app(void (*entry)(uint64_t, uint64_t), uint64_t sp) __attribute__((noreturn));
+/* Enter the app: entry(arg0, arg1) on the stack whose top is sp, with the
+ * FPU usable -- called in S-mode (priv=supervisor), or reached by sret into
+ * U-mode from a trap frame built at kstack_top, the top of the first
+ * process's kernel stack (priv=user).  Never returns. */
+void arch_enter_app(void (*entry)(uint64_t, uint64_t), uint64_t sp, uint64_t arg0, uint64_t arg1,
+                    uint64_t kstack_top) __attribute__((noreturn));
 
 /* Call fn(arg, 0) on the boot stack (free once the app runs), leaving the
  * caller's stack for good: for the end of a run, which unmaps the app's

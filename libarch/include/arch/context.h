@@ -5,9 +5,9 @@
  * Offsets are shared with switch.S and checked at compile time in context.c.
  *
  * The saved state is only what a call boundary needs: a process suspended in
- * the libOS keeps everything else on its own stack.  A later user-mode
- * process adds its kernel stack and trap frame beside this struct (the
- * process layer owns both), not inside it. */
+ * the libOS keeps everything else on its own stack (priv=supervisor) or on
+ * its kernel stack, whose top holds its U-mode trap frame (priv=user: the
+ * process layer owns the stack). */
 #ifndef ARCH_CONTEXT_H
 #define ARCH_CONTEXT_H
 
@@ -62,6 +62,18 @@ unsigned arch_asid_bits(void);
  * which every register and the pc are restored exactly.  The caller checked
  * that the ARCH_DIVERT_BYTES below tf's sp are mapped writable. */
 void arch_divert(struct trapframe *tf, void (*fn)(void));
+
+/* priv=user: make c the context of a process that has not run yet: when
+ * switched to, it calls first() on its kernel stack (just below tf, the
+ * frame at that stack's top), then returns from the trap into tf
+ * (arch_return_to): a forked child's first steps. */
+void arch_context_user(struct arch_context *c, struct trapframe *tf, void (*first)(void));
+/* Save and load the caller-saved FP registers (ft0-11, fa0-7) and fcsr, the
+ * FPU state arch_switch does not keep, around a switch away from a trap
+ * that interrupted U-mode (preemption). */
+#define ARCH_FP_CALLER_WORDS 21
+void arch_fp_save_caller(uint64_t buf[ARCH_FP_CALLER_WORDS]);
+void arch_fp_restore_caller(const uint64_t buf[ARCH_FP_CALLER_WORDS]);
 #endif
 
 #endif

@@ -19,5 +19,10 @@ void arch_exit(int status) __attribute__((noreturn));
  * backtrace from the caller, then "capsule: exit status N" and arch_exit. */
 void arch_fatal(int status, int backtrace, const char *fmt, ...)
     __attribute__((noreturn, format(printf, 3, 4)));
+/* The same for a report the app asked for by system call (priv=user): the
+ * backtrace starts at the app's frame tf (its pc, ra and fp). */
+struct trapframe;
+void arch_fatal_frame(int status, const struct trapframe *tf, const char *fmt, ...)
+    __attribute__((noreturn, format(printf, 3, 4)));
 
 #endif

@@ -62,6 +62,20 @@
 #define PTE_RW      (PTE_R | PTE_W)
 #define PTE_RWX_MASK (PTE_R | PTE_W | PTE_X)
 
+/* The app's leaves.  priv=user: they carry PTE_U (the high half never
+ * does), and PROT_NONE is execute-only without U -- U-mode cannot touch it,
+ * and S-mode can neither read nor write it, so the libOS's checked copies
+ * fault on it too (S-mode never jumps there).  priv=supervisor: no U, and
+ * PROT_NONE is readable with U -- which S-mode, without sstatus.SUM, cannot
+ * touch.  docs/memory.md. */
+#ifdef CAPSULE_PRIV_USER
+#define PTE_USER        PTE_U
+#define PTE_PROT_NONE   PTE_X
+#else
+#define PTE_USER        0
+#define PTE_PROT_NONE   (PTE_R | PTE_U)
+#endif
+
 #define PA2PTE(pa)      ((((uint64_t)(pa)) >> PAGE_SHIFT) << PTE_PPN_SHIFT)
 #define PTE2PA(pte)     (((((uint64_t)(pte)) >> PTE_PPN_SHIFT) & ((U64(1) << PTE_PPN_BITS) - 1)) << PAGE_SHIFT)
 #define PTE_FLAGS(pte)  ((pte) & PTE_FLAGS_MASK)

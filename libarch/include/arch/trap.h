@@ -1,5 +1,7 @@
-/* The trap frame that trapvec.S saves on the per-hart trap stack, and the
- * trap entry points.  Offsets are shared with the assembly and checked at
+/* The trap frame that trapvec.S saves on the per-hart trap stack (traps
+ * from S-mode) or on the running process's kernel stack (traps from U-mode
+ * in priv=user: sscratch holds its top while U-mode runs), and the trap
+ * entry points.  Offsets are shared with the assembly and checked at
  * compile time in trap.c. */
 #ifndef ARCH_TRAP_H
 #define ARCH_TRAP_H
@@ -23,6 +25,8 @@
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>
+
+#include <arch/csr.h>
 
 struct trapframe {
     uint64_t regs[32];      /* regs[0]: sscratch to restore; regs[i]: xi */
@@ -70,6 +74,13 @@ struct arch_hooks {
     void (*terminate)(int status);
     /* The running program's id for reports (0: none to name). */
     int  (*pid)(void);
+    /* priv=user: an ecall from U-mode (tf->sepc already past it), with
+     * interrupts on: the number in a7, arguments in a0..a5; store the
+     * result in tf's a0 (and a1).  Default: -ENOSYS (-38) in a0. */
+    void (*syscall)(struct trapframe *tf);
+    /* priv=user: the last step of every trap from U-mode before the
+     * return to tf (interrupts off): e.g. switch to another process. */
+    void (*to_user)(struct trapframe *tf);
 };
 
 /* Register the hooks (copied; a NULL member keeps the default: every fault is
@@ -79,6 +90,13 @@ struct arch_hooks {
 void arch_register_hooks(const struct arch_hooks *hooks);
 /* Called by trapvec.S with the saved frame; returns to resume at tf->sepc. */
 void trap_dispatch(struct trapframe *tf);
+/* priv=user: return from a trap into tf (a frame at the top of a process's
+ * kernel stack, which tf->regs[0] names): interrupts off, sepc, sstatus and
+ * sscratch from tf, every register, sret.  The first entry into U-mode
+ * builds such a frame.  Never returns. */
+void arch_return_to(struct trapframe *tf) __attribute__((noreturn));
+/* Whether tf interrupted U-mode. */
+#define TRAP_FROM_USER(tf)  (((tf)->sstatus & SSTATUS_SPP) == 0)
 #endif
 
 #endif

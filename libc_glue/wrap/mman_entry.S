@@ -1,12 +1,14 @@
 /* The mmap family's entry points (<sys/mman.h>).  A call whose range may
  * cover the stack below the caller's sp -- where the body's own frames would
- * go -- runs its body (mman.c, glue_NAME) on the libOS call stack through
+ * go -- runs its body (wrap/mman.c, glue_NAME) on the libOS call stack through
  * arch_libos_call (arch/boot.h) and returns straight to the app, touching
  * nothing on the app's stack in between: a munmap, madvise(DONTNEED),
  * mprotect or MAP_FIXED mmap of the very stack the app runs on completes,
  * and the app's next access to it faults with an ordinary report, as on
  * Linux.  Every other call jumps to its body directly (a few instructions). */
 #include <arch/boot.h>
+
+#ifndef CAPSULE_PRIV_USER      /* in priv=user the calls run on the kernel stack */
 
 /* How far below sp the bodies' frames may reach; a range that comes this
  * close to sp takes the libOS stack. */
@@ -22,7 +24,8 @@
 
 .macro ON_LIBOS_STACK name
     la      t1, glue_\name
-    j       arch_libos_call
+    la      t2, arch_libos_call     /* in the high half: beyond j's reach */
+    jr      t2
     .size \name, . - \name
 .endm
 
@@ -36,7 +39,7 @@ ENTRY \name
     sub     t2, sp, t2
     bleu    t0, t2, 1f
 ON_LIBOS_STACK \name
-1:  j       glue_\name
+1:  tail    glue_\name
 .endm
 
 RANGE_ENTRY munmap
@@ -54,9 +57,11 @@ ENTRY mmap
     sub     t2, sp, t2
     bleu    t0, t2, 1f
 ON_LIBOS_STACK mmap
-1:  j       glue_mmap
+1:  tail    glue_mmap
 
 /* mremap may unmap its old range and, with MREMAP_FIXED, its target: always
  * on the libOS stack. */
 ENTRY mremap
 ON_LIBOS_STACK mremap
+
+#endif

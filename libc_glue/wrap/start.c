@@ -1,7 +1,9 @@
-/* The app's start: the boot line (arch_boot_info()->bootargs: the device
- * tree's /chosen/bootargs from QEMU -append or a boot loader, or, with
- * boot=fw, the line the runner wrote into the firmware image) split into
- * Capsule's options, argv and environ; newlib's constructors, main, exit.
+/* The app's start, in the app's mode: the boot line (the device tree's
+ * /chosen/bootargs from QEMU -append or a boot loader, or, with boot=fw,
+ * the line the runner wrote into the firmware image), of which the boot
+ * sequence (init.c) gives a copy in the app's memory and took the options
+ * it acts on itself, split into argv and environ; newlib's constructors,
+ * main, exit.
  *
  * The boot line: words separated by spaces or tabs, double quotes group
  * (and are removed).  When a word "--" appears and every word before it
@@ -15,10 +17,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include <arch/bootinfo.h>
-#include <arch/console.h>
-
-#include "glue.h"
+#include "syscall.h"
 
 #define OPTION_PREFIX       "capsule."
 #define OPTION_ENV          "capsule.env="
@@ -29,6 +28,7 @@ extern int  main(int argc, char **argv);
 extern void __libc_init_array(void);
 extern void __libc_fini_array(void);
 extern char **environ;
+int app_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Defined per image by the build: the app's name, argv[0]. */
 extern const char capsule_app_name[];
 
@@ -67,18 +67,6 @@ static void *boot_alloc(size_t bytes)
     return p == MAP_FAILED ? NULL : p;
 }
 
-/* A writable copy of the boot line; NULL when out of memory. */
-static char *boot_line(void)
-{
-    const struct boot_info *bi = arch_boot_info();
-    char *line = boot_alloc(bi->bootargs_len + 1);
-    if (!line)
-        return NULL;
-    memcpy(line, bi->bootargs, bi->bootargs_len);
-    line[bi->bootargs_len] = '\0';
-    return line;
-}
-
 /* The number of leading option words before a "--", or 0 when the line has
  * no option part. */
 static int count_options(char **words, int n)
@@ -93,36 +81,33 @@ static int count_options(char **words, int n)
 }
 
 /* Apply the options in words[0, n) (the last is "--"); environ gets the
- * variables, in order. */
+ * variables, in order (stdin and icount are the boot sequence's). */
 static void apply_options(char **words, int n, char **env)
 {
-    int piped = 0, nenv = 0;
+    int nenv = 0;
     for (int i = 0; i + 1 < n; i++) {
         if (strncmp(words[i], OPTION_ENV, sizeof OPTION_ENV - 1) == 0)
             env[nenv++] = words[i] + sizeof OPTION_ENV - 1;
-        else if (strcmp(words[i], OPTION_STDIN_PIPE) == 0)
-            piped = 1;
-        else if (strcmp(words[i], OPTION_ICOUNT) == 0)
-            capsule_set_icount();
-        else
-            kprintf("capsule: unknown boot option %s ignored\n", words[i]);
+        else if (strcmp(words[i], OPTION_STDIN_PIPE) != 0 && strcmp(words[i], OPTION_ICOUNT) != 0)
+            app_printf("capsule: unknown boot option %s ignored\n", words[i]);
     }
     env[nenv] = NULL;
     environ = env;
-    console_tty_start(piped);
 }
 
-/* Contract in glue.h: entered from the boot sequence (init.c). */
-void capsule_start(uint64_t unused0, uint64_t unused1)
+/* Entered from the boot sequence (init.c) with its copy of the boot line,
+ * NUL-terminated, in the app's memory (NULL when it had no memory for
+ * it); never returns. */
+void capsule_start(uint64_t line_va, uint64_t unused) __attribute__((noreturn));
+void capsule_start(uint64_t line_va, uint64_t unused)
 {
-    (void)unused0;
-    (void)unused1;
-    char *line = boot_line();
+    (void)unused;
+    char *line = (char *)line_va;
     int max = line ? (int)(strlen(line) / 2 + 1) : 0;
     char **words = line ? boot_alloc((size_t)(max + 2) * sizeof *words) : NULL;
     char **env = line ? boot_alloc((size_t)(max + 1) * sizeof *env) : NULL;
     if (!words || !env) {
-        kprintf("capsule: out of memory for the boot arguments\n");
+        app_printf("capsule: out of memory for the boot arguments\n");
         exit(127);
     }
     words[0] = (char *)capsule_app_name;
@@ -133,7 +118,6 @@ void capsule_start(uint64_t unused0, uint64_t unused1)
     argv[0] = (char *)capsule_app_name;
     int argc = 1 + n - nopt;
     argv[argc] = NULL;
-    time_init();
 
     atexit(__libc_fini_array);
     __libc_init_array();
