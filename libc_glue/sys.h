@@ -75,5 +75,6 @@ long sys_capsule_commit_ok(size_t bytes);
 #define CAPSULE_INFO_FREE_FRAMES    0   /* free frames, caches drained */
 #define CAPSULE_INFO_ICOUNT         1   /* capsule/measure.h's capsule_icount() */
 #define CAPSULE_INFO_MM_INIT_INSTRET 2  /* capsule/boot.h's capsule_mm_init_instret() */
+#define CAPSULE_INFO_PEAK_RSS_RESET 3   /* capsule/measure.h's capsule_peak_rss_reset(): 0 */
 
 #endif

@@ -8,6 +8,7 @@
 #include <arch/mmu.h>
 #include <mm/kalloc.h>
 #include <mm/page.h>
+#include <mm/uvm.h>
 
 #include "glue.h"
 #include "sys.h"
@@ -44,6 +45,9 @@ long sys_capsule_info(int what)
         return capsule_icount_on();
     case CAPSULE_INFO_MM_INIT_INSTRET:
         return (long)capsule_mm_init_instret_value();
+    case CAPSULE_INFO_PEAK_RSS_RESET:
+        mm_resident_peak_reset();
+        return 0;
     default:
         return -EINVAL;
     }

@@ -163,12 +163,6 @@ long sys_getrusage(int who, struct rusage *usage)
     return user_put(usage, r) < 0 ? -EFAULT : 0;
 }
 
-/* Contract in capsule/measure.h. */
-void capsule_peak_rss_reset(void)
-{
-    mm_resident_peak_reset();
-}
-
 /* ---- waiting ---------------------------------------------------------- */
 
 /* A sleep's event (in the interrupt, whichever process runs): its

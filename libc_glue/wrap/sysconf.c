@@ -38,3 +38,9 @@ unsigned long capsule_free_frames(void)
 {
     return (unsigned long)SYSCALL1(capsule_info, CAPSULE_INFO_FREE_FRAMES);
 }
+
+/* Contract in capsule/measure.h. */
+void capsule_peak_rss_reset(void)
+{
+    SYSCALL1(capsule_info, CAPSULE_INFO_PEAK_RSS_RESET);
+}
