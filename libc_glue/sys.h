@@ -76,5 +76,6 @@ long sys_capsule_commit_ok(size_t bytes);
 #define CAPSULE_INFO_ICOUNT         1   /* capsule/measure.h's capsule_icount() */
 #define CAPSULE_INFO_MM_INIT_INSTRET 2  /* capsule/boot.h's capsule_mm_init_instret() */
 #define CAPSULE_INFO_PEAK_RSS_RESET 3   /* capsule/measure.h's capsule_peak_rss_reset(): 0 */
+#define CAPSULE_INFO_FREE_FRAMES_NOW 4  /* free frames, caches as they are */
 
 #endif

@@ -41,6 +41,8 @@ long sys_capsule_info(int what)
         kalloc_drain();
         page_drain_caches();
         return (long)page_free_count();
+    case CAPSULE_INFO_FREE_FRAMES_NOW:
+        return (long)page_free_count();
     case CAPSULE_INFO_ICOUNT:
         return capsule_icount_on();
     case CAPSULE_INFO_MM_INIT_INSTRET:

@@ -39,6 +39,12 @@ unsigned long capsule_free_frames(void)
     return (unsigned long)SYSCALL1(capsule_info, CAPSULE_INFO_FREE_FRAMES);
 }
 
+/* Contract in capsule/sysinfo.h. */
+unsigned long capsule_free_frames_now(void)
+{
+    return (unsigned long)SYSCALL1(capsule_info, CAPSULE_INFO_FREE_FRAMES_NOW);
+}
+
 /* Contract in capsule/measure.h. */
 void capsule_peak_rss_reset(void)
 {

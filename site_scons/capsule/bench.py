@@ -95,6 +95,8 @@ def measure(images, empty_payload):
     runs = [('alloc', '', ''), ('vm', '', ''), ('time', '', '')]
     runs += [('malloc_' + m, m + '_', '%s %s' % (w, kind))
              for m in ('libmm', 'newlib') for w in MALLOC_WORKLOADS for kind in ('instr', 'peak')]
+    runs += [('syscall', 'supervisor_', ''), ('syscall_user', 'user_', '')]
+    runs += [('malloc_libmm_user', 'user_libmm_', '%s instr' % w) for w in MALLOC_WORKLOADS]
     for name, prefix, args in runs:
         first, secs = _boot(images[name], args=args)
         second, _ = _boot(images[name], args=args)
@@ -152,7 +154,7 @@ def rows(f, wall):
               ratio <= 1.2))
     r.append(('instruction counts identical in two runs (every count in this table, OpenSBI\'s boot included; '
               'not the wall times)', 'yes' if f['repeatable'] else 'NO', '-', '', 'yes', bool(f['repeatable'])))
-    r += _vm_rows(f) + _proc_rows(f) + _time_rows(f) + _malloc_rows(f) + _program_rows(f)
+    r += _vm_rows(f) + _proc_rows(f) + _time_rows(f) + _malloc_rows(f) + _program_rows(f) + _priv_rows(f)
     return r
 
 
@@ -245,6 +247,25 @@ def _malloc_rows(f):
         ratio = mine / theirs if theirs else float('inf')
         r.append(('malloc %s: peak memory KiB, malloc=libmm' % w, mine, 'malloc=newlib', theirs,
                   '<= 1.1x (%.2fx)' % ratio, ratio <= 1.1))
+    return r
+
+
+def _priv_rows(f):
+    """priv=user beside priv=supervisor: the same POSIX code (tests/bench/
+    syscall, tests/bench/malloc) built both ways."""
+    call = f['user_null_syscall_getpid']
+    r = [('null system call (getpid) round trip, priv=user (instr.)', call, 'priv=supervisor (a call)',
+          f['supervisor_null_syscall_getpid'], '<= 150', call <= 150)]
+    for key, what in (('clock_gettime', 'clock_gettime(CLOCK_MONOTONIC)'),
+                      ('fault_demand_zero', 'demand-zero fault taken by the app'),
+                      ('mmap_munmap_64k', 'mmap+munmap 64 KiB')):
+        r.append(('%s, priv=user (instr.)' % what, f['user_' + key], 'priv=supervisor',
+                  f['supervisor_' + key], '-', None))
+    for w in MALLOC_WORKLOADS:
+        mine, theirs = f['user_libmm_malloc_%s_instr' % w], f['libmm_malloc_%s_instr' % w]
+        ratio = mine / theirs
+        r.append(('malloc %s: instructions, priv=user' % w, mine, 'priv=supervisor', theirs,
+                  '<= 1.05x (%.3fx)' % ratio, ratio <= 1.05))
     return r
 
 

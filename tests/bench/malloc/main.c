@@ -10,8 +10,8 @@
 #include <string.h>
 
 #include <arch/csr.h>
-#include <mm/kalloc.h>
-#include <mm/page.h>
+#include <capsule/sysinfo.h>
+#include <mm/types.h>
 
 #define SLOTS       1000
 #define CHURN_OPS   20000
@@ -36,7 +36,7 @@ static uint64 rng(void)
 static inline void sample(void)
 {
     if (sampling) {
-        uint64 f = page_free_count();
+        uint64 f = capsule_free_frames_now();
         if (f < min_free)
             min_free = f;
     }
@@ -135,9 +135,7 @@ static void producer_consumer(void)
 
 static uint64 frames_free(void)
 {
-    kalloc_drain();
-    page_drain_caches();
-    return page_free_count();
+    return capsule_free_frames();
 }
 
 static const struct {
