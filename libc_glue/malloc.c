@@ -61,10 +61,17 @@ static int heap_readable(void *ctx, const void *p)
     return SYSCALL1(capsule_readable, p) > 0;
 }
 
+static void heap_discard(void *ctx, void *p, size_t bytes)
+{
+    (void)ctx;
+    SYSCALL3(madvise, p, bytes, MADV_DONTNEED);
+}
+
 static struct umalloc *umalloc_current(void)
 {
     if (!umalloc_active) {
-        struct umalloc_source src = { heap_grow, heap_shrink, heap_map, heap_unmap, NULL, heap_readable };
+        struct umalloc_source src = { heap_grow, heap_shrink, heap_map, heap_unmap, NULL, heap_readable,
+                                      heap_discard };
         umalloc_active = umalloc_create(&src);
     }
     return umalloc_active;
