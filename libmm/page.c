@@ -46,15 +46,14 @@ struct pcp_entry {
     struct page_meta *meta;
 };
 
-/* A hart's order-0 cache: a stack of pages tagged PK_CACHED, ent[0] up to
- * top (exclusive).  bottom and limit are &ent[0] and &ent[PCP_CAP_PAGES],
- * stored so that the fast paths load them instead of computing them.  Only
+/* A hart's order-0 cache: a stack of pages tagged PK_CACHED, ent[1] up to
+ * the top (exclusive).  ent[0] is a sentinel whose va is NULL: popping it
+ * is how page_alloc sees the cache empty, without a bound to load.  The top
+ * and the limit (&ent[PCP_CAP_PAGES + 1]) live in page_fast beside the
+ * region facts, so the fast paths form one address for all of them.  Only
  * its own hart touches it. */
 struct pcp {
-    struct pcp_entry *top;
-    struct pcp_entry *bottom;
-    struct pcp_entry *limit;
-    struct pcp_entry  ent[PCP_CAP_PAGES];
+    struct pcp_entry  ent[PCP_CAP_PAGES + 1];
 };
 
 /* All of the following is protected by the one-hart, interrupts-off rule. */
@@ -195,27 +194,35 @@ void page_buddy_reset(void)
 {
     for (unsigned o = 0; o <= PAGE_MAX_ORDER; o++)
         free_lists[o] = NULL;
-    for (int h = 0; h < NR_HARTS; h++) {
-        pcps[h].top = pcps[h].bottom = pcps[h].ent;
-        pcps[h].limit = &pcps[h].ent[PCP_CAP_PAGES];
-    }
+    pcps[0].ent[0].va = NULL;       /* the sentinel */
+    pcps[0].ent[0].meta = NULL;
+    page_fast.pcp_top = &pcps[0].ent[1];
+    page_fast.pcp_limit = &pcps[0].ent[PCP_CAP_PAGES + 1];
     buddy_free_pages = 0;
     total_pages = 0;
 }
 
 /* ---- per-hart caches ---------------------------------------------------- */
 
+/* The hart's cache top (one hart: page_fast holds it). */
+static inline struct pcp_entry **pcp_top(const struct pcp *c)
+{
+    (void)c;
+    return &page_fast.pcp_top;
+}
+
 static inline uint64 pcp_count(const struct pcp *c)
 {
-    return (uint64)(c->top - c->ent);
+    return (uint64)(*pcp_top(c) - &c->ent[1]);
 }
 
 /* Push an order-0 page (record m) that is not full. */
 static inline void pcp_push(struct pcp *c, void *va, struct page_meta *m)
 {
-    c->top->va = va;
-    c->top->meta = m;
-    c->top++;
+    struct pcp_entry *e = (*pcp_top(c))++;
+
+    e->va = va;
+    e->meta = m;
 }
 
 static void pcp_refill(struct pcp *c)
@@ -233,8 +240,8 @@ static void pcp_refill(struct pcp *c)
 /* Return up to nr_pages of the most recently cached pages to the buddy lists. */
 static void pcp_drain(struct pcp *c, uint64 nr_pages)
 {
-    while (nr_pages-- && c->top != c->ent) {
-        uint64 va = (uint64)(--c->top)->va;
+    while (nr_pages-- && pcp_count(c) != 0) {
+        uint64 va = (uint64)(--*pcp_top(c))->va;
         buddy_put(region_of(va), va, 0);
     }
 }
@@ -281,7 +288,7 @@ static __attribute__((noinline)) void *page_alloc_slow(unsigned order)
     if (order == 0) {
         struct pcp *c = this_pcp();
         pcp_refill(c);
-        if (c->top == c->ent)
+        if (pcp_count(c) == 0)
             return NULL;
         return page_alloc(0);
     }
@@ -293,17 +300,19 @@ static __attribute__((noinline)) void *page_alloc_slow(unsigned order)
     return va;
 }
 
-/* Fast path: pop the hart's cache. */
+/* Fast path: pop the hart's cache (the sentinel's NULL: it is empty). */
 MM_FAST_PATH void *page_alloc(unsigned order)
 {
-    struct pcp *c = this_pcp();
-
     if (failalloc_now())
         return NULL;
-    if (order == 0 && c->top != c->bottom) {
-        struct pcp_entry *e = --c->top;
-        e->meta->tag ^= CACHED_TO_ALLOC;
-        return e->va;
+    if (order == 0) {
+        struct pcp_entry *e = page_fast.pcp_top - 1;
+        void *va = e->va;
+        if (va) {
+            page_fast.pcp_top = e;
+            e->meta->tag ^= CACHED_TO_ALLOC;
+            return va;
+        }
     }
     return page_alloc_slow(order);
 }
@@ -382,7 +391,7 @@ MM_FAST_PATH void page_free(void *va, unsigned order)
     struct pcp *c = this_pcp();
 
     if (order == 0 && (a & PAGE_MASK) == 0 && a - page_fast.base < page_fast.span_bytes &&
-        c->top != c->limit) {
+        page_fast.pcp_top != page_fast.pcp_limit) {
         struct page_meta *m = hot_meta(a);
         uint64 want = a ^ page_fast.key;        /* page_tag(a, PK_ALLOC, 0) */
         if (m->tag == want) {
@@ -622,8 +631,9 @@ static int check_caches(void)
 {
     for (int h = 0; h < NR_HARTS; h++) {
         const struct pcp *c = &pcps[h];
-        CHECK(c->top >= c->ent && pcp_count(c) <= PCP_CAP_PAGES, "hart %d cache top is wrong", h);
-        for (uint64 i = 0; i < pcp_count(c); i++) {
+        CHECK(*pcp_top(c) >= &c->ent[1] && pcp_count(c) <= PCP_CAP_PAGES && !c->ent[0].va,
+              "hart %d cache top is wrong", h);
+        for (uint64 i = 1; i <= pcp_count(c); i++) {
             uint64 va = (uint64)c->ent[i].va;
             CHECK(c->ent[i].meta == page_meta_lookup(va) && !(va & PAGE_MASK),
                   "hart %d cache entry %lu (%p) is not a managed page", h, (unsigned long)i,

@@ -54,15 +54,21 @@ enum page_kind {
     PK_SLAB,            /* page of a multi-page slab; aux = class | page index << 8 */
 };
 
-/* The read-mostly facts every fast path needs, in one place: the largest
- * region (checked first) and the boot's tag key.  Written only by
- * kinit/kmem_init (page_init.c). */
+struct pcp_entry;
+
+/* The facts every fast path needs, in one place (one address to form): the
+ * largest region (checked first) and the boot's tag key, written only by
+ * kinit/kmem_init (page_init.c); and the hart's order-0 cache stack, whose
+ * ends page.c owns (Capsule runs one hart: a later SMP version moves them
+ * into per-hart storage). */
 struct page_fast {
     uint64            base;         /* first managed frame of the hot region */
     uint64            span_bytes;   /* its managed bytes (0: no region yet) */
     uint64            meta_bias;    /* record of page-aligned va = (va >> 8) + meta_bias */
     uint64            key;          /* this boot's tag key, low PAGE_SHIFT bits 0 */
     uint64            slab_key;     /* key ^ the PK_SLAB_SMALL code, for kfree */
+    struct pcp_entry *pcp_top;      /* page.c: the cache's next free entry */
+    struct pcp_entry *pcp_limit;    /* page.c: one past its last entry */
 };
 extern struct page_fast page_fast;
 
