@@ -8,9 +8,14 @@
  * is a live object's start, so interior pointers and double frees are caught
  * without trusting anything the application can write.  Whether a page is a
  * slab at all comes from its frame record (page_internal.h), which the
- * application cannot forge.
+ * application cannot forge.  A one-page slab's header repeats that record's
+ * tag (a value of this boot's secret key, see page_internal.h) in its first
+ * word, so kfree's fast path compares one word in the page it already
+ * touches; any other word there (a page that is not a one-page slab, or a
+ * header that was overwritten) sends it to the slow path, which reads the
+ * frame record and reports.  A released slab's word is cleared.
  *
- *   slab: | header: free, links, counts, state[256] | obj | obj | ... | obj | slack |
+ *   slab: | header: tag, free, links, counts, state[256] | obj | obj | ... | obj | slack |
  *
  * Classes 16..256 bytes (16-byte steps) live in one-page slabs; their kalloc
  * and kfree fast paths are a few loads and stores.  Larger classes use
@@ -46,6 +51,7 @@
 
 /* Lives at the start of every slab. */
 struct slab {
+    uint64        tag;              /* one-page slab: its frame record's tag; else 0 */
     void         *free;             /* first free object; NULL when full */
     struct slab  *next;             /* partial list of the class */
     struct slab **pprev;
@@ -54,7 +60,7 @@ struct slab {
     uint8_t       cls;
     uint8_t       order;
     uint8_t       state[SLAB_STATES];
-};
+} __attribute__((aligned(KALLOC_ALIGN_BYTES)));
 #define SLAB_HDR_BYTES  sizeof(struct slab)
 _Static_assert(SLAB_HDR_BYTES % KALLOC_ALIGN_BYTES == 0, "objects stay 16-byte aligned");
 /* kalloc's fast path stores the new live count as the (non-zero) state byte. */
@@ -126,8 +132,10 @@ static unsigned size_class(uint64 sz)
 
 static void slab_tag_pages(struct slab *s, unsigned cls)
 {
+    s->tag = 0;
     if (s->order == 0) {
         page_set_tag(s, PK_SLAB_SMALL, 0, cls);
+        s->tag = (uint64)s ^ page_fast.slab_key;    /* page_tag(s, PK_SLAB_SMALL, 0) */
         return;
     }
     for (uint64 i = 0; i < (1UL << s->order); i++)
@@ -172,6 +180,7 @@ static void slab_release(struct slab *s)
 {
     unsigned order = s->order;
 
+    s->tag = 0;
     for (uint64 i = 1; i < (1UL << order); i++)
         page_set_tag((char *)s + (i << PAGE_SHIFT), PK_TAIL, 0, 0);
     page_set_tag(s, PK_ALLOC, order, 0);
@@ -417,7 +426,8 @@ static __attribute__((noinline)) void kfree_slow(void *ptr)
           kind == PK_ALLOC ? "a page_alloc block, not kalloc's" : "not a kalloc pointer");
 }
 
-/* Fast path: a live object of a one-page slab in the hot region. */
+/* Fast path: a live object of a one-page slab in the hot region (the
+ * header's tag word, then the object's state byte). */
 MM_FAST_PATH void kfree(void *ptr)
 {
     uint64 p = (uint64)ptr, pg = p & ~PAGE_MASK;
@@ -425,7 +435,7 @@ MM_FAST_PATH void kfree(void *ptr)
     if (p - page_fast.base < page_fast.span_bytes && (p & (KALLOC_ALIGN_BYTES - 1)) == 0) {
         struct slab *s = (struct slab *)pg;
         uint8_t *st = &s->state[(p & PAGE_MASK) >> GRANULE_SHIFT];
-        if (hot_meta(pg)->tag == (pg ^ page_fast.slab_key) && *st != OBJ_FREE) {
+        if (s->tag == (pg ^ page_fast.slab_key) && *st != OBJ_FREE) {
             slab_put(s, ptr, st);
             return;
         }

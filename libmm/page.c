@@ -309,8 +309,9 @@ MM_FAST_PATH void *page_alloc(unsigned order)
         struct pcp_entry *e = page_fast.pcp_top - 1;
         void *va = e->va;
         if (va) {
+            struct page_meta *m = e->meta;
             page_fast.pcp_top = e;
-            e->meta->tag ^= CACHED_TO_ALLOC;
+            m->tag ^= CACHED_TO_ALLOC;
             return va;
         }
     }

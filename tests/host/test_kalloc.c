@@ -241,6 +241,44 @@ static void test_pointers_outside_ram_are_reported(void **state)
     assert_panic_names(metadata, "invalid free");
 }
 
+/* kfree's fast path trusts a one-page slab's header word only as a hint: with
+ * the word overwritten the free still goes through (the frame record decides)
+ * and a second free of the same object is still reported. */
+static void test_overwritten_slab_header_word_still_frees_exactly(void **state)
+{
+    (void)state;
+    void *keep = kalloc(64), *p = kalloc(64);
+    uint64_t *header = (uint64_t *)((uintptr_t)p & ~(uintptr_t)PAGE_MASK);
+    uint64_t saved = *header;
+
+    assert_ptr_equal(header, (uint64_t *)((uintptr_t)keep & ~(uintptr_t)PAGE_MASK));
+    *header = ~saved;
+    kfree(p);
+    assert_int_equal(kfree_panics(p), 1);
+    assert_panic_names(p, "double free");
+    *header = saved;
+    kfree(keep);
+}
+
+/* A released slab's page, reused by page_alloc and filled with data, is not
+ * taken for a slab: its header word was cleared when the slab went (in debug
+ * builds such as this one, page_free's poison overwrites it as well). */
+static void test_released_slab_page_is_not_taken_for_a_slab(void **state)
+{
+    (void)state;
+    uint8_t *obj = kalloc(240);
+    uint8_t *slab = (uint8_t *)((uintptr_t)obj & ~(uintptr_t)PAGE_MASK);
+
+    kfree(obj);
+    kalloc_drain();                     /* the emptied active slab goes */
+    uint8_t *page = page_alloc(0);      /* the cache hands that page back */
+    assert_ptr_equal(page, slab);
+    memset(page + sizeof(uint64_t), 0x5a, PAGE_SIZE - sizeof(uint64_t));
+    assert_int_equal(kfree_panics(page + 320), 1);
+    assert_panic_names(page + 320, "invalid free");
+    page_free(page, 0);
+}
+
 /* ---- debug builds ------------------------------------------------------ */
 
 static void test_freed_memory_is_poisoned_in_debug_builds(void **state)
@@ -363,6 +401,8 @@ int main(void)
         T(interior_pointers_are_reported),
         T(free_pages_and_page_alloc_blocks_are_reported),
         T(pointers_outside_ram_are_reported),
+        T(overwritten_slab_header_word_still_frees_exactly),
+        T(released_slab_page_is_not_taken_for_a_slab),
         T(freed_memory_is_poisoned_in_debug_builds),
         T(write_after_free_is_caught_on_reuse_in_debug_builds),
         T(exhaustion_returns_null_and_everything_comes_back),
