@@ -51,6 +51,14 @@ static void no_syscalls(struct trapframe *tf)
     tf->regs[10] = (uint64_t)-38;       /* -ENOSYS */
 }
 
+/* The default fast syscall hook: the full path runs every call. */
+static struct arch_syscall_ret all_full(long a0, long a1, long a2, long a3, long a4, long a5, long a6,
+                                        long nr)
+{
+    (void)a1, (void)a2, (void)a3, (void)a4, (void)a5, (void)a6, (void)nr;
+    return (struct arch_syscall_ret){ a0, ARCH_SYSCALL_FULL };
+}
+
 /* The default to_user hook: nothing to do. */
 static void nothing_to_do(struct trapframe *tf)
 {
@@ -59,7 +67,7 @@ static void nothing_to_do(struct trapframe *tf)
 
 /* Set by arch_register_hooks during boot, before the app runs; read-only after. */
 static struct arch_hooks hooks = { no_fault_handler, nothing_readable, NULL, no_pid, no_syscalls,
-                                   nothing_to_do };
+                                   all_full, nothing_to_do };
 
 /* Contract in arch/trap.h. */
 void arch_register_hooks(const struct arch_hooks *h)
@@ -74,6 +82,8 @@ void arch_register_hooks(const struct arch_hooks *h)
         hooks.pid = h->pid;
     if (h->syscall)
         hooks.syscall = h->syscall;
+    if (h->syscall_fast)
+        hooks.syscall_fast = h->syscall_fast;
     if (h->to_user)
         hooks.to_user = h->to_user;
 }
@@ -193,6 +203,29 @@ static void page_fault(struct trapframe *tf, unsigned access)
     unresolved_fault(tf, &info);
 }
 
+/* For the fast paths' own functions: no frame-pointer set-up (a backtrace
+ * from a hook skips only this function).  GCC only. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define NO_FRAME_POINTER    __attribute__((optimize("omit-frame-pointer")))
+#else
+#define NO_FRAME_POINTER
+#endif
+
+/* Contract in arch/trap.h.  From outside a handler only (the vector's
+ * fast path is not taken for a nested trap); the checks are page_fault's,
+ * which asks the hook again for a fault not resolved here. */
+NO_FRAME_POINTER int trap_fault_fast(struct trapframe *tf)
+{
+    unsigned access = fault_kinds[tf->scause].access;
+    struct fault_info info;
+
+#ifdef CAPSULE_PRIV_USER
+    if (!TRAP_FROM_USER(tf) && tf->stval < USER_END && !arch_fault_fixup(tf->sepc))
+        return 1;       /* a libOS access to app memory: page_fault reports it */
+#endif
+    return !access || hooks.fault(tf->stval, access, &info) != 0;
+}
+
 static void exception(struct trapframe *tf)
 {
     uint64_t probe = arch_probe_fixup(tf->sepc);
@@ -242,6 +275,13 @@ static void user_syscall(struct trapframe *tf)
     arch_interrupts_on();
     hooks.syscall(tf);
     arch_irq_save();
+}
+
+/* Contract in arch/trap.h. */
+struct arch_syscall_ret trap_ecall_fast(long a0, long a1, long a2, long a3, long a4, long a5, long a6,
+                                        long nr)
+{
+    return hooks.syscall_fast(a0, a1, a2, a3, a4, a5, a6, nr);
 }
 
 /* A trap from U-mode, on the process's kernel stack: a system call, a

@@ -75,5 +75,10 @@ void process_hooks(struct arch_hooks *h);
  * handlers the app side raises (proc.h's raise_mask). */
 struct trapframe;
 void syscall_dispatch(struct trapframe *tf);
+/* syscall.c: the syscall_fast hook (arch/trap.h): the same with the
+ * arguments and number in registers; clone, kill and capsule_report go back to the full path (they copy or report the frame). */
+struct arch_syscall_ret;
+struct arch_syscall_ret syscall_fast(long a0, long a1, long a2, long a3, long a4, long a5, long a6,
+                                     long nr);
 
 #endif

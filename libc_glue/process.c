@@ -239,6 +239,7 @@ void process_hooks(struct arch_hooks *h)
     h->pid = report_pid;
 #ifdef CAPSULE_PRIV_USER
     h->syscall = syscall_dispatch;
+    h->syscall_fast = syscall_fast;
     h->to_user = sched_to_user;
 #endif
 }

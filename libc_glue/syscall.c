@@ -60,6 +60,39 @@ void syscall_dispatch(struct trapframe *tf)
     proc_current->raise_mask = 0;
 }
 
+/* The calls that need the whole trap frame: clone copies it for the child,
+ * kill (of the caller itself) and capsule_report end the caller with a
+ * report of its registers and backtrace.  (exit and exit_group end it
+ * without reading the frame.) */
+static int needs_frame(uint64_t nr)
+{
+    return nr == SYS_clone || nr == SYS_kill || nr == SYS_capsule_report;
+}
+
+/* For the fast path's own function: no frame-pointer set-up (a backtrace
+ * from a body skips only this function).  GCC only. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define NO_FRAME_POINTER    __attribute__((optimize("omit-frame-pointer")))
+#else
+#define NO_FRAME_POINTER
+#endif
+
+/* Contract in glue.h: syscall_dispatch without a frame (the trap vector's
+ * fast path); a call that needs one goes back to the full path. */
+NO_FRAME_POINTER struct arch_syscall_ret syscall_fast(long a0, long a1, long a2, long a3, long a4,
+                                                      long a5, long a6, long nr)
+{
+    (void)a6;
+    uint64_t n = (uint64_t)nr;
+    syscall_fn fn = n < NR_SYSCALLS ? table[n] : NULL;
+    if (__builtin_expect(needs_frame(n), 0))
+        return (struct arch_syscall_ret){ a0, ARCH_SYSCALL_FULL };
+    long r = fn ? fn(a0, a1, a2, a3, a4, a5) : -ENOSYS;
+    long mask = (long)proc_current->raise_mask;
+    proc_current->raise_mask = 0;
+    return (struct arch_syscall_ret){ r, mask };
+}
+
 /* Contract in sys.h: the app side's own report (a malloc misuse found by
  * its allocator): "capsule: <message>", a backtrace from the caller's
  * frame, and the end of the process with status, as the libOS's own

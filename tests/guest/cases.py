@@ -445,6 +445,14 @@ CASES += [
                      r'#\d+\s+0x[0-9a-f]+ in deref_caller .*main\.c:12\n'
                      r'#\d+\s+0x[0-9a-f]+ in main \(\) at .*main\.c:19'],
          gdb_reject=[r'Backtrace stopped', r'Could not fetch register']),
+    dict(name='gdb: a backtrace in a resolved page fault unwinds through the fast path',
+         app='tests/guest/null_deref', special='gdb', status=139,
+         expect=[r'NULL pointer dereference', r'exit status 139'],
+         gdb=['break main', 'continue', 'break mm_fault', 'continue', 'bt', 'delete', 'continue'],
+         gdb_expect=[r'Breakpoint 2, mm_fault',
+                     r'#\d+\s+(0x[0-9a-f]+ in )?trap_fault_fast .*\n#\d+\s+<signal handler called>\n'
+                     r'(#\d+\s+.*\n)*#\d+\s+(0x[0-9a-f]+ in )?main \(\) at .*null_deref/main\.c'],
+         gdb_reject=[r'Backtrace stopped', r'Could not fetch register']),
     dict(name='scons debug: gdb attached, stops at main, reads every register, prints the VMAs, follows the fault',
          app='tests/guest/null_deref', special='debug_target', status=139,
          gdb=['continue', 'info all-registers', 'capsule-vmas', 'capsule-mm', 'break unresolved_fault',

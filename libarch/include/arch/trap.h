@@ -20,6 +20,10 @@
 #define TF_STVAL        (35 * 8)
 #define TF_SIZE         (36 * 8)
 
+/* priv=user: what a fast system call returns in a1 when the call needs the
+ * whole trap frame instead (never a mask of signals: bit 0 names none). */
+#define ARCH_SYSCALL_FULL   (-1)
+
 #define TRAP_STACK_SIZE (16 * 1024)
 #define BOOT_STACK_SIZE (16 * 1024)
 
@@ -56,6 +60,11 @@ struct fault_info {
     const char *region_perms;   /* "r-x", "rw-", ... */
 };
 
+/* A system call's two results (a0, a1): a C function returns it in a0 and a1. */
+struct arch_syscall_ret {
+    long a0, a1;
+};
+
 struct arch_hooks {
     /* Resolve a fault at addr for access (FAULT_*).  Returns 0 when the access
      * can be retried; otherwise nonzero after filling *info for the report
@@ -78,6 +87,14 @@ struct arch_hooks {
      * interrupts on: the number in a7, arguments in a0..a5; store the
      * result in tf's a0 (and a1).  Default: -ENOSYS (-38) in a0. */
     void (*syscall)(struct trapframe *tf);
+    /* priv=user: the same, from the trap vector's fast path, which keeps
+     * only the caller-saved registers: the arguments a0..a5, the number nr
+     * (in a7, as the ecall had it; a6 means nothing).
+     * Returns a1 ARCH_SYSCALL_FULL, having done nothing, for a call that
+     * needs the whole frame (copies it, reports it) or the to_user step;
+     * the syscall hook then runs it.  Default: every call is such a call. */
+    struct arch_syscall_ret (*syscall_fast)(long a0, long a1, long a2, long a3, long a4, long a5,
+                                            long a6, long nr);
     /* priv=user: the last step of every trap from U-mode before the
      * return to tf (interrupts off): e.g. switch to another process. */
     void (*to_user)(struct trapframe *tf);
@@ -90,6 +107,15 @@ struct arch_hooks {
 void arch_register_hooks(const struct arch_hooks *hooks);
 /* Called by trapvec.S with the saved frame; returns to resume at tf->sepc. */
 void trap_dispatch(struct trapframe *tf);
+/* Called by trapvec.S's fast path for a page fault, with tf holding only
+ * sepc, sstatus, scause, stval, sp and the caller-saved registers: 0 when
+ * the fault hook resolved it; otherwise 1 (the vector completes the frame
+ * and calls trap_dispatch). */
+int trap_fault_fast(struct trapframe *tf);
+/* priv=user: called by trapvec.S's fast path for an ecall from U-mode
+ * (the syscall_fast hook's contract). */
+struct arch_syscall_ret trap_ecall_fast(long a0, long a1, long a2, long a3, long a4, long a5, long a6,
+                                        long nr);
 /* priv=user: return from a trap into tf (a frame at the top of a process's
  * kernel stack, which tf->regs[0] names): interrupts off, sepc, sstatus and
  * sscratch from tf, every register, sret.  The first entry into U-mode
