@@ -24,6 +24,14 @@ _Static_assert(TF_SIZE % 16 == 0, "trap frames keep the stack 16-byte aligned");
 
 extern char trap_entry[];
 
+/* For the fast paths' own functions: no frame-pointer set-up (a backtrace
+ * from a hook skips only this function).  GCC only. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define NO_FRAME_POINTER    __attribute__((optimize("omit-frame-pointer")))
+#else
+#define NO_FRAME_POINTER
+#endif
+
 /* The default fault hook: nothing can resolve a fault before one is registered. */
 static int no_fault_handler(uint64_t addr, unsigned access, struct fault_info *info)
 {
@@ -178,9 +186,16 @@ static __attribute__((noinline)) void unresolved_fault(struct trapframe *tf, str
     report_trap(tf, what, info->no_memory ? EXIT_STATUS_SIGKILL : EXIT_STATUS_SIGSEGV);
 }
 
+/* The fault hook's answer for the fault trap_fault_fast could not resolve,
+ * which the vector hands to trap_dispatch next (one hart; the fast path
+ * runs only outside a handler). */
+static struct fault_info fast_info;
+static int fast_info_pending;
+
 /* Page and access faults (tf->scause indexes fault_kinds): ask the fault
- * hook, but not from inside the trap handler (its sscratch slot is 0); what
- * it cannot resolve goes to unresolved_fault. */
+ * hook (unless the fast path just did), but not from inside the trap
+ * handler (its sscratch slot is 0); what it cannot resolve goes to
+ * unresolved_fault. */
 static void page_fault(struct trapframe *tf, unsigned access)
 {
     struct fault_info info;
@@ -194,7 +209,10 @@ static void page_fault(struct trapframe *tf, unsigned access)
         return;
     }
 #endif
-    if (tf->regs[0] != 0) {
+    if (fast_info_pending) {
+        fast_info_pending = 0;
+        info = fast_info;
+    } else if (tf->regs[0] != 0) {
         if (hooks.fault(tf->stval, access, &info) == 0)
             return;
     } else {
@@ -203,27 +221,24 @@ static void page_fault(struct trapframe *tf, unsigned access)
     unresolved_fault(tf, &info);
 }
 
-/* For the fast paths' own functions: no frame-pointer set-up (a backtrace
- * from a hook skips only this function).  GCC only. */
-#if defined(__GNUC__) && !defined(__clang__)
-#define NO_FRAME_POINTER    __attribute__((optimize("omit-frame-pointer")))
-#else
-#define NO_FRAME_POINTER
-#endif
-
 /* Contract in arch/trap.h.  From outside a handler only (the vector's
- * fast path is not taken for a nested trap); the checks are page_fault's,
- * which asks the hook again for a fault not resolved here. */
+ * fast path is not taken for a nested trap); the checks are page_fault's.
+ * A fault the hook did not resolve is not asked about again: page_fault
+ * takes the hook's answer from fast_info. */
 NO_FRAME_POINTER int trap_fault_fast(struct trapframe *tf)
 {
     unsigned access = fault_kinds[tf->scause].access;
-    struct fault_info info;
 
 #ifdef CAPSULE_PRIV_USER
     if (!TRAP_FROM_USER(tf) && tf->stval < USER_END && !arch_fault_fixup(tf->sepc))
         return 1;       /* a libOS access to app memory: page_fault reports it */
 #endif
-    return !access || hooks.fault(tf->stval, access, &info) != 0;
+    if (!access)
+        return 1;
+    if (hooks.fault(tf->stval, access, &fast_info) == 0)
+        return 0;
+    fast_info_pending = 1;
+    return 1;
 }
 
 static void exception(struct trapframe *tf)
@@ -278,7 +293,7 @@ static void user_syscall(struct trapframe *tf)
 }
 
 /* Contract in arch/trap.h. */
-struct arch_syscall_ret trap_ecall_fast(long a0, long a1, long a2, long a3, long a4, long a5, long a6,
+NO_FRAME_POINTER struct arch_syscall_ret trap_ecall_fast(long a0, long a1, long a2, long a3, long a4, long a5, long a6,
                                         long nr)
 {
     return hooks.syscall_fast(a0, a1, a2, a3, a4, a5, a6, nr);

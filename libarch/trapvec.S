@@ -184,7 +184,8 @@ fault_fast:
     csrw    sscratch, t0            /* the stack top, for the next trap */
     RESTORE_CALLER_GPRS_AND_SP
     sret
-/* Unresolved: complete the frame for trap_dispatch (which asks the hook again, then reports or fixes up). */
+/* Unresolved: complete the frame for trap_dispatch, which reports or
+ * fixes up with the hook's answer (trap.c keeps it; not asked again). */
 fault_slow:
     SAVE_CALLEE_GPRS
     addi    t0, sp, TF_SIZE

@@ -57,6 +57,18 @@ static __attribute__((noinline)) pte_t *split_cow(struct mm *mm, uint64 va)
     return level == 0 ? p : NULL;
 }
 
+/* The copy-on-write 4 KiB leaf p maps va of v: when this is its frame's
+ * only mapping (not the zero page's), make it writable in place (1); else
+ * 0, nothing done. */
+static inline __attribute__((always_inline)) int reuse_cow(pte_t *p, uint64 va, const struct vma *v)
+{
+    void *old = pte_frame(*p);
+    if (old == mm_zero_frame || page_refcount(old) != 1)
+        return 0;
+    vm_replace_leaf(p, va, old, prot_to_pte(v->prot));
+    return 1;
+}
+
 /* A write to the copy-on-write leaf *p (at level) that maps va of v: a
  * shared superpage is split first; then the frame is reused when this is its
  * only mapping, else copied.  On success *p is the 4 KiB leaf. */
@@ -65,12 +77,9 @@ int break_cow(struct mm *mm, struct vma *v, pte_t **p, int level, uint64 va)
 {
     if (level > 0 && !(*p = split_cow(mm, va)))
         return -MM_ENOMEM;
-    void *old = pte_frame(**p);
-    uint64 flags = prot_to_pte(v->prot);
-    if (old == mm_zero_frame || page_refcount(old) != 1)
-        return copy_cow(*p, va, old, flags);
-    vm_replace_leaf(*p, va, old, flags);
-    return 0;
+    if (reuse_cow(*p, va, v))
+        return 0;
+    return copy_cow(*p, va, pte_frame(**p), prot_to_pte(v->prot));
 }
 
 /* Make va of v present, where vm_lookup found the invalid entry *p at level:
@@ -188,7 +197,8 @@ static __attribute__((noinline)) int cow_fault(struct mm *mm, struct vma *v, pte
 
 /* mm_handle_fault, inlined into the two entries below.  One walk: the
  * entry found decides.  Present and still faulting: only a write to a
- * copy-on-write leaf is ours. */
+ * copy-on-write leaf is ours; a 4 KiB leaf whose frame has no other
+ * mapping is reused here, without cow_fault's call. */
 static inline __attribute__((always_inline)) int handle_fault(struct mm *mm, uint64 addr,
                                                               unsigned access)
 {
@@ -203,6 +213,8 @@ static inline __attribute__((always_inline)) int handle_fault(struct mm *mm, uin
         return hole_fault(mm, v, p, level, va, write);
     if (!write || !(*p & PTE_COW))
         return -MM_EFAULT;
+    if (level == 0 && reuse_cow(p, va, v))
+        return resolved(mm, v, p, va, true);
     return cow_fault(mm, v, p, level, va);
 }
 
@@ -264,7 +276,7 @@ static inline __attribute__((always_inline)) void resolve_pending(unsigned store
 {
     if (!pending.info)
         return;
-    struct mm *mm = mm_current();
+    struct mm *mm = current_mm;
     uint64 addr = pending.addr;
     unsigned access = (pending.access & ~FAULT_WRITE) | store;
     int err = mm ? handle_fault(mm, addr, access) : -MM_EFAULT;

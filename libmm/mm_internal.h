@@ -139,7 +139,12 @@ static inline bool vma_mergeable(const struct vma *a, const struct vma *b)
 /* Leaf PTE permission bits for a protection (PROT_NONE: R|U, which S-mode
  * cannot use while sstatus.SUM is 0 — the contents stay, nothing is
  * accessible). */
-uint64      prot_to_pte(uint32 prot);
+static inline uint64 prot_to_pte(uint32 prot)
+{
+    if (!(prot & (MM_PROT_READ | MM_PROT_WRITE | MM_PROT_EXEC)))
+        return PTE_PROT_NONE;
+    return PTE_USER | PTE_R | ((prot & MM_PROT_WRITE) ? PTE_W : 0) | ((prot & MM_PROT_EXEC) ? PTE_X : 0);
+}
 /* v's protection as "rwx" letters ("---" for PROT_NONE), for reports. */
 const char *vma_perms(const struct vma *v);
 /* Split v at addr (v->start < addr < v->end): v keeps [start, addr), spare
@@ -208,5 +213,8 @@ enum block_source {
 int         mm_map_block(struct mm *mm, const struct vma *v, uint64 base, enum block_source source);
 
 /* ---- uvm.c: mm_current, mm_set_current, mm_create, mm_destroy (mm/space.h) ---- */
+/* What mm_current returns, read directly by the fault path (no call);
+ * written only by mm_set_current. */
+extern struct mm *current_mm;
 
 #endif

@@ -22,7 +22,7 @@
 
 /* The running address space (one hart, single process until fork lands),
  * and its allocator, kept beside it for malloc's fast path. */
-static struct mm *current_mm;
+struct mm *current_mm;       /* mm_internal.h */
 struct umalloc *umalloc_active;
 
 /* Contract in mm_internal.h. */

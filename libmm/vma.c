@@ -14,13 +14,6 @@
 
 #include "mm_internal.h"
 
-uint64 prot_to_pte(uint32 prot)
-{
-    if (!(prot & (MM_PROT_READ | MM_PROT_WRITE | MM_PROT_EXEC)))
-        return PTE_PROT_NONE;
-    return PTE_USER | PTE_R | ((prot & MM_PROT_WRITE) ? PTE_W : 0) | ((prot & MM_PROT_EXEC) ? PTE_X : 0);
-}
-
 const char *vma_perms(const struct vma *v)
 {
     static const char *const names[8] = { "---", "r--", "-w-", "rw-", "--x", "r-x", "-wx", "rwx" };

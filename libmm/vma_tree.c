@@ -203,8 +203,9 @@ static void set_hint(struct mm *mm, struct vma *h)
 
 /* ---- lookups ------------------------------------------------------------- */
 
-/* The VMA containing addr, or NULL; no side effect but the cache. */
-static struct vma *lookup(struct mm *mm, uint64 addr)
+/* The VMA containing addr, or NULL; no side effect but the cache.  Inline:
+ * every page fault starts here. */
+static inline __attribute__((always_inline)) struct vma *lookup(struct mm *mm, uint64 addr)
 {
     struct vma *c = mm->cache;
     if (c && addr >= c->start && addr < c->end)
