@@ -48,6 +48,31 @@ static void find_boot_blob(void)
     add_reserved(KERNEL_PHYS_BASE - BOOT_BLOB_OFFSET, PGROUNDUP(32 + lens[0]));
 }
 
+/* boot=fw's archive of the app's files (arch/bootinfo.h), when the device
+ * tree names none. */
+static void find_initrd_blob(void)
+{
+    const char *blob = arch_direct_map(KERNEL_PHYS_BASE - BOOT_INITRD_OFFSET);
+    const uint64_t *words = (const uint64_t *)(blob + 16);
+    for (int i = 0; i < 16; i++)
+        if (blob[i] != BOOT_INITRD_MAGIC[i])
+            return;
+    if (words[1] != ~words[2] || words[1] == 0)
+        return;
+    boot_info.initrd = (struct mem_range){ words[0], words[1] };
+}
+
+/* The archive of the app's files stays where it was loaded: its pages
+ * become the files' pages (docs/files.md). */
+static void reserve_initrd(void)
+{
+    if (boot_info.initrd.size == 0)
+        find_initrd_blob();
+    uint64_t base = boot_info.initrd.base, size = boot_info.initrd.size;
+    if (size)
+        add_reserved(PGROUNDDOWN(base), PGROUNDUP(base + size) - PGROUNDDOWN(base));
+}
+
 /* Fill boot_info from the device tree, then reserve the image and the tree. */
 static void bootinfo_init(uint64_t hartid, uint64_t dtb_pa)
 {
@@ -63,6 +88,7 @@ static void bootinfo_init(uint64_t hartid, uint64_t dtb_pa)
     if (boot_info.nr_ram == 0)
         panic("boot: the device tree lists no memory");
     find_boot_blob();
+    reserve_initrd();
 }
 
 /* Contract in arch/boot.h. */

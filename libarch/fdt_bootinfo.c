@@ -166,6 +166,40 @@ static int fill_bootargs(const void *dtb, struct boot_info *bi)
     return 0;
 }
 
+/* One cell or two of property name of node into *value (left 0 when absent). */
+static int read_cells(const void *dtb, int node, const char *name, uint64_t *value)
+{
+    int len;
+    const void *p = fdt_get_prop(dtb, node, name, &len);
+    *value = 0;
+    if (!p)
+        return len == -FDT_EINVAL ? len : 0;
+    if (len == 4)
+        *value = fdt32(p);
+    else if (len == 8)
+        *value = fdt64(p);
+    else
+        return -FDT_EINVAL;
+    return 0;
+}
+
+/* /chosen linux,initrd-start and linux,initrd-end (QEMU -initrd, a boot
+ * loader's initrd): the archive of the app's files; size 0 when absent. */
+static int fill_initrd(const void *dtb, struct boot_info *bi)
+{
+    uint64_t start, end;
+    int rc, chosen = fdt_find_node_by_path(dtb, "/chosen");
+    bi->initrd = (struct mem_range){ 0, 0 };
+    if (chosen < 0)
+        return chosen == -FDT_ENOENT ? 0 : chosen;
+    if ((rc = read_cells(dtb, chosen, "linux,initrd-start", &start)) < 0 ||
+        (rc = read_cells(dtb, chosen, "linux,initrd-end", &end)) < 0)
+        return rc;
+    if (end > start)
+        bi->initrd = (struct mem_range){ start, end - start };
+    return 0;
+}
+
 /* See arch/fdt.h for the contract. */
 int fdt_fill_boot_info(const void *dtb, struct boot_info *bi)
 {
@@ -175,7 +209,7 @@ int fdt_fill_boot_info(const void *dtb, struct boot_info *bi)
     bi->dtb_size = (uint64_t)size;
     if ((rc = fill_ram(dtb, bi)) < 0 || (rc = fill_reserved(dtb, bi)) < 0 ||
         (rc = fill_devices(dtb, bi)) < 0 || (rc = fill_timebase(dtb, bi)) < 0 ||
-        (rc = fill_bootargs(dtb, bi)) < 0)
+        (rc = fill_bootargs(dtb, bi)) < 0 || (rc = fill_initrd(dtb, bi)) < 0)
         return rc;
     return 0;
 }

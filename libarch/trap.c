@@ -183,7 +183,8 @@ static __attribute__((noinline)) void unresolved_fault(struct trapframe *tf, str
                 info->region_start, info->region_end, info->region_perms);
     else
         kprintf("capsule:   no mapping (VMA) contains this address\n");
-    report_trap(tf, what, info->no_memory ? EXIT_STATUS_SIGKILL : EXIT_STATUS_SIGSEGV);
+    report_trap(tf, what, info->no_memory ? EXIT_STATUS_SIGKILL
+                          : info->bus_error ? EXIT_STATUS_SIGBUS : EXIT_STATUS_SIGSEGV);
 }
 
 /* The fault hook's answer for the fault trap_fault_fast could not resolve,

@@ -35,7 +35,29 @@ copy_begin:
     or      t0, a0, a1
     andi    t0, t0, 7
     bnez    t0, 2f                  /* not both 8-byte aligned: bytes */
-    li      t1, 8
+    li      t1, 64
+4:  bltu    a2, t1, 5f              /* 64 bytes a round (read() of a page cache page) */
+    ld      t2, 0(a1)
+    ld      t3, 8(a1)
+    ld      t4, 16(a1)
+    ld      t5, 24(a1)
+    sd      t2, 0(a0)
+    sd      t3, 8(a0)
+    sd      t4, 16(a0)
+    sd      t5, 24(a0)
+    ld      t2, 32(a1)
+    ld      t3, 40(a1)
+    ld      t4, 48(a1)
+    ld      t5, 56(a1)
+    sd      t2, 32(a0)
+    sd      t3, 40(a0)
+    sd      t4, 48(a0)
+    sd      t5, 56(a0)
+    addi    a0, a0, 64
+    addi    a1, a1, 64
+    addi    a2, a2, -64
+    j       4b
+5:  li      t1, 8
 1:  bltu    a2, t1, 2f
     ld      t2, 0(a1)
     sd      t2, 0(a0)

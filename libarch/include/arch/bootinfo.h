@@ -36,6 +36,11 @@ struct boot_info {
      * NUL); "" when absent.  Not NUL-terminated at bootargs_len: use the length. */
     const char      *bootargs;
     uint64_t         bootargs_len;
+    /* The archive of the app's files (files=DIR, docs/files.md): QEMU
+     * -initrd's (/chosen linux,initrd-start and linux,initrd-end), or with a
+     * firmware image the one the runner placed in it (BOOT_INITRD_* below).
+     * Physical; reserved; size 0 when there is none. */
+    struct mem_range initrd;
     /* Retired instructions (rdinstret) at the payload's entry: the firmware's
      * own boot, for benchmarks. */
     uint64_t         instret_at_entry;
@@ -49,6 +54,13 @@ struct boot_info {
 #define BOOT_BLOB_OFFSET    (1UL << 20)         /* below KERNEL_PHYS_BASE */
 #define BOOT_BLOB_MAGIC     "CAPSULE-BOOTLINE"
 #define BOOT_BLOB_MAX_BYTES (BOOT_BLOB_OFFSET - 32)
+
+/* boot=fw with files=DIR: the runner places the archive in the firmware
+ * image and describes it just below the boot line's blob: { BOOT_INITRD_MAGIC
+ * (16 bytes), uint64 physical address, uint64 size, uint64 ~size }.  Read
+ * once by early boot (the device tree's initrd wins when both exist). */
+#define BOOT_INITRD_OFFSET  (BOOT_BLOB_OFFSET + 64)
+#define BOOT_INITRD_MAGIC   "CAPSULE-INITRD\0\0"
 
 /* The boot information; valid after early boot, never NULL. */
 const struct boot_info *arch_boot_info(void);

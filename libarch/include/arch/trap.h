@@ -54,6 +54,7 @@ void trap_init(void);
 struct fault_info {
     const char *kind;       /* "NULL pointer dereference", "stack overflow (guard page)", ... */
     int         no_memory;  /* unresolved for want of a frame: the app ends with SIGKILL, not SIGSEGV */
+    int         bus_error;  /* a page wholly past the end of a mapped file: SIGBUS, not SIGSEGV */
     int         has_region; /* whether addr lies in a known region (VMA) */
     uint64_t    region_start, region_end;
     const char *region_name;
@@ -68,7 +69,7 @@ struct arch_syscall_ret {
 struct arch_hooks {
     /* Resolve a fault at addr for access (FAULT_*).  Returns 0 when the access
      * can be retried; otherwise nonzero after filling *info for the report
-     * (kind, no_memory and has_region always; the region_* fields when
+     * (kind, no_memory, bus_error and has_region always; the region_* fields when
      * has_region).  *info is not initialised by the caller. */
     int  (*fault)(uint64_t addr, unsigned access, struct fault_info *info);
     /* Whether a report may read the 8 bytes at va of the app's memory (a
