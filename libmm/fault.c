@@ -1,6 +1,6 @@
 /* Page faults: demand paging of anonymous memory (the shared zero page for
- * reads, a fresh page for writes), breaking copy-on-write, and naming the
- * violations libarch reports. */
+ * reads, a fresh page for writes) and of files (filemap.c), breaking
+ * copy-on-write, and naming the violations libarch reports. */
 #include <arch/layout.h>
 
 #include <mm/errno.h>
@@ -83,11 +83,14 @@ int break_cow(struct mm *mm, struct vma *v, pte_t **p, int level, uint64 va)
 }
 
 /* Make va of v present, where vm_lookup found the invalid entry *p at level:
- * the shared zero page for a read of private memory that is not executable,
- * else a fresh zeroed page.  On success *p is the new leaf. */
+ * a file's page (file_fill); the shared zero page for a read of private
+ * memory that is not executable, else a fresh zeroed page.  On success *p
+ * is the new leaf. */
 static inline __attribute__((always_inline))
 int fill_page(struct mm *mm, struct vma *v, pte_t **p, int level, uint64 va, bool write)
 {
+    if (v->file)
+        return file_fill(mm, v, p, level, va, write);
     if (!write && !(v->flags & VMA_SHARED) && !(v->prot & MM_PROT_EXEC)) {
         void *z = mm_zero_page();
         if (!z)
@@ -164,7 +167,8 @@ static __attribute__((noinline)) void collapse_block(struct mm *mm, struct vma *
 {
     uint64 base = va & ~(MEGAPAGE_SIZE - 1);
     if (!vma_may_map_huge(v, base) || (v->flags & VMA_SHARED))
-        return;     /* a shared mapping keeps its frames: a copy would part it from its sharers */
+        return;     /* a shared mapping keeps its frames: a copy would part it from its sharers;
+                     * a file's (vma_may_map_huge) its page cache's */
     if (mm_map_block(mm, v, base, BLOCK_COLLAPSED) == 0)
         mm->collapses++;
 }
@@ -249,7 +253,10 @@ static __attribute__((noinline)) int explain(struct mm *mm, uint64 addr, unsigne
 {
     struct vma *v = mm && addr < USER_END ? vma_find(mm, addr) : NULL;
     info->no_memory = err == -MM_ENOMEM;
-    info->kind = info->no_memory ? "out of memory (no page for a fault)" : violation(v, addr, access);
+    info->bus_error = err == -MM_ENXIO;
+    info->kind = info->no_memory ? "out of memory (no page for a fault)"
+               : info->bus_error ? "access to a page past the end of the mapped file (SIGBUS)"
+               : violation(v, addr, access);
     info->has_region = v != NULL;
     if (v) {
         info->region_start = v->start;

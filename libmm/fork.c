@@ -1,8 +1,9 @@
-/* fork's copy of an address space (mm/space.h): the same VMAs, break and
- * allocator, and the pages shared range by range -- copy-on-write for
- * private memory, as they are for MAP_SHARED memory (made present first:
- * with no shared object behind it, a page faulted in later would be one
- * side's alone). */
+/* fork's copy of an address space (mm/space.h): the same VMAs (a file
+ * mapping's with one more reference on its file), break and allocator, and
+ * the pages shared range by range -- copy-on-write for private memory, as
+ * they are for MAP_SHARED memory (anonymous shared memory made present
+ * first: with no shared object behind it, a page faulted in later would be
+ * one side's alone). */
 #include <arch/layout.h>
 
 #include <mm/cow.h>
@@ -20,6 +21,7 @@ static int copy_vmas(struct mm *child, const struct mm *parent)
         struct vma *c = vma_new(v->start, v->end, v->prot, v->flags, v->name);
         if (!c)
             return -MM_ENOMEM;
+        vma_set_file(c, v->file, v->pgoff);
         c->fresh = v->fresh;
         vma_insert(child, c);
         if (v == parent->heap)
@@ -37,11 +39,12 @@ static bool vma_shared(const struct vma *v)
 /* MAP_SHARED anonymous memory has no object behind it that both sides
  * could fault pages in from later: its pages are made present in parent
  * before the copy (mm_populate, then one fault-in per page it could not
- * give), so both map the same frames.  0 or -MM_ENOMEM. */
+ * give), so both map the same frames.  (A shared file mapping has its page
+ * cache.)  0 or -MM_ENOMEM. */
 static int populate_shared(struct mm *parent)
 {
     for (struct vma *v = parent->first; v; v = v->next) {
-        if (!vma_shared(v))
+        if (!vma_shared(v) || v->file)
             continue;
         mm_populate(parent, v, v->start, v->end);
         v->fresh = false;

@@ -9,10 +9,20 @@
 
 #include <arch/mmu.h>
 #include <mm/fault.h>
+#include <mm/filemap.h>
 #include <mm/kalloc.h>
 #include <mm/mmap.h>
 #include <mm/space.h>
 #include <mm/types.h>
+
+#define PROT_RWX        (MM_PROT_READ | MM_PROT_WRITE | MM_PROT_EXEC)
+/* Flags MAP_SHARED_VALIDATE accepts for a file (Linux's list less MAP_SYNC,
+ * which needs a DAX file); for anonymous memory it is EINVAL. */
+#define MMAP_VALIDATED_FLAGS (MM_MAP_TYPE | MM_MAP_FIXED | MM_MAP_ANONYMOUS | MM_MAP_DENYWRITE |   \
+                              MM_MAP_EXECUTABLE | MM_MAP_UNINITIALIZED | MM_MAP_GROWSDOWN |        \
+                              MM_MAP_LOCKED | MM_MAP_NORESERVE | MM_MAP_POPULATE |                 \
+                              MM_MAP_NONBLOCK | MM_MAP_STACK | MM_MAP_HUGETLB |                    \
+                              MM_MAP_FIXED_NOREPLACE)
 
 /* VMA kinds and properties (vma.flags). */
 #define VMA_SHARED      (1u << 0)   /* MAP_SHARED: no zero page, shared after fork */
@@ -20,6 +30,8 @@
 #define VMA_STACK       (1u << 2)   /* a stack (main or MAP_STACK): no 2 MiB leaves */
 #define VMA_GUARD       (1u << 3)   /* a stack's guard page: never accessible */
 #define VMA_HEAP        (1u << 4)   /* the brk heap */
+#define VMA_NOWRITE     (1u << 5)   /* a MAP_SHARED file mapping of a descriptor not open
+                                     * for writing: mprotect may not add PROT_WRITE */
 #define VMA_NAMED       (VMA_IMAGE | VMA_STACK | VMA_GUARD | VMA_HEAP)
 
 /* One mapped range [start, end) with one protection.  Kept in an AVL tree by
@@ -36,6 +48,9 @@ struct vma {
     uint64      gap;            /* free bytes between prev (or the floor) and start */
     uint64      max_gap;        /* largest gap in this subtree */
     int         height;
+    void       *file;           /* a file mapping's file (mm/filemap.h: one reference
+                                 * per VMA), else NULL */
+    uint64      pgoff;          /* the file page that start maps */
     bool        fresh;          /* no page was ever mapped in it, so unmapping and
                                  * mprotect skip the page tables.  Set by mmap; cleared
                                  * by vma_find (the fault path finds its VMA there) and
@@ -63,6 +78,7 @@ struct mm {
     uint64      collapses;      /* fully touched 2 MiB blocks made one leaf */
     uint64      asid;           /* (generation << SATP_ASID_BITS) | ASID; 0: none yet (asid.c) */
     uint64      satp;           /* satp with that ASID (asid.c) */
+    struct mm  *list_next;      /* every address space (filemap.c) */
 };
 
 /* Frames mapped into app address spaces (not the zero page, not the image's
@@ -94,13 +110,28 @@ static inline struct vma *vma_new(uint64 start, uint64 end, uint32 prot, uint32 
         v->prot = prot;
         v->flags = flags;
         v->name = name;
+        v->file = NULL;
+        v->pgoff = 0;
         v->fresh = false;
     }
     return v;
 }
 
+/* ---- filemap.c: the file system's operations (mm/filemap.h) ---- */
+extern const struct mm_file_ops *mm_file_ops;
+/* v (made by vma_new) maps file from page pgoff on: it takes a reference. */
+static inline void vma_set_file(struct vma *v, void *file, uint64 pgoff)
+{
+    v->file = file;
+    v->pgoff = pgoff;
+    if (file)
+        mm_file_ops->hold(file);
+}
+
 static inline void vma_free(struct vma *v)
 {
+    if (v && v->file)
+        mm_file_ops->release(v->file);
     kfree(v);
 }
 
@@ -123,16 +154,18 @@ static inline bool vma_allows(const struct vma *v, unsigned access)
  * image or a guard (those keep 4 KiB leaves). */
 static inline bool vma_may_map_huge(const struct vma *v, uint64 base)
 {
-    return !(v->flags & (VMA_STACK | VMA_IMAGE | VMA_GUARD)) && (v->prot & MM_PROT_WRITE) &&
+    return !(v->flags & (VMA_STACK | VMA_IMAGE | VMA_GUARD)) && !v->file && (v->prot & MM_PROT_WRITE) &&
            base >= v->start && v->end - base >= MEGAPAGE_SIZE;
 }
 
 /* Whether a and its successor b (either may be NULL) touch and can be one
- * VMA: same protection, flags and name, and neither a guard nor the heap. */
+ * VMA: same protection, flags and name, and neither a guard nor the heap;
+ * file mappings of the same file, b's pages following a's. */
 static inline bool vma_mergeable(const struct vma *a, const struct vma *b)
 {
     return a && b && a->end == b->start && a->prot == b->prot && a->flags == b->flags &&
-           a->name == b->name && !(a->flags & (VMA_GUARD | VMA_HEAP));
+           a->name == b->name && !(a->flags & (VMA_GUARD | VMA_HEAP)) && a->file == b->file &&
+           (!a->file || a->pgoff + ((a->end - a->start) >> PAGE_SHIFT) == b->pgoff);
 }
 
 /* ---- vma.c: VMA operations and the range operations on them ---- */
@@ -191,6 +224,31 @@ int         mm_release_pages(struct mm *mm, struct vma *v, uint64 start, uint64 
  * and the block is aligned and wholly inside) or the zero page for read-only
  * private mappings.  Stops quietly when memory runs out. */
 void        mm_populate(struct mm *mm, struct vma *v, uint64 start, uint64 end);
+
+/* ---- filemap.c ---- */
+/* Map the page at va of the file mapping v, where vm_lookup found the
+ * invalid entry *p at level: the page cache's frame (MAP_SHARED, or a read
+ * of MAP_PRIVATE: read-only and copy-on-write), or for a write to
+ * MAP_PRIVATE a copy of it.  0, -MM_ENXIO (past the end of file: SIGBUS) or
+ * -MM_ENOMEM; on success *p is the new leaf. */
+int         file_fill(struct mm *mm, struct vma *v, pte_t **p, int level, uint64 va, bool write);
+/* mmap of a file: len page-rounded and not 0, offset page-aligned; Linux's
+ * checks from the placement on.  The address or a negative MM_ error. */
+int64_t     mmap_file(struct mm *mm, uint64 addr, uint64 len, int prot, int flags,
+                      const struct mm_file_ref *ref, int64_t offset);
+/* Linux's answer for mmap of descriptor fd, before the placement: 0 with
+ * *ref filled (ref->file NULL: -MM_ENODEV once the flags pass), or
+ * -MM_EBADF. */
+int         file_lookup(int fd, struct mm_file_ref *ref);
+/* Address spaces, for mm_file_unmap: mm_create adds, mm_destroy removes. */
+void        mm_list_add(struct mm *mm);
+void        mm_list_remove(struct mm *mm);
+
+/* ---- mmap.c ---- */
+/* Where a mapping of len bytes goes (MAP_FIXED: addr, checked as Linux's
+ * get_unmapped_area; else the hint when free, else a gap below
+ * mmap_base); an address or a negative MM_ error. */
+int64_t     mmap_place(struct mm *mm, uint64 addr, uint64 len, int flags);
 
 /* ---- fault.c ---- */
 /* Resolve a fault in mm at addr for access (FAULT_*); 0, -MM_EFAULT (an

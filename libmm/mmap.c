@@ -14,14 +14,6 @@
 #include "vm_internal.h"
 
 #define PROT_KNOWN      (MM_PROT_READ | MM_PROT_WRITE | MM_PROT_EXEC | MM_PROT_SEM)
-#define PROT_RWX        (MM_PROT_READ | MM_PROT_WRITE | MM_PROT_EXEC)
-/* Flags MAP_SHARED_VALIDATE accepts for a file (Linux's list less MAP_SYNC,
- * which needs a DAX file); for anonymous memory it is EINVAL. */
-#define MAP_VALIDATED   (MM_MAP_TYPE | MM_MAP_FIXED | MM_MAP_ANONYMOUS | MM_MAP_DENYWRITE |      \
-                         MM_MAP_EXECUTABLE | MM_MAP_UNINITIALIZED | MM_MAP_GROWSDOWN |           \
-                         MM_MAP_LOCKED | MM_MAP_NORESERVE | MM_MAP_POPULATE | MM_MAP_NONBLOCK |  \
-                         MM_MAP_STACK | MM_MAP_HUGETLB | MM_MAP_FIXED_NOREPLACE)
-#define CONSOLE_FDS     3       /* fds 0..2 exist (the console); no others do */
 
 static bool page_aligned(uint64 a)
 {
@@ -40,7 +32,7 @@ static uint64 page_len(uint64 len)
  * A fixed address is checked as Linux's get_unmapped_area does: the range
  * must fit in the app's half (ENOMEM) before it must be aligned (EINVAL)
  * and clear of the NULL guard (EPERM). */
-static int64_t place(struct mm *mm, uint64 addr, uint64 len, int flags)
+int64_t mmap_place(struct mm *mm, uint64 addr, uint64 len, int flags)
 {
     if (len > USER_END - VMA_FLOOR)
         return -MM_ENOMEM;
@@ -64,19 +56,13 @@ static int64_t place(struct mm *mm, uint64 addr, uint64 len, int flags)
     return a ? (int64_t)a : -MM_ENOMEM;
 }
 
-/* A file mapping: the only files are the console's fds, which cannot be
- * mapped; the checks before that are Linux's, in its order. */
-static int64_t file_mapping(uint64 len, int flags, int fd, int64_t offset)
+/* A descriptor that cannot be mapped (the console, a pipe, a directory):
+ * Linux's checks of the type, then -MM_ENODEV. */
+static int64_t unmappable(int flags)
 {
-    if (fd < 0 || fd >= CONSOLE_FDS)
-        return -MM_EBADF;
-    if (len == 0)
-        return -MM_EINVAL;
-    if (offset < 0 || (uint64)offset > (uint64)INT64_MAX - page_len(len))
-        return -MM_EOVERFLOW;
     switch (flags & MM_MAP_TYPE) {
     case MM_MAP_SHARED_VALIDATE:
-        if (flags & ~MAP_VALIDATED)
+        if (flags & ~MMAP_VALIDATED_FLAGS)
             return -MM_EOPNOTSUPP;
         break;
     case MM_MAP_SHARED:
@@ -86,6 +72,31 @@ static int64_t file_mapping(uint64 len, int flags, int fd, int64_t offset)
         return -MM_EINVAL;
     }
     return -MM_ENODEV;
+}
+
+/* A file mapping: the descriptor (-MM_EBADF), then Linux's checks in its
+ * order; a regular file goes on to mmap_file (filemap.c). */
+static int64_t file_mapping(uint64 addr, uint64 len, int prot, int flags, int fd, int64_t offset)
+{
+    struct mm_file_ref ref;
+    int err = file_lookup(fd, &ref);
+    if (err)
+        return err;
+    if (len == 0)
+        return -MM_EINVAL;
+    if (offset < 0 || (uint64)offset > (uint64)INT64_MAX - page_len(len))
+        return -MM_EOVERFLOW;
+    if (!ref.file)
+        return unmappable(flags);
+    len = page_len(len);
+    if (!len)
+        return -MM_ENOMEM;
+    struct mm *mm = mm_current();
+    if (!mm)
+        return -MM_ENOMEM;
+    if (flags & MM_MAP_FIXED_NOREPLACE)
+        flags |= MM_MAP_FIXED;
+    return mmap_file(mm, addr, len, prot, flags, &ref, offset);
 }
 
 /* The name a new anonymous mapping's VMA gets, for reports. */
@@ -114,7 +125,7 @@ static int64_t mmap_anon(uint64 addr, uint64 len, int prot, int flags)
     struct mm *mm = mm_current();
     if (!mm)
         return -MM_ENOMEM;
-    int64_t at = place(mm, addr, len, flags);
+    int64_t at = mmap_place(mm, addr, len, flags);
     if (at < 0)
         return at;
     addr = (uint64)at;
@@ -141,7 +152,7 @@ int64_t mm_mmap(uint64 addr, uint64 len, int prot, int flags, int fd, int64_t of
     if (offset & PAGE_MASK)
         return -MM_EINVAL;
     if (!(flags & MM_MAP_ANONYMOUS))
-        return file_mapping(len, flags, fd, offset);
+        return file_mapping(addr, len, prot, flags, fd, offset);
     if (len == 0)
         return -MM_EINVAL;
     if (flags & MM_MAP_FIXED_NOREPLACE)
@@ -196,6 +207,8 @@ static int protect_range(struct mm *mm, uint64 start, uint64 end, uint32 prot)
         struct vma *v = mm ? vma_first_after(mm, a) : NULL;
         if (!v || v->start > a || (v->flags & VMA_GUARD))
             return -MM_ENOMEM;
+        if ((prot & MM_PROT_WRITE) && (v->flags & VMA_NOWRITE))
+            return -MM_EACCES;          /* a shared file mapping of a read-only descriptor */
         uint64 b = v->end < end ? v->end : end;
         int err = protect_piece(mm, v, a, b, prot);
         if (err)
@@ -259,32 +272,41 @@ static bool advice_known(int advice)
     }
 }
 
-/* Whether advice may be given for v: REMOVE wants a shared mapping,
- * COLLAPSE is not supported. */
-static bool advice_fits(const struct vma *v, int advice)
+/* The error advice gives for v, 0 when it may be given: REMOVE wants a
+ * shared mapping (of a file: a writable one, else -MM_EACCES as Linux),
+ * FREE anonymous memory; COLLAPSE is not supported. */
+static int advice_error(const struct vma *v, int advice)
 {
+    if (advice == MM_MADV_REMOVE && v->file)
+        return (v->flags & VMA_SHARED) && (v->prot & MM_PROT_WRITE) ? 0 : -MM_EACCES;
     if (advice == MM_MADV_REMOVE)
-        return (v->flags & VMA_SHARED) != 0;
-    return advice != MM_MADV_COLLAPSE;
+        return (v->flags & VMA_SHARED) ? 0 : -MM_EINVAL;
+    if (advice == MM_MADV_FREE && v->file)
+        return -MM_EINVAL;
+    return advice == MM_MADV_COLLAPSE ? -MM_EINVAL : 0;
 }
 
 /* Follow advice (known, fitting v) for [a, b) of v: WILLNEED populates,
- * the DONTNEED family and FREE drop the pages (not the image's); the rest
- * change nothing. */
+ * the DONTNEED family and FREE drop the pages (not the image's: a file
+ * mapping's come back from its file); REMOVE on a file punches a hole in it;
+ * the rest change nothing. */
 static void advise_piece(struct mm *mm, struct vma *v, uint64 a, uint64 b, int advice)
 {
     bool drop = advice == MM_MADV_DONTNEED || advice == MM_MADV_DONTNEED_LOCKED ||
                 advice == MM_MADV_FREE || advice == MM_MADV_REMOVE;
     if (advice == MM_MADV_WILLNEED)
         mm_populate(mm, v, a, b);
+    else if (advice == MM_MADV_REMOVE && v->file)
+        mm_file_ops->punch(v->file, v->pgoff + ((a - v->start) >> PAGE_SHIFT),
+                           v->pgoff + ((b - v->start) >> PAGE_SHIFT));
     else if (drop && !(v->flags & VMA_IMAGE))
         mm_release_pages(mm, v, a, b);
 }
 
 /* Follow advice (none when negative: msync's check) for each VMA piece of
  * [start, end); -MM_ENOMEM when a page of the range is not mapped (the rest
- * is still done, as on Linux), -MM_EINVAL for a piece the advice does not
- * fit (from there on nothing is done). */
+ * is still done, as on Linux), advice_error's for a piece the advice does
+ * not fit (from there on nothing is done). */
 static int for_each_piece(struct mm *mm, uint64 start, uint64 end, int advice)
 {
     int err = 0;
@@ -292,8 +314,9 @@ static int for_each_piece(struct mm *mm, uint64 start, uint64 end, int advice)
     for (struct vma *v = mm ? vma_first_after(mm, start) : NULL; v && v->start < end; v = v->next) {
         if (v->start > a)
             err = -MM_ENOMEM;
-        if (advice >= 0 && !advice_fits(v, advice))
-            return -MM_EINVAL;
+        int misfit = advice >= 0 ? advice_error(v, advice) : 0;
+        if (misfit)
+            return misfit;
         uint64 lo = v->start > a ? v->start : a, hi = v->end < end ? v->end : end;
         if (advice >= 0)
             advise_piece(mm, v, lo, hi, advice);
@@ -377,14 +400,15 @@ static int move_pages(struct mm *mm, uint64 from, uint64 to, uint64 len)
 static int64_t move_vma(struct mm *mm, struct vma *v, uint64 addr, uint64 old_len,
                         uint64 new_addr, uint64 new_len)
 {
-    struct vma *nv;
-    uint32 prot = v->prot, flags = v->flags & ~(VMA_HEAP | VMA_GUARD);
-    const char *name = v->name;
-    int err = mm_map_range(mm, new_addr, new_addr + new_len, prot, flags, name, &nv);
-    if (err)
-        return err;
+    uint32 flags = v->flags & ~(VMA_HEAP | VMA_GUARD);
+    struct vma *nv = mm->nr_vmas < VMA_MAX_COUNT ?
+                     vma_new(new_addr, new_addr + new_len, v->prot, flags, v->name) : NULL;
+    if (!nv)
+        return -MM_ENOMEM;
+    vma_set_file(nv, v->file, v->pgoff + ((addr - v->start) >> PAGE_SHIFT));
+    vma_add(mm, nv);        /* may merge with its neighbours, as any new mapping */
     uint64 moved = old_len < new_len ? old_len : new_len;
-    err = move_pages(mm, addr, new_addr, moved);
+    int err = move_pages(mm, addr, new_addr, moved);
     if (err) {
         mm_unmap_range(mm, new_addr, new_addr + new_len);
         return err;
@@ -470,6 +494,6 @@ int64_t mm_mremap(uint64 addr, uint64 old_len, uint64 new_len, int flags, uint64
     }
     if (!(flags & MM_MREMAP_MAYMOVE))
         return -MM_ENOMEM;
-    int64_t to = place(mm, 0, new_len, 0);
+    int64_t to = mmap_place(mm, 0, new_len, 0);
     return to < 0 ? to : move_vma(mm, v, addr, old_len, (uint64)to, new_len);
 }

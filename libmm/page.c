@@ -493,6 +493,21 @@ void page_split(void *va, unsigned order)
     }
 }
 
+/* Contract in mm/page.h. */
+int page_adopt(void *va)
+{
+    uint64 a = (uint64)va;
+    struct page_meta *m = page_meta_lookup(a);
+
+    if (!m || (a & PAGE_MASK) || page_head_kind(a, NULL) >= 0)
+        return -MM_EINVAL;
+    m->tag = page_tag(a, PK_ALLOC, 0);
+    m->refs_extra = 0;
+    m->aux = 0;
+    total_pages++;
+    return 0;
+}
+
 /* ---- kalloc's runs ------------------------------------------------------ */
 
 /* Largest order whose block fits in npages, and the smallest that holds it. */

@@ -71,6 +71,7 @@ static struct mm *mm_around(pagetable_t pt)
     if (mm) {
         mm->pt = pt;
         mm->mmap_base = APP_STACK_GUARD & ~(GIGAPAGE_SIZE - 1);
+        mm_list_add(mm);
     }
     return mm;
 }
@@ -103,6 +104,7 @@ void mm_destroy(struct mm *mm)
     }
     if (current_mm == mm)
         current_mm = NULL;
+    mm_list_remove(mm);
     kfree(mm);
 }
 
@@ -327,7 +329,7 @@ uint64 uvm_brk(void)
 /* Contract in mm/uvm.h. */
 bool uvm_commit_ok(uint64 bytes)
 {
-    return PGROUNDUP(bytes) / PAGE_SIZE <= page_free_count();
+    return PGROUNDUP(bytes) / PAGE_SIZE + UVM_COMMIT_RESERVE_PAGES <= page_free_count();
 }
 
 /* Contract in mm/uvm.h. */

@@ -26,6 +26,7 @@ struct vma *vma_split(struct mm *mm, struct vma *v, uint64 addr, struct vma *spa
 {
     *spare = *v;
     spare->start = addr;
+    vma_set_file(spare, v->file, v->pgoff + ((addr - v->start) >> PAGE_SHIFT));
     v->end = addr;
     vma_link(mm, spare, v, v->next);
     return spare;

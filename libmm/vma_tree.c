@@ -429,6 +429,8 @@ void vma_set_start(struct mm *mm, struct vma *v, uint64 start)
     struct vma *h = mm->gap_hint;
     if (h && start > v->start && v != h && v->start > h->start)
         set_hint(mm, NULL);             /* a gap above the hint grows */
+    if (v->file)        /* a file mapping's first page moves with its start */
+        v->pgoff += (start >> PAGE_SHIFT) - (v->start >> PAGE_SHIFT);
     v->start = start;
     v->gap = gap_below(v);
     propagate(mm, v, NULL);

@@ -51,7 +51,8 @@ void        vma_insert(struct mm *mm, struct vma *v);
 void        vma_remove(struct mm *mm, struct vma *v);
 /* Change v's end; the range it grows into must be free. */
 void        vma_set_end(struct mm *mm, struct vma *v, uint64 end);
-/* Change v's start; the range it grows into must be free. */
+/* Change v's start; the range it grows into must be free.  A file
+ * mapping's pgoff follows (its pages stay where they are in the file). */
 void        vma_set_start(struct mm *mm, struct vma *v, uint64 start);
 /* Check the tree's order, balance, gaps, the hint and the list; 0 or
  * -MM_EINVAL after a report on the console. */

@@ -7,6 +7,7 @@
 #define MM_OK           0
 #define MM_EPERM        1
 #define MM_ENOENT       2
+#define MM_ENXIO        6       /* no page at that offset of a mapped file: SIGBUS */
 #define MM_EBADF        9
 #define MM_ENOMEM       12
 #define MM_EACCES       13

@@ -66,10 +66,12 @@
 #define MM_MREMAP_FIXED     2
 #define MM_MREMAP_DONTUNMAP 4
 
-/* mmap: anonymous memory only.  A file mapping gives -MM_EBADF for an fd
- * that does not exist and -MM_ENODEV for the console's fds 0..2 (after
- * Linux's EINVAL/EOVERFLOW/EOPNOTSUPP checks).  Returns the address, or a
- * negative MM_ error. */
+/* mmap: anonymous memory, and files through the file system's operations
+ * (mm/filemap.h): -MM_EBADF for an fd that does not exist, -MM_ENODEV for one
+ * that cannot be mapped (the console, a pipe, a directory: after Linux's
+ * EINVAL/EOVERFLOW/EOPNOTSUPP checks), -MM_EACCES for MAP_SHARED with
+ * PROT_WRITE of a descriptor not open for writing or any mapping of one not
+ * open for reading.  Returns the address, or a negative MM_ error. */
 int64_t mm_mmap(uint64 addr, uint64 len, int prot, int flags, int fd, int64_t offset);
 /* munmap: 0; -MM_EINVAL (unaligned addr, len 0, outside the app's half);
  * -MM_ENOMEM when splitting a VMA or a superpage needs memory there is not. */
@@ -77,14 +79,17 @@ int     mm_munmap(uint64 addr, uint64 len);
 /* mprotect: 0; -MM_EINVAL (unaligned addr, unknown prot bits), -MM_ENOMEM
  * (wrap, or a page in the range is not mapped: the pages before the hole
  * have changed, as on Linux), -MM_EACCES (write and execute together: no
- * mapping is ever both).  PROT_GROWSDOWN or PROT_GROWSUP: -MM_EINVAL after
+ * mapping is ever both; PROT_WRITE on a MAP_SHARED mapping of a descriptor
+ * not open for writing).  PROT_GROWSDOWN or PROT_GROWSUP: -MM_EINVAL after
  * Linux's other checks (no mapping here grows), -MM_ENOMEM where Linux finds
  * no mapping. */
 int     mm_mprotect(uint64 addr, uint64 len, int prot);
 /* madvise: MADV_NORMAL/RANDOM/SEQUENTIAL (no-ops), WILLNEED (populate),
- * DONTNEED, DONTNEED_LOCKED and FREE (drop the pages: they read zero next
- * time), REMOVE (the same, shared mappings only: -MM_EINVAL on a private
- * one), POPULATE_READ/WRITE (fault every page in as a read/write would:
+ * DONTNEED, DONTNEED_LOCKED and FREE (drop the pages: anonymous memory reads
+ * zero next time, a file mapping its file's pages; FREE on a file mapping is
+ * -MM_EINVAL), REMOVE (the same, shared mappings only: -MM_EINVAL on a
+ * private one; on a file it punches a hole in the file, and wants a shared
+ * writable mapping: -MM_EACCES otherwise), POPULATE_READ/WRITE (fault every page in as a read/write would:
  * -MM_EINVAL on PROT_NONE, or for WRITE on a mapping without PROT_WRITE;
  * -MM_ENOMEM at a hole or without memory, -MM_EFAULT when a page cannot be
  * faulted in; they stop at the first error, the others go on past a hole);
@@ -92,7 +97,8 @@ int     mm_mprotect(uint64 addr, uint64 len, int prot);
  * nothing; COLLAPSE is -MM_EINVAL.  Any advice Linux does not know is
  * -MM_EINVAL; a known one over a range with a hole is -MM_ENOMEM. */
 int     mm_madvise(uint64 addr, uint64 len, int advice);
-/* msync: anonymous memory has nothing to write back: checks only. */
+/* msync: checks only -- anonymous memory has nothing to write back, and a
+ * file's pages are its page cache's (in RAM) already. */
 int     mm_msync(uint64 addr, uint64 len, int flags);
 /* mremap: shrink or grow in place, MREMAP_MAYMOVE, MREMAP_FIXED.  Returns
  * the new address or a negative MM_ error. */

@@ -30,6 +30,14 @@ uint32 page_refcount(const void *va);
  * block that is not allocated with that order is reported and stops. */
 void   page_split(void *va, unsigned order);
 
+/* Make the frame at va (page-aligned, inside managed RAM, in a range boot
+ * reserved: never the allocator's) an allocated order-0 page with one
+ * reference, as from page_alloc(0), and count it as managed: a boot
+ * archive's frames become file pages without a copy, and page_put frees one
+ * into the allocator.  0, or -MM_EINVAL when va is outside managed RAM or
+ * already a block's head.  Which frames are reserved is the caller's word. */
+int    page_adopt(void *va);
+
 /* Bytes of free RAM (all orders and caches). */
 uint64 get_free_mem(void);
 /* Number of free 4 KiB frames (same quantity as get_free_mem() / PAGE_SIZE). */

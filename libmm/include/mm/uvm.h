@@ -56,10 +56,13 @@ pagetable_t uvm_current(void);
 uint64 uvm_heap_start(void);
 /* The commit policy for the app's heap (docs/memory.md): new memory for it
  * -- brk growth, and the blocks malloc maps -- is refused when it is more
- * than the free frames could back, so malloc says NULL instead of the app
- * dying later in a fault.  A heuristic as Linux's default: nothing is
- * reserved, pages shared copy-on-write are never counted twice, and plain
- * mmap is not checked (it may overcommit, as MAP_NORESERVE does). */
+ * than the free frames could back with UVM_COMMIT_RESERVE_PAGES left over
+ * (for the first touches of memory already mapped: .bss, stacks, page
+ * tables), so malloc says NULL instead of the app dying later in a fault.
+ * A heuristic as Linux's default: nothing is reserved per request, pages
+ * shared copy-on-write are never counted twice, and plain mmap is not
+ * checked (it may overcommit, as MAP_NORESERVE does). */
+#define UVM_COMMIT_RESERVE_PAGES 64
 bool uvm_commit_ok(uint64 bytes);
 
 /* Move the break to new_brk (the heap VMA covers whole pages, demand-paged).
