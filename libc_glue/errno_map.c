@@ -11,6 +11,7 @@ int errno_from_mm(int mm_error)
     switch (mm_error) {
     case MM_EPERM:      return EPERM;
     case MM_ENOENT:     return ENOENT;
+    case MM_ENXIO:      return ENXIO;
     case MM_EBADF:      return EBADF;
     case MM_ENOMEM:     return ENOMEM;
     case MM_EACCES:     return EACCES;

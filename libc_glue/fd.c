@@ -1,6 +1,7 @@
 /* Descriptor tables (file.h, proc.h): one per process, inherited by fork,
- * and the calls on descriptors themselves: close, dup, dup2, pipe.  read
- * and write dispatch on the open file's kind (syscalls.c). */
+ * with the process's working directory (fs.h), and the calls on
+ * descriptors themselves: close, dup, dup2, pipe.  read and write dispatch
+ * on the open file's kind (syscalls.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -8,32 +9,81 @@
 #include <mm/kalloc.h>
 
 #include "file.h"
+#include "fs.h"
 #include "glue.h"
 #include "sys.h"
 #include "proc.h"
 #include "user.h"
 
 struct fdtable {
-    int          top;           /* one past the highest descriptor ever used */
-    struct file *fd[FD_MAX];
+    int           top;          /* one past the highest descriptor ever used */
+    struct inode *cwd;          /* the working directory (a reference; NULL: none yet) */
+    struct file  *fd[FD_MAX];
 };
 
 /* The console's two open files, shared by every process; never freed. */
-static struct file console_in = { FILE_CONSOLE_IN, 1, NULL };
-static struct file console_out = { FILE_CONSOLE_OUT, 1, NULL };
+static struct file console_in = { .kind = FILE_CONSOLE_IN, .refs = 1 };
+static struct file console_out = { .kind = FILE_CONSOLE_OUT, .refs = 1 };
 
 static void file_get(struct file *f)
 {
     f->refs++;
 }
 
-/* Drop one reference to f. */
+/* Drop one reference to f: a pipe end's last closes it, a file's last
+ * lets its inode go. */
 static void file_put(struct file *f)
 {
-    if (f->kind == FILE_PIPE_READ || f->kind == FILE_PIPE_WRITE)
+    if (f->kind == FILE_PIPE_READ || f->kind == FILE_PIPE_WRITE) {
         pipe_close(f);
+    } else if (--f->refs == 0 && (f->kind == FILE_REGULAR || f->kind == FILE_DIR)) {
+        fs_inode_release(f->inode);
+        kfree(f);
+    }
+}
+
+/* Contract in file.h. */
+int fd_open_inode(struct inode *ino, int flags)
+{
+    struct file *f = kzalloc(sizeof *f);
+    if (!f)
+        return -ENOMEM;
+    f->kind = fs_is_dir(ino) ? FILE_DIR : FILE_REGULAR;
+    f->inode = ino;
+    f->flags = flags;
+    int fd = fd_install(f, 0);
+    if (fd < 0)
+        kfree(f);
     else
-        f->refs--;
+        fs_inode_hold(ino);
+    return fd;
+}
+
+/* Contract in fs.h. */
+bool fd_has_free_slot(void)
+{
+    struct fdtable *t = proc_current->fds;
+    for (int i = 0; i < FD_MAX; i++)
+        if (!t->fd[i])
+            return true;
+    return false;
+}
+
+/* Contract in fs.h. */
+struct inode *fd_cwd(void)
+{
+    struct fdtable *t = proc_current->fds;
+    return t->cwd ? t->cwd : fs_root;
+}
+
+/* Contract in fs.h. */
+void fd_set_cwd(struct inode *dir)
+{
+    struct fdtable *t = proc_current->fds;
+    fs_inode_hold(dir);
+    if (t->cwd)
+        fs_inode_release(t->cwd);
+    t->cwd = dir;
 }
 
 /* The first process's table: static, so boot allocates nothing for it
@@ -56,8 +106,12 @@ struct fdtable *fd_table_first(void)
 struct fdtable *fd_table_copy(const struct fdtable *t)
 {
     struct fdtable *c = kzalloc(sizeof *c);
-    if (c)
+    if (c) {
         c->top = t->top;
+        c->cwd = t->cwd;
+        if (c->cwd)
+            fs_inode_hold(c->cwd);
+    }
     for (int i = 0; c && i < t->top; i++) {
         c->fd[i] = t->fd[i];
         if (c->fd[i])
@@ -72,7 +126,11 @@ void fd_table_release(struct fdtable *t)
     for (int i = 0; t && i < t->top; i++)
         if (t->fd[i])
             file_put(t->fd[i]);
-    if (t != &first_table)
+    if (t && t->cwd)
+        fs_inode_release(t->cwd);
+    if (t)
+        t->cwd = NULL;
+    if (t && t != &first_table)
         kfree(t);
 }
 
@@ -167,4 +225,35 @@ long sys_pipe2(int *fds, int flags)
     }
     user_write(fds, pair, sizeof pair);
     return 0;
+}
+
+/* fcntl (newlib's fcntl reaches it through _fcntl_r): F_DUPFD, F_GETFD and
+ * F_SETFD (no exec: close-on-exec changes nothing), F_GETFL, and F_SETFL,
+ * which changes a file's O_APPEND; other commands are EINVAL. */
+int _fcntl(int fd, int cmd, int arg)
+{
+    struct file *f = fd_file(fd);
+    if (!f)
+        return glue_fail(EBADF);
+    switch (cmd) {
+    case F_DUPFD: {
+        if (arg < 0 || arg >= FD_MAX)
+            return glue_fail(EINVAL);
+        int r = fd_install(f, arg);
+        return r < 0 ? glue_fail(-r) : r;
+    }
+    case F_GETFD:
+    case F_SETFD:
+        return 0;
+    case F_GETFL:
+        if (f->kind == FILE_REGULAR || f->kind == FILE_DIR)
+            return f->flags;
+        return f->kind == FILE_CONSOLE_IN || f->kind == FILE_PIPE_READ ? O_RDONLY : O_WRONLY;
+    case F_SETFL:
+        if (f->kind == FILE_REGULAR)
+            f->flags = (f->flags & ~O_APPEND) | (arg & O_APPEND);
+        return 0;
+    default:
+        return glue_fail(EINVAL);
+    }
 }

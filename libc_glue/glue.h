@@ -47,7 +47,7 @@ void glue_raise(int sig);
 /* syscalls.c: stdin's mode: a pipe or file the runner forwards (escaped,
  * tty.h) when piped, else a terminal. */
 void console_tty_start(int piped);
-/* time.c: read the RTC once (CLOCK_REALTIME's offset); called at start. */
+/* time.c: read the RTC once (CLOCK_REALTIME's offset); called at boot, before the files. */
 void time_init(void);
 /* time.c: wait with the hart idle in wfi until *done (set by an interrupt)
  * or a signal for a handler is pending: 0 when done, -1 for a signal.  Time

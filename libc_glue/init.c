@@ -1,7 +1,8 @@
 /* The boot sequence, top to bottom: what starts in which order.  entry.S
  * calls capsule_main; libarch's early init (trap vector, boot information,
- * console), then libmm, which registers with libarch, then the app's address
- * space, the first process around it and the app (start.c).  The one place, like xv6's main(), where the
+ * console), then libmm, which registers with libarch, then the file system
+ * (filled from the boot archive), the app's address space, the first
+ * process around it and the app (start.c).  The one place, like xv6's main(), where the
  * layers meet: libarch calls up only into capsule_main and through the hooks
  * registered here. */
 #include <arch/boot.h>
@@ -23,14 +24,17 @@
 #include <mm/space.h>
 #include <mm/uvm.h>
 
+#include "fs.h"
 #include "glue.h"
 #include "proc.h"
 
 /* Written once by capsule_main; read-only afterwards. */
 static uint64_t mm_init_instret;
-/* Free frames just before the app's address space was built (caches
- * drained): what the end of the run must find again. */
-static uint64_t frames_before_app;
+/* Free frames just before the files and the app's address space were built
+ * (caches drained), and the frames managed then: the end of the run must
+ * find as many free again, plus the boot archive's frames the files took
+ * over (page_adopt counts them as managed). */
+static uint64_t frames_before_app, frames_total_before_app;
 /* rdinstret just before the app's address space was built: under icount
  * the end of the run prints the app's part (its start, run and end) apart. */
 static uint64_t instret_before_app;
@@ -121,13 +125,16 @@ static void finish(uint64_t status, uint64_t unused)
 {
     (void)unused;
     arch_irq_save();    /* no interrupt from here on: the app's space is about to go */
+    fs_out_write();
     proc_kstack_free(proc_current);     /* off it for good: on the boot stack */
 #ifdef CAPSULE_DEBUG
     uvm_release_current();
+    fs_release_all();
     uint64_t now = frames_free_drained();
-    if (now != frames_before_app)
+    uint64_t expected = frames_before_app + (page_total_count() - frames_total_before_app);
+    if (now != expected)
         kprintf("capsule: leak: %ld frames not returned when the app ended (%lu free, %lu before it)\n",
-                (long)(frames_before_app - now), (unsigned long)now, (unsigned long)frames_before_app);
+                (long)(expected - now), (unsigned long)now, (unsigned long)expected);
 #endif
     if (icount_on) {
         uint64_t now = rdinstret();
@@ -135,6 +142,17 @@ static void finish(uint64_t status, uint64_t unused)
         kprintf("capsule: %lu instructions\n", (unsigned long)now);
     }
     arch_exit((int)status);
+}
+
+/* The wall clock (the files' times), then the file system: its root, its
+ * operations for mmap, and what the boot archive (files=DIR) holds. */
+static void files_start(void)
+{
+    time_init();
+    if (fs_init() != 0)
+        panic("boot: out of memory for the file system");
+    fs_map_register();
+    fs_load_boot_archive();
 }
 
 /* Contract in glue.h. */
@@ -146,6 +164,8 @@ void capsule_exit(int status)
 #define OPTION_PREFIX       "capsule."
 #define OPTION_STDIN_PIPE   "capsule.stdin=pipe"
 #define OPTION_ICOUNT       "capsule.icount"
+#define OPTION_OUT          "capsule.out="
+#define OPTION_OUT_LEN      (sizeof OPTION_OUT - 1)
 
 /* The length of the word at s (up to a space, a tab or the end). */
 static size_t word_len(const char *s, const char *end)
@@ -167,27 +187,36 @@ static int word_is(const char *w, size_t n, const char *option)
 /* The boot options the libOS acts on (the app's start, wrap/start.c, reads
  * the same line for argv and the environment): when the words before a
  * "--" all start with "capsule.", capsule.stdin=pipe sets stdin's mode
- * (else a terminal) and capsule.icount says QEMU counts exactly. */
+ * (else a terminal), capsule.icount says QEMU counts exactly and
+ * capsule.out=HOST_PATH names the host file /out goes to (fs_out.c). */
 static void boot_options(const char *line, size_t len)
 {
-    const char *end = line + len, *w = line;
+    const char *end = line + len, *w = line, *out = NULL;
     int piped = 0, icount = 0;
+    size_t out_len = 0;
     for (;;) {
         while (w < end && (*w == ' ' || *w == '\t'))
             w++;
         size_t n = word_len(w, end);
         if (n == 0 || !(word_is(w, n, "--") || (n >= 8 && word_is(w, 8, OPTION_PREFIX)))) {
             piped = icount = 0;     /* no option part */
+            out = NULL;
             break;
         }
         if (word_is(w, n, "--"))
             break;
         piped |= word_is(w, n, OPTION_STDIN_PIPE);
         icount |= word_is(w, n, OPTION_ICOUNT);
+        if (n > OPTION_OUT_LEN && word_is(w, OPTION_OUT_LEN, OPTION_OUT)) {
+            out = w + OPTION_OUT_LEN;
+            out_len = n - OPTION_OUT_LEN;
+        }
         w += n;
     }
     if (icount)
         capsule_set_icount();
+    if (out)
+        fs_out_set(out, out_len);
     console_tty_start(piped);
 }
 
@@ -215,6 +244,8 @@ void capsule_main(uint64_t hartid, uint64_t dtb_pa)
     process_hooks(&hooks);
     arch_register_hooks(&hooks);
     frames_before_app = frames_free_drained();
+    frames_total_before_app = page_total_count();
+    files_start();
     instret_before_app = rdinstret();
     uint64_t sp = app_space_start();
     proc_start(mm_current());
@@ -225,7 +256,6 @@ void capsule_main(uint64_t hartid, uint64_t dtb_pa)
     keepalive_fire(&keepalive, NULL);
     const struct boot_info *bi = arch_boot_info();
     boot_options(bi->bootargs, bi->bootargs_len);
-    time_init();
     uint64_t line = boot_line_copy();
     arch_interrupts_on();
     arch_enter_app(capsule_start, sp, line, 0, (uint64_t)proc_current->kstack + KSTACK_BYTES);

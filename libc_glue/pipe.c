@@ -39,8 +39,8 @@ int pipe_open(struct file **read_end, struct file **write_end)
         return -ENOMEM;
     }
     p->ring = ring;
-    p->ends[READ_END] = (struct file){ FILE_PIPE_READ, 1, p };
-    p->ends[WRITE_END] = (struct file){ FILE_PIPE_WRITE, 1, p };
+    p->ends[READ_END] = (struct file){ .kind = FILE_PIPE_READ, .refs = 1, .pipe = p };
+    p->ends[WRITE_END] = (struct file){ .kind = FILE_PIPE_WRITE, .refs = 1, .pipe = p };
     *read_end = &p->ends[READ_END];
     *write_end = &p->ends[WRITE_END];
     return 0;

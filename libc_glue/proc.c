@@ -9,6 +9,7 @@
 #include <mm/kalloc.h>
 #include <mm/space.h>
 
+#include "fs.h"
 #include "glue.h"
 #include "proc.h"
 
@@ -75,6 +76,7 @@ static void end_image(int image_status, int clean)
     if (others > 0)
         kprintf("capsule: the first process ended; %d other process%s ended with it\n", others,
                 others == 1 ? "" : "es");
+    fs_out_write();                     /* the results leave however the run ends */
     if (!clean)
         arch_exit(image_status);        /* after a report: nothing more is touched */
     release_others();

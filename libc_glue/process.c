@@ -223,6 +223,8 @@ long sys_wait4(pid_t pid, int *status, int options, struct rusage *ru)
  * (128 + Linux's signal number). */
 static void terminate(int status)
 {
+    if (!proc_current)
+        return;         /* during boot: libarch stops the machine */
     int sig = signal_from_linux(status - STATUS_SIGNALED);
     proc_exit(sig ? sig : status << WAIT_CODE_SHIFT, status, 1);
 }

@@ -1,7 +1,8 @@
 /* The system calls newlib needs (it is built with its own syscalls off):
  * read and write on descriptors (dispatched on the open file: the console
- * here, pipes in pipe.c), fstat/isatty/lseek, and the heap break.  Process
- * calls are in process.c, descriptor calls in fd.c. */
+ * here, pipes in pipe.c, regular files in fs_calls.c), fstat/isatty/lseek,
+ * and the heap break.  Process calls are in process.c, descriptor calls in
+ * fd.c, the file system's calls in fs_calls.c. */
 #include <errno.h>
 #include <reent.h>
 #include <limits.h>
@@ -19,6 +20,7 @@
 #include <mm/uvm.h>
 
 #include "file.h"
+#include "fs.h"
 #include "glue.h"
 #include "sys.h"
 #include "tty.h"
@@ -58,8 +60,10 @@ long console_file_write(const void *buf, size_t len)
 long sys_write(int fd, const void *buf, size_t len)
 {
     struct file *f = fd_file(fd);
-    if (!f || f->kind == FILE_CONSOLE_IN || f->kind == FILE_PIPE_READ)
+    if (!f || f->kind == FILE_CONSOLE_IN || f->kind == FILE_PIPE_READ || f->kind == FILE_DIR)
         return -EBADF;
+    if (f->kind == FILE_REGULAR)
+        return fs_file_write(f, buf, len, 0, true);
     if (f->kind == FILE_PIPE_WRITE)
         return pipe_write(f, buf, len < MAX_RW_BYTES ? len : MAX_RW_BYTES);
     return console_file_write(buf, len);
@@ -149,6 +153,10 @@ long sys_read(int fd, void *buf, size_t len)
     struct file *f = fd_file(fd);
     if (!f || f->kind == FILE_CONSOLE_OUT || f->kind == FILE_PIPE_WRITE)
         return -EBADF;
+    if (f->kind == FILE_REGULAR)
+        return fs_file_read(f, buf, len, 0, true);
+    if (f->kind == FILE_DIR)
+        return -EISDIR;
     if (f->kind == FILE_PIPE_READ)
         return pipe_read(f, buf, len < MAX_RW_BYTES ? len : MAX_RW_BYTES);
     return console_file_read(buf, len);
@@ -171,7 +179,8 @@ long sys_brk(unsigned long addr)
 }
 
 /* The console's input reads as a FIFO when the runner forwards a pipe or
- * file, else as a terminal; a pipe as a FIFO.  The struct is newlib's. */
+ * file, else as a terminal; a pipe as a FIFO; the file system's files as
+ * themselves.  The struct is newlib's. */
 long sys_fstat(int fd, struct stat *st)
 {
     struct file *f = fd_file(fd);
@@ -181,6 +190,8 @@ long sys_fstat(int fd, struct stat *st)
     struct stat s = { .st_mode = fifo ? S_IFIFO : S_IFCHR, .st_blksize = 0 };
     if (f->kind == FILE_PIPE_READ || f->kind == FILE_PIPE_WRITE)
         s.st_blksize = PAGE_SIZE;
+    if (f->kind == FILE_REGULAR || f->kind == FILE_DIR)
+        fs_stat_fill(f->inode, &s);
     return user_write(st, &s, sizeof s) < 0 ? -EFAULT : 0;
 }
 
@@ -196,38 +207,14 @@ long sys_capsule_isatty(int fd)
     return -ENOTTY;
 }
 
-/* Contract in sys.h: nothing seekable is open yet. */
+/* Contract in sys.h: the console and pipes cannot seek; the file system's
+ * files and directories can (fs_calls.c). */
 long sys_lseek(int fd, off_t off, int whence)
 {
-    (void)off;
-    (void)whence;
-    return fd_file(fd) ? -ESPIPE : -EBADF;
-}
-
-/* Contract in sys.h: no file system yet. */
-long sys_openat(int dirfd, const char *path, int flags, int mode)
-{
-    (void)dirfd, (void)path, (void)flags, (void)mode;
-    return -ENOENT;
-}
-
-/* Contract in sys.h. */
-long sys_unlinkat(int dirfd, const char *path, int flags)
-{
-    (void)dirfd, (void)path, (void)flags;
-    return -ENOENT;
-}
-
-/* Contract in sys.h. */
-long sys_linkat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, int flags)
-{
-    (void)olddirfd, (void)oldpath, (void)newdirfd, (void)newpath, (void)flags;
-    return -EMLINK;
-}
-
-/* Contract in sys.h. */
-long sys_newfstatat(int dirfd, const char *path, struct stat *st, int flags)
-{
-    (void)dirfd, (void)path, (void)st, (void)flags;
-    return -ENOENT;
+    struct file *f = fd_file(fd);
+    if (!f)
+        return -EBADF;
+    if (f->kind == FILE_REGULAR || f->kind == FILE_DIR)
+        return fs_file_lseek(f, off, whence);
+    return -ESPIPE;
 }

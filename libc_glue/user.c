@@ -34,3 +34,13 @@ int user_put_pair_slow(void *uaddr, uint64_t first, uint64_t second)
     uint64_t w[2] = { first, second };
     return user_write(uaddr, w, sizeof w);
 }
+
+/* Contract in user.h.  copyinstr cannot tell a fault from a string
+ * without its NUL: when max bytes can be read, it was the latter. */
+long user_read_string(char *dst, const char *ustr, size_t max)
+{
+    size_t len = copyinstr(uvm_current(), dst, (uint64)ustr, max);
+    if (len != (size_t)-1)
+        return (long)len;
+    return user_read(dst, ustr, max) == 0 ? -ENAMETOOLONG : -EFAULT;
+}

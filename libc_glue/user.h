@@ -27,6 +27,11 @@ int user_read(void *dst, const void *uaddr, size_t len);
  * range may have been written). */
 int user_write(void *uaddr, const void *src, size_t len);
 
+/* Copy the app's NUL-terminated string at ustr into dst (max bytes with the
+ * NUL): its length, -EFAULT (a fault before the NUL), or -ENAMETOOLONG (no
+ * NUL within max readable bytes), as Linux reads a path. */
+long user_read_string(char *dst, const char *ustr, size_t max);
+
 /* Store one object through an app pointer: 0 or -EFAULT.  Inline, for the
  * clocks' hot path: the same range check and fault-safe copy that
  * copyout does for the running address space (the only one an app's call

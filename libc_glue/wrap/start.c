@@ -12,6 +12,7 @@
  *   capsule.env=NAME=VALUE   an environment variable (repeatable)
  *   capsule.stdin=pipe       stdin is a forwarded pipe or file (tty.h)
  *   capsule.icount           QEMU runs under -icount shift=0 (capsule/measure.h)
+ *   capsule.out=HOST_PATH    /out goes to this host file at the end (fs_out.c)
  * No fixed limits: argv and environ are as long as the line. */
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@
 #define OPTION_ENV          "capsule.env="
 #define OPTION_STDIN_PIPE   "capsule.stdin=pipe"
 #define OPTION_ICOUNT       "capsule.icount"
+#define OPTION_OUT          "capsule.out="
 
 extern int  main(int argc, char **argv);
 extern void __libc_init_array(void);
@@ -88,7 +90,8 @@ static void apply_options(char **words, int n, char **env)
     for (int i = 0; i + 1 < n; i++) {
         if (strncmp(words[i], OPTION_ENV, sizeof OPTION_ENV - 1) == 0)
             env[nenv++] = words[i] + sizeof OPTION_ENV - 1;
-        else if (strcmp(words[i], OPTION_STDIN_PIPE) != 0 && strcmp(words[i], OPTION_ICOUNT) != 0)
+        else if (strcmp(words[i], OPTION_STDIN_PIPE) != 0 && strcmp(words[i], OPTION_ICOUNT) != 0 &&
+                 strncmp(words[i], OPTION_OUT, sizeof OPTION_OUT - 1) != 0)
             app_printf("capsule: unknown boot option %s ignored\n", words[i]);
     }
     env[nenv] = NULL;

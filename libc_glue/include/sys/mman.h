@@ -1,6 +1,6 @@
 /* <sys/mman.h> for Capsule apps: POSIX memory mapping with Linux's constant
- * values (newlib ships none for this target).  Anonymous mappings only:
- * there are no files to map. */
+ * values (newlib ships none for this target), of anonymous memory and of
+ * the file system's files (docs/files.md). */
 #ifndef _SYS_MMAN_H
 #define _SYS_MMAN_H
 
