@@ -28,6 +28,7 @@ libcmocka-dev
 clang
 libclang-rt-dev
 xz-utils
+cpio
 "
 
 LINUX_PACKAGES="

@@ -22,6 +22,7 @@ KALLOC_SIZES = [16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 16384]
 MMAP_VMAS = [10, 100, 1000, 10000]
 PROC_MEM = '3G'         # the process bench touches 1 GiB and copies it eagerly beside
 PROC_SIZES = [('1m', '1 MiB'), ('64m', '64 MiB'), ('1g', '1 GiB')]
+FILES_MEM = '256M'      # the file bench holds a 16 MiB file and two 16 MiB buffers
 MALLOC_WORKLOADS = ['churn', 'many_small', 'realloc_growth', 'producer_consumer']
 # Real programs (tests/bench/<name>, program.h), each linked with both mallocs.
 PROGRAMS = [('bigcalc', 'big-integer expression evaluator'),
@@ -108,6 +109,10 @@ def measure(images, empty_payload):
     second, _ = _boot(images['proc'], mem=PROC_MEM, timeout=600)
     repeatable &= first == second
     f.update({'proc_' + k: v for k, v in first.items()})
+    first, wall['files'] = _boot(images['files'], mem=FILES_MEM)
+    second, _ = _boot(images['files'], mem=FILES_MEM)
+    repeatable &= first == second
+    f.update({'files_' + k: v for k, v in first.items()})
     for mem in RAM_SIZES:
         got, wall['boot_' + mem] = _boot(images['boot'], mem=mem)
         again, _ = _boot(images['boot'], mem=mem)
@@ -154,7 +159,7 @@ def rows(f, wall):
               ratio <= 1.2))
     r.append(('instruction counts identical in two runs (every count in this table, OpenSBI\'s boot included; '
               'not the wall times)', 'yes' if f['repeatable'] else 'NO', '-', '', 'yes', bool(f['repeatable'])))
-    r += _vm_rows(f) + _proc_rows(f) + _time_rows(f) + _malloc_rows(f) + _program_rows(f) + _priv_rows(f)
+    r += _vm_rows(f) + _proc_rows(f) + _files_rows(f) + _time_rows(f) + _malloc_rows(f) + _program_rows(f) + _priv_rows(f)
     return r
 
 
@@ -181,6 +186,26 @@ def _proc_rows(f):
          'with a full TLB flush', p('switch_flush'), '-', None),
     ]
     return r
+
+
+def _files_rows(f):
+    """tests/bench/files: read() of 16 MiB beside memcpy of 16 MiB (the
+    limit), and the first touch of a file mapping's page beside the
+    anonymous demand-zero fault of the same run (docs/files.md)."""
+    g = lambda k: f['files_' + k]
+    zero = g('fault_anon_demand_zero')
+    return [
+        ('read() of a 16 MiB file into a buffer (instr.)', g('file_read_16m'), 'memcpy of 16 MiB',
+         g('memcpy_16m'), '-', None),
+        ('write() of 16 MiB over a file (instr.)', g('file_write_16m'), 'memcpy of 16 MiB',
+         g('memcpy_16m'), '-', None),
+        ('file mapping fault, MAP_SHARED read (page in the cache)', g('fault_file_shared_read'),
+         'anonymous demand-zero fault', zero, '-', None),
+        ('file mapping fault, MAP_SHARED write', g('fault_file_shared_write'), 'anonymous demand-zero fault',
+         zero, '-', None),
+        ('file mapping fault, MAP_PRIVATE write (copies the page)', g('fault_file_private_write'),
+         'anonymous demand-zero fault', zero, '-', None),
+    ]
 
 
 def _time_rows(f):

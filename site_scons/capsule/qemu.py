@@ -11,6 +11,8 @@ import sys
 import threading
 import time
 
+from capsule import files
+
 QEMU = 'qemu-system-riscv64'
 FW_DYNAMIC = '/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin'
 ADDR2LINE = 'riscv64-unknown-elf-addr2line'
@@ -136,11 +138,11 @@ def _option_word(word):
     return '"%s"' % word if (' ' in word or '\t' in word) else word
 
 
-def boot_line(args='', env='', stdin_pipe=False, boot='elf', icount=False):
+def boot_line(args='', env='', stdin_pipe=False, boot='elf', icount=False, out_file=None):
     """The line main's argv and environ come from: options (env="A=1 B=two"
     in shell quoting, stdin mode, capsule.icount when QEMU runs under
-    -icount), then '--', then args as given.  Raises
-    BootLineError beyond what the boot path carries."""
+    -icount, capsule.out=<host file> for out=DIR), then '--', then args as
+    given.  Raises BootLineError beyond what the boot path carries."""
     try:
         opts = ['capsule.env=' + w for w in shlex.split(env or '')]
     except ValueError as e:
@@ -150,6 +152,7 @@ def boot_line(args='', env='', stdin_pipe=False, boot='elf', icount=False):
         raise BootLineError('capsule: env entries must be NAME=VALUE: %s' % ', '.join(bad))
     opts = [_option_word(w) for w in opts] + (['capsule.stdin=pipe'] if stdin_pipe else [])
     opts += ['capsule.icount'] if icount else []
+    opts += [_option_word('capsule.out=' + out_file)] if out_file else []
     line = ' '.join(opts + ['--', args or '']).strip() if opts else (args or '')
     if boot == 'uboot' and '\n' in line:
         raise BootLineError('capsule: boot=uboot: the arguments and environment cannot carry a newline')
@@ -159,9 +162,10 @@ def boot_line(args='', env='', stdin_pipe=False, boot='elf', icount=False):
     return line
 
 
-def fw_with_boot_line(fw, line):
+def fw_with_boot_line(fw, line, initrd=None, mem='128M'):
     """A copy of the firmware image fw (written beside it as <fw>-args.bin)
-    carrying line in its padding; returns its path."""
+    carrying line in its padding, and the files archive initrd when given
+    (files.fw_add_initrd); returns its path."""
     with open(fw, 'rb') as f:
         data = bytearray(f.read())
     raw = line.encode()
@@ -169,7 +173,13 @@ def fw_with_boot_line(fw, line):
     blob = BOOT_BLOB_MAGIC + struct.pack('<QQ', len(raw), ~len(raw) & (2**64 - 1)) + raw
     if any(data[at:at + len(blob)]) or at + len(blob) > FW_PAYLOAD_OFFSET:
         raise BootLineError('capsule: %s has no free padding for the boot line' % fw)
-    data[at:at + len(blob)] = blob
+    if line:
+        data[at:at + len(blob)] = blob
+    if initrd:
+        try:
+            files.fw_add_initrd(data, initrd, mem, FW_PAYLOAD_OFFSET)
+        except files.FilesError as e:
+            raise BootLineError(str(e))
     path = fw[:-len('.bin')] + '-args.bin' if fw.endswith('.bin') else fw + '-args'
     with open(path, 'wb') as f:
         f.write(data)
@@ -177,7 +187,7 @@ def fw_with_boot_line(fw, line):
 
 
 def command(elf=None, fw=None, mem='128M', args='', icount=False, gdb=False, extra=(), env='',
-            stdin_pipe=False, uboot=None):
+            stdin_pipe=False, uboot=None, initrd=None, out_file=None):
     """The QEMU command line: boot=elf gives OpenSBI fw_dynamic + -kernel ELF
     (the boot line as -append), boot=fw gives the combined firmware file as
     -bios (the boot line written into a copy of the image,
@@ -188,14 +198,26 @@ def command(elf=None, fw=None, mem='128M', args='', icount=False, gdb=False, ext
     reaches the guest) and the guest is told its stdin is a forwarded pipe
     (run(stdin_data=...) or run(stdin_stream=...)).  gdb: QEMU starts halted
     with its gdb server on TCP port 1234 (True), on the given port (an int)
-    or on the Unix socket at the given path (a str)."""
+    or on the Unix socket at the given path (a str).
+    initrd: the files archive (files=DIR; boot=elf: QEMU -initrd, boot=fw: in
+    the image); out_file: the host file the guest writes its /out archive to
+    through semihosting (out=DIR; files.unpack)."""
     stdin_pipe = stdin_pipe or bool(uboot)
-    line = boot_line(args, env, stdin_pipe, 'fw' if fw else 'uboot' if uboot else 'elf', icount)
+    boot = 'fw' if fw else 'uboot' if uboot else 'elf'
+    line = boot_line(args, env, stdin_pipe, boot, icount, out_file)
+    if initrd and boot == 'uboot':
+        raise BootLineError('capsule: files= works with boot=elf and boot=fw, not boot=uboot')
+    if initrd and boot == 'elf':
+        why = files.check_elf_initrd(os.path.getsize(initrd), mem)
+        if why:
+            raise BootLineError(why)
     cmd = [QEMU, '-M', 'virt', '-m', str(mem), '-nographic', '-no-reboot']
     if stdin_pipe:
         cmd += ['-serial', 'stdio', '-monitor', 'none']
+    if out_file:
+        cmd += ['-semihosting-config', 'enable=on,target=native']
     if fw:
-        cmd += ['-bios', fw_with_boot_line(fw, line) if line else fw]
+        cmd += ['-bios', fw_with_boot_line(fw, line, initrd, mem) if line or initrd else fw]
     elif uboot:
         cmd += ['-bios', FW_DYNAMIC, '-kernel', UBOOT,
                 '-device', 'loader,file=%s,addr=%#x,force-raw=on' % (uboot, UBOOT_IMAGE_ADDR),
@@ -205,6 +227,8 @@ def command(elf=None, fw=None, mem='128M', args='', icount=False, gdb=False, ext
         cmd += ['-bios', FW_DYNAMIC, '-kernel', elf]
         if line:
             cmd += ['-append', line]
+        if initrd:
+            cmd += ['-initrd', initrd]
     if icount:
         cmd += ['-icount', icount if isinstance(icount, str) else 'shift=0']
     if isinstance(gdb, str):

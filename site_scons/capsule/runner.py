@@ -1,14 +1,15 @@
 """The command-style targets: run, debug, size and cdb.  `run` hands QEMU's exit
 status (the app's) through: SCons itself would turn any failure into 2."""
 import atexit
+import hashlib
 import os
 import re
 import subprocess
 import sys
 
-from SCons.Script import Action, AlwaysBuild
+from SCons.Script import Action, AlwaysBuild, GetLaunchDir
 
-from capsule import gdb, qemu, size
+from capsule import files, gdb, qemu, size
 
 _status = {'code': None}
 
@@ -63,17 +64,45 @@ def option_errors(env):
         qemu.boot_line(env['args'], env['env'], boot=env['boot'])
     except qemu.BootLineError as e:
         why.append(str(e))
+    for what in ('files', 'out'):
+        bad = env[what] and files.check_dir(_host_dir(env[what]), what)
+        if bad:
+            why.append(bad)
+    if env['files'] and env['boot'] == 'uboot':
+        why.append('scons: files=: boot=elf or boot=fw (U-Boot does not pass the archive on)')
     return why
 
 
-def boot_command(env, image, gdb=False, stdin_pipe=False):
+def _host_dir(path):
+    """files= and out= as given: relative to where scons was started."""
+    return os.path.abspath(os.path.join(GetLaunchDir(), path))
+
+
+def files_archive(env):
+    """The archive of files=DIR (files.write_archive) as a build node under
+    build/files/, rebuilt when the directory's names, sizes or times
+    change; None without files=."""
+    if not env['files']:
+        return None
+    top = _host_dir(env['files'])
+    digest = hashlib.sha1(top.encode()).hexdigest()[:8]
+    target = '#build/files/%s-%s.cpio' % (os.path.basename(top) or 'root', digest)
+    return env.Command(target, env.Value(files.signature(top)),
+                       Action(files.archive_action, '  CPIO   $TARGET'), FILES_DIR=top)[0]
+
+
+def boot_command(env, image, gdb=False, stdin_pipe=False, out=None):
     """QEMU's command line for run/debug; exits with status 2 and the reason
-    when the arguments and environment do not fit the boot path."""
+    when the arguments and environment do not fit the boot path.  out: the
+    run's files.OutCollector (out=DIR)."""
     where = {'fw': {'fw': str(image['fw'])}, 'uboot': {'uboot': str(image['bin'])}}.get(
         env['boot'], {'elf': str(image['elf'])})
+    archive = image.get('files')
     try:
         return qemu.command(mem=env['mem'], args=env['args'], env=env['env'], gdb=gdb,
-                            stdin_pipe=stdin_pipe, icount=bool(env['icount']), **where)
+                            stdin_pipe=stdin_pipe, icount=bool(env['icount']),
+                            initrd=str(archive) if archive else None,
+                            out_file=out.path if out else None, **where)
     except qemu.BootLineError as e:
         print(e)
         _status['code'] = 2
@@ -88,7 +117,8 @@ def _run_action(image):
     def action(target, source, env):
         uboot = env['boot'] == 'uboot'
         piped = not sys.stdin.isatty()
-        cmd = boot_command(env, image, stdin_pipe=piped)
+        out = files.OutCollector(_host_dir(env['out']), env['BUILD']) if env['out'] else None
+        cmd = boot_command(env, image, stdin_pipe=piped, out=out)
         if cmd is None:
             return 0
         if env['verbose']:
@@ -102,6 +132,9 @@ def _run_action(image):
             status, _, _ = qemu.run(cmd, stdin_stream=sys.stdin.buffer, **shown)
         else:
             status, _, _ = qemu.run(cmd, stdin=sys.stdin, **shown)
+        note = out.finish() if out else None
+        if note:
+            print(note)
         _status['code'] = status
         return 0
     return action
@@ -141,10 +174,11 @@ def aliases(env, image, run_action=None, run_sources=()):
     """run, debug and size for image; run_action (with its extra
     run_sources) replaces run's own: os=linux and os=both (linuxboot.py)."""
     atexit.register(_exit_with_app_status)
-    run = env.Alias('run', [image['elf'], image['fw']] + list(run_sources),
-                    Action(run_action or _run_action(image), None))
+    image = dict(image, files=files_archive(env))
+    inputs = [image['elf'], image['fw']] + ([image['files']] if image['files'] else [])
+    run = env.Alias('run', inputs + list(run_sources), Action(run_action or _run_action(image), None))
     AlwaysBuild(run)
-    debug = env.Alias('debug', [image['elf'], image['fw']], Action(_debug_action(image), None))
+    debug = env.Alias('debug', inputs, Action(_debug_action(image), None))
     AlwaysBuild(debug)
     sizes = env.Alias('size', [image['map'], image['bin'], image['fw']], Action(_size_action(image), None))
     AlwaysBuild(sizes)

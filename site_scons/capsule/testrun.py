@@ -4,6 +4,7 @@
 guest case, and the whole output of each that failed; with verbose=1 the
 whole output of every one."""
 import difflib
+import hashlib
 import os
 import re
 import resource
@@ -14,7 +15,7 @@ import subprocess
 import sys
 import tempfile
 
-from capsule import qemu
+from capsule import files, qemu
 from capsule.image import out_dir
 
 HOST_TIMEOUT = 600
@@ -157,16 +158,24 @@ def marked_lines(text, name):
     return lines[first:lines.index(end, first)]
 
 
-def _host_reference(case, exe, timeout):
+def _host_reference(case, exe, timeout, staged=None):
     """Run exe, the app's sources built for Linux with the host gcc, with stdin
-    from /dev/null; returns (its marked lines or None, a log of what went
-    wrong)."""
+    from /dev/null (and, for a case with files, in a scratch copy of them);
+    returns (its marked lines or None, a log of what went wrong)."""
     name = os.path.basename(os.path.normpath(case['app']))
+    scratch = None
+    if staged:
+        scratch = tempfile.mkdtemp(prefix='capsule-scratch-')
+        shutil.copytree(staged, os.path.join(scratch, 'files'), symlinks=True)
     try:
         proc = subprocess.run([exe], stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                              errors='replace', timeout=timeout)
+                              errors='replace', timeout=timeout,
+                              cwd=os.path.join(scratch, 'files') if scratch else None)
     except subprocess.TimeoutExpired:
         return None, 'host reference %s did not finish within %s s' % (exe, timeout)
+    finally:
+        if scratch:
+            shutil.rmtree(scratch, ignore_errors=True)
     lines = marked_lines(proc.stdout, name)
     if proc.returncode != 0 or lines is None:
         return None, 'host reference %s exited %d%s:\n%s%s' % (
@@ -289,6 +298,53 @@ def check_failalloc(case, status, out):
     return why
 
 
+def _slug(case):
+    name = re.sub(r'[^A-Za-z0-9]+', '-', case['name']).strip('-')[:40]
+    return '%s-%s' % (name, hashlib.sha1(case['name'].encode()).hexdigest()[:8])
+
+
+def stage_files(case, root):
+    """A case's files= directory (None without one): a fresh copy of
+    'files' (a directory under the repository) under build/tests/files/,
+    with 'files_random' ({relative path: bytes}) generated into it
+    (files.random_file, seeded by the path); and its archive.  Returns
+    (directory, archive) or (None, None)."""
+    if not case.get('files') and not case.get('files_random'):
+        return None, None
+    top = os.path.join(root, 'build', 'tests', 'files', _slug(case))
+    shutil.rmtree(top, ignore_errors=True)
+    if case.get('files'):
+        shutil.copytree(os.path.join(root, case['files']), top)
+    os.makedirs(top, exist_ok=True)
+    for rel, size in case.get('files_random', {}).items():
+        files.random_file(os.path.join(top, rel), size, rel)
+    archive = top + '.cpio'
+    files.write_archive(top, archive)
+    return top, archive
+
+
+def check_out(case, out, staged):
+    """Reasons the host's copy of /out (out=DIR) is not what 'out_expect'
+    says: {relative path: bytes, or 'files:<path>' for the bytes of that
+    input file}."""
+    note = out.finish()
+    why = [note] if note else []
+    for rel, want in case.get('out_expect', {}).items():
+        path = os.path.join(out.dst, rel)
+        if isinstance(want, str) and want.startswith('files:'):
+            with open(os.path.join(staged, want[len('files:'):]), 'rb') as f:
+                want = f.read()
+        if not os.path.isfile(path):
+            why.append('out/%s did not reach the host' % rel)
+            continue
+        with open(path, 'rb') as f:
+            got = f.read()
+        if got != want:
+            why.append('out/%s on the host differs from what the app wrote (%d bytes, %d expected)'
+                       % (rel, len(got), len(want)))
+    return why
+
+
 def chosen_cases(cases, pattern):
     """The cases whose name matches the regex pattern (all when it is empty)."""
     return [c for c in cases if not pattern or re.search(pattern, c['name'])]
@@ -314,16 +370,25 @@ def run_guest(cases, images, references, root, mode, tally, timeout, failalloc=0
                 _report('guest', label, False, 'out-of-tree build failed', log)
                 tally.add(case['name'], False, 'out-of-tree build failed')
                 continue
+        staged, archive = stage_files(case, root)
         if case.get('special') == 'differential':
-            run_reference = reference_kind[1] if reference_kind else _host_reference
-            reference, log = run_reference(case, references[case['app']], timeout)
+            if reference_kind:
+                reference, log = reference_kind[1](case, references[case['app']], timeout)
+            else:
+                reference, log = _host_reference(case, references[case['app']], timeout, staged)
             if reference is None:
                 _report('guest', label, False, log.split('\n', 1)[0], log)
                 tally.add(label, False, log.split('\n', 1)[0])
                 continue
+        out = None
+        if case.get('out'):
+            dst = os.path.join(root, 'build', 'tests', 'out', _slug(case))
+            shutil.rmtree(dst, ignore_errors=True)
+            out = files.OutCollector(dst, os.path.join(root, 'build', 'tests'))
         inputs = _stdin_kwargs(case, root)
         common = dict(mem=case.get('mem', '128M'), args=case.get('args', ''), env=case.get('env', ''),
-                      icount=case.get('icount', False), stdin_pipe='tty_steps' not in inputs)
+                      icount=case.get('icount', False), stdin_pipe='tty_steps' not in inputs,
+                      initrd=archive, out_file=out.path if out else None)
         if case.get('special') == 'gdb':
             _gdb_case(case, label, elf, common, inputs, root, tally, timeout)
             continue
@@ -338,22 +403,25 @@ def run_guest(cases, images, references, root, mode, tally, timeout, failalloc=0
         else:
             cmd = qemu.command(elf=elf, **common)
         cpu0 = _host_cpu_seconds()
-        status, out, secs = qemu.run(cmd, elf=elf, timeout=timeout, echo=False, **inputs)
+        status, output, secs = qemu.run(cmd, elf=elf, timeout=timeout, echo=False, **inputs)
         if case.get('special') == 'new_app':
-            out = log + out
+            output = log + output
         host_cpu = _host_cpu_seconds() - cpu0
         if remove:
             remove()
         if failalloc:
-            why = check_failalloc(case, status, out)
+            why = check_failalloc(case, status, output)
+            if out:
+                out.finish()
         else:
-            why = check_output(case, status, out) + check_extras(case, out, host_cpu, time.time())
+            why = check_output(case, status, output) + check_extras(case, output, host_cpu, time.time())
+            why += check_out(case, out, staged) if out else []
         if case.get('special') == 'differential':
-            why += _differential(case, reference, out, *(reference_kind[:1] if reference_kind else ()))
+            why += _differential(case, reference, output, *(reference_kind[:1] if reference_kind else ()))
         if case.get('symbols') and not failalloc:
-            why += _symbols_printed(case['symbols'], elf, out)
+            why += _symbols_printed(case['symbols'], elf, output)
         _report('guest', label, not why, '%.1f s, %s' % (secs, '; '.join(why) or 'status %d' % status),
-                out if _verbose['on'] else qemu.strip_banner(out))
+                output if _verbose['on'] else qemu.strip_banner(output))
         tally.add(label, not why, '; '.join(why))
 
 
@@ -421,6 +489,44 @@ def run_seeds_doc(root, tally):
     why = seeddoc.check(os.path.join(root, 'docs', 'seeds.md'), os.path.join(root, 'docs', 'seed-names.txt'))
     _report('docs', 'docs/seeds.md names every seed name', not why, '; '.join(why), '')
     tally.add('docs/seeds.md', not why, '; '.join(why))
+
+
+def _tree_listing(top):
+    """{relative path: bytes or None for a directory} of top."""
+    found = {}
+    for d, dirs, names in os.walk(top):
+        for n in dirs:
+            found[os.path.relpath(os.path.join(d, n), top)] = None
+        for n in names:
+            with open(os.path.join(d, n), 'rb') as f:
+                found[os.path.relpath(os.path.join(d, n), top)] = f.read()
+    return found
+
+
+def run_archive_check(root, tally):
+    """files=DIR's archive (files.write_archive, page-aligned data) is a
+    newc archive Debian's cpio(1) unpacks to the same tree: one test."""
+    src = os.path.join(root, 'tests', 'guest', 'posix_files', 'data')
+    tmp = tempfile.mkdtemp(prefix='capsule-cpio-')
+    why = ''
+    try:
+        archive = os.path.join(tmp, 'files.cpio')
+        files.write_archive(src, archive)
+        unpacked = os.path.join(tmp, 'tree')
+        os.makedirs(unpacked)
+        with open(archive, 'rb') as f:
+            proc = subprocess.run(['cpio', '-idm', '--quiet'], stdin=f, cwd=unpacked, capture_output=True,
+                                  text=True, timeout=60)
+        if proc.returncode != 0:
+            why = 'cpio -idm exited %d: %s' % (proc.returncode, proc.stderr.strip())
+        elif _tree_listing(unpacked) != _tree_listing(src):
+            why = 'cpio -idm unpacked another tree than %s' % src
+    except OSError as e:
+        why = 'cpio: %s (tools/bootstrap.sh installs it)' % e
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    _report('files', 'the files= archive unpacks with cpio(1) to the same tree', not why, why, '')
+    tally.add('files= archive and cpio(1)', not why, why)
 
 
 def summary(tally):
