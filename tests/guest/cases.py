@@ -21,7 +21,13 @@ image boots halted and gdb-multiarch runs the commands in 'gdb' in batch mode
 app=<app> debug` with the commands in 'gdb' on its stdin, its status and its
 whole output (console and gdb) checked; priv ('supervisor' or 'user': the
 one mode the case runs in; without it, both -- the user-mode run's name ends
-in "[priv=user]")."""
+in "[priv=user]"); files (a directory of the
+repository that becomes the guest's file system, as files=DIR; a
+differential case's host run happens in a scratch copy of it) and
+files_random ({path: bytes} of seeded pseudo-random files added to it,
+generated under build/); out (True: out=DIR into build/tests/out/) with
+out_expect ({path under out/: bytes, or 'files:<path>' for an input file's
+bytes}) checked byte for byte on the host."""
 
 import re
 
@@ -483,6 +489,54 @@ CASES += [
     _user_hostile('set_sum', r'illegal instruction in the app', 132),
     _user_hostile('wfi', r'illegal instruction in the app', 132),
     _user_hostile('sret', r'illegal instruction in the app', 132),
+]
+
+# Files (docs/files.md): a host directory in (files=), results back (out=),
+# the POSIX file calls and file-backed mmap.
+CASES += [
+    dict(name='differential: file calls, their errno rows and file mappings print what Linux prints',
+         app='tests/guest/posix_files', files='tests/guest/posix_files/data', special='differential',
+         status=0, expect=[r'posix_files: end']),
+    dict(name='xv6 mmaptest scenarios on file mappings; frames back at the baseline after each',
+         app='tests/guest/mmaptest', status=0, expect=[r'mmaptest: 0 failure\(s\)', r'nospace: \d+ KiB written, then ENOSPC'],
+         reject=[r'FAIL ', r'LEAK']),
+    dict(name='a 32 MiB input read and mapped; results in out/ reach the host byte-exact',
+         app='tests/guest/files_io', files='tests/guest/files_io/data', files_random={'in/big.bin': 32 << 20},
+         mem='256M', out=True, status=0,
+         expect=[r'files_io: 0 failure\(s\)', r'read\(\) and mmap agree: yes',
+                 r'gives its \d+ frames \(the archive.s own\) to the allocator: yes'],
+         out_expect={'big-copy.bin': 'files:in/big.bin', 'text.txt': b'results of the run\n',
+                     'all-bytes.bin': bytes(range(256)), 'empty': b'', 'hole.bin': bytes(3 * 4096) + b'end',
+                     'sub/deeper/nested.txt': b'nested\n', 'mapped.txt': b'via MAP_SHARE',
+                     'renamed.txt': b'moved into out/\n', 'seed.txt': b'seeded\n'}),
+    dict(name='the same with boot=fw: the archive travels inside the firmware image',
+         app='tests/guest/files_io', files='tests/guest/files_io/data', files_random={'in/big.bin': 32 << 20},
+         mem='256M', out=True, boot='fw', status=0, expect=[r'files_io: 0 failure\(s\)'],
+         out_expect={'big-copy.bin': 'files:in/big.bin', 'seed.txt': b'seeded\n'}),
+    dict(name='examples/wordcount: an unmodified program reads its input file and its output reaches the host',
+         app='examples/wordcount', files='examples/wordcount/data', args='poem.txt out/counts.txt', out=True,
+         status=0, expect=[r'wordcount: poem.txt -> out/counts.txt'],
+         out_expect={'counts.txt': b'4 lines, 30 words, 151 bytes\nthe 5\nis 4\npage 3\nfile 2\nstays 2\n'}),
+    dict(name='SIGBUS: a mapped page wholly past the end of the file ends the app with a report and 135',
+         app='tests/guest/files_faults', args='sigbus', files='tests/guest/files_io/data', status=135,
+         expect=[r"last page of the file: 's', then zeros: 0",
+                 r'load page fault at 0x[0-9a-f]+: access to a page past the end of the mapped file \(SIGBUS\)',
+                 r'in mmap file \[0x[0-9a-f]+-0x[0-9a-f]+\) rw-', r'#\d 0x[0-9a-f]+\s+main at', r'exit status 135'],
+         reject=[r'still alive', r'page 1 \(wholly']),
+    dict(name='SIGBUS: a shared page the file lost to ftruncate', app='tests/guest/files_faults',
+         args='truncated', status=135, expect=[r"page 2 before ftruncate: 'x'", r'past the end of the mapped file'],
+         reject=[r'still alive', r'after ftruncate to one page']),
+    dict(name="SIGBUS in a child: the parent's wait sees the signal", app='tests/guest/files_faults',
+         args='child_sigbus', status=0, expect=[r'child ended by signal (\d+) \(SIGBUS \1\)', r'still alive']),
+    dict(name='out/ reaches the host after a crash (139)', app='tests/guest/files_faults', args='crash_out',
+         files='tests/guest/files_io/data', out=True, status=139, expect=[r'NULL pointer dereference'],
+         out_expect={'before-crash.txt': b'written before the crash\n', 'seed.txt': b'seeded\n'}),
+    dict(name='out/ reaches the host after abort() (134)', app='tests/guest/files_faults', args='abort_out',
+         files='tests/guest/files_io/data', out=True, status=134, expect=[r'ended by SIGABRT'],
+         out_expect={'before-abort.txt': b'written before abort\n'}),
+    dict(name='out/ holds what a killed child wrote when the first process exits', app='tests/guest/files_faults',
+         args='killed_out', files='tests/guest/files_io/data', out=True, status=3, expect=[r'child killed: 1'],
+         out_expect={'from-child.txt': b"the child's\n"}),
 ]
 
 # Read by tests/guest/SConscript, as an SConscript that returns the list.
