@@ -4,6 +4,7 @@
  * on the open file's kind (syscalls.c). */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <unistd.h>
 
 #include <mm/kalloc.h>
@@ -227,9 +228,20 @@ long sys_pipe2(int *fds, int flags)
     return 0;
 }
 
-/* fcntl (newlib's fcntl reaches it through _fcntl_r): F_DUPFD, F_GETFD and
- * F_SETFD (no exec: close-on-exec changes nothing), F_GETFL, and F_SETFL,
- * which changes a file's O_APPEND; other commands are EINVAL. */
+/* fcntl (newlib's own says ENOSYS; _fcntl_r reaches _fcntl): F_DUPFD,
+ * F_GETFD and F_SETFD (no exec: close-on-exec changes nothing), F_GETFL,
+ * and F_SETFL, which changes a file's O_APPEND; other commands are EINVAL. */
+int _fcntl(int fd, int cmd, int arg);
+
+int fcntl(int fd, int cmd, ...)
+{
+    va_list ap;
+    va_start(ap, cmd);
+    int arg = va_arg(ap, int);      /* every command here takes an int, or nothing */
+    va_end(ap);
+    return _fcntl(fd, cmd, arg);
+}
+
 int _fcntl(int fd, int cmd, int arg)
 {
     struct file *f = fd_file(fd);
