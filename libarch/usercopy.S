@@ -36,21 +36,21 @@ copy_begin:
     andi    t0, t0, 7
     bnez    t0, 2f                  /* not both 8-byte aligned: bytes */
     li      t1, 64
-4:  bltu    a2, t1, 5f              /* 64 bytes a round (read() of a page cache page) */
+4:  bltu    a2, t1, 5f              /* 64 bytes a round (read() of a page cache page); not t3 (SUM_OFF's) */
     ld      t2, 0(a1)
-    ld      t3, 8(a1)
+    ld      t6, 8(a1)
     ld      t4, 16(a1)
     ld      t5, 24(a1)
     sd      t2, 0(a0)
-    sd      t3, 8(a0)
+    sd      t6, 8(a0)
     sd      t4, 16(a0)
     sd      t5, 24(a0)
     ld      t2, 32(a1)
-    ld      t3, 40(a1)
+    ld      t6, 40(a1)
     ld      t4, 48(a1)
     ld      t5, 56(a1)
     sd      t2, 32(a0)
-    sd      t3, 40(a0)
+    sd      t6, 40(a0)
     sd      t4, 48(a0)
     sd      t5, 56(a0)
     addi    a0, a0, 64

@@ -4,7 +4,6 @@
  * on the open file's kind (syscalls.c). */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <unistd.h>
 
 #include <mm/kalloc.h>
@@ -228,32 +227,17 @@ long sys_pipe2(int *fds, int flags)
     return 0;
 }
 
-/* fcntl (newlib's own says ENOSYS; _fcntl_r reaches _fcntl): F_DUPFD,
- * F_GETFD and F_SETFD (no exec: close-on-exec changes nothing), F_GETFL,
- * and F_SETFL, which changes a file's O_APPEND; other commands are EINVAL. */
-int _fcntl(int fd, int cmd, int arg);
-
-int fcntl(int fd, int cmd, ...)
-{
-    va_list ap;
-    va_start(ap, cmd);
-    int arg = va_arg(ap, int);      /* every command here takes an int, or nothing */
-    va_end(ap);
-    return _fcntl(fd, cmd, arg);
-}
-
-int _fcntl(int fd, int cmd, int arg)
+/* Contract in sys.h: F_DUPFD, F_GETFD and F_SETFD (no exec: close-on-exec
+ * changes nothing), F_GETFL, and F_SETFL, which changes a file's O_APPEND;
+ * other commands are EINVAL. */
+long sys_fcntl(int fd, int cmd, long arg)
 {
     struct file *f = fd_file(fd);
     if (!f)
-        return glue_fail(EBADF);
+        return -EBADF;
     switch (cmd) {
-    case F_DUPFD: {
-        if (arg < 0 || arg >= FD_MAX)
-            return glue_fail(EINVAL);
-        int r = fd_install(f, arg);
-        return r < 0 ? glue_fail(-r) : r;
-    }
+    case F_DUPFD:
+        return arg < 0 || arg >= FD_MAX ? -EINVAL : fd_install(f, (int)arg);
     case F_GETFD:
     case F_SETFD:
         return 0;
@@ -263,9 +247,9 @@ int _fcntl(int fd, int cmd, int arg)
         return f->kind == FILE_CONSOLE_IN || f->kind == FILE_PIPE_READ ? O_RDONLY : O_WRONLY;
     case F_SETFL:
         if (f->kind == FILE_REGULAR)
-            f->flags = (f->flags & ~O_APPEND) | (arg & O_APPEND);
+            f->flags = (f->flags & ~O_APPEND) | ((int)arg & O_APPEND);
         return 0;
     default:
-        return glue_fail(EINVAL);
+        return -EINVAL;
     }
 }

@@ -1,6 +1,6 @@
 /* Not public: the in-RAM file system (docs/files.md) -- inodes of regular
  * files and directories (fs.c), each regular file's page cache (fs.c), path
- * lookup (fs_path.c), and what the POSIX calls (fs_calls.c, dirent.c), the
+ * lookup (fs_path.c), and what the system calls' bodies (fs_calls.c), the
  * loader of the boot archive (fs_load.c), the way results leave (fs_out.c)
  * and mmap's operations (fs_map.c) share.
  *
@@ -162,11 +162,10 @@ void          fd_set_cwd(struct inode *dir);
  * before its lookup, as on Linux). */
 bool          fd_has_free_slot(void);
 
-/* ---- fs_calls.c: the calls on open files that syscalls.c dispatches ---- */
+/* ---- fs_calls.c: the calls on open files that syscalls.c dispatches (the
+ * system calls' bodies are in sys.h) ---- */
 struct file;
 struct stat;
-/* open/openat's body: the new descriptor or a negative errno. */
-int           fs_open_at(int dirfd, const char *upath, int flags, int mode);
 /* read/pread and write/pwrite on the regular file f: at its offset (which
  * moves) when at_pos, else at off.  Bytes moved or a negative errno. */
 long          fs_file_read(struct file *f, void *buf, size_t len, uint64_t off, bool at_pos);

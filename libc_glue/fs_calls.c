@@ -1,18 +1,19 @@
-/* POSIX calls on the file system (fs.h), each checking its arguments in
+/* The bodies of the file system's calls (sys.h: Linux's names and
+ * arguments, a result or a negative errno), each checking its arguments in
  * Linux's order so that every failure is the errno Linux gives
- * (tests/guest/posix_files compares with Linux): open/openat/creat, the
- * offset-taking reads and writes, stat and its relatives, access, unlink,
- * rmdir, mkdir, rename, link, truncate, fsync, the working directory and
- * umask.  read, write, lseek and fstat on a regular file come here from
- * syscalls.c through fs_file_*; directories are read by dirent.c.
+ * (tests/guest/posix_files compares with Linux): openat, the offset-taking
+ * reads and writes, newfstatat, faccessat, unlinkat, mkdirat, renameat2,
+ * linkat, truncate, fsync, the working directory, umask and getdents64.
+ * read, write, lseek and fstat on a regular file come here from
+ * syscalls.c through fs_file_*.  The newlib-facing entry points are the app
+ * side's (wrap/files.c, wrap/dirent.c).
  *
  * The app runs as root (no permission is ever refused), on one file
  * system; there are no symbolic links, so lstat is stat. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdarg.h>
-#include <stdlib.h>
+#include <sys/dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -20,6 +21,7 @@
 #include "fs.h"
 #include "glue_mem.h"
 #include "glue.h"
+#include "sys.h"
 #include "user.h"
 
 #define DEFAULT_UMASK   022
@@ -38,11 +40,6 @@ static char path_a[FS_PATH_MAX], path_b[FS_PATH_MAX];
  * own, which fork copies). */
 static mode_t file_umask = DEFAULT_UMASK;
 
-/* r when r >= 0, else errno = -r and -1. */
-static int result(long r)
-{
-    return r < 0 ? glue_fail((int)-r) : (int)r;
-}
 
 /* ---- open ----------------------------------------------------------------- */
 
@@ -99,8 +96,8 @@ static int open_target(const struct fs_path *p, int flags, int mode, struct inod
     return 0;
 }
 
-/* Contract in fs.h. */
-int fs_open_at(int dirfd, const char *upath, int flags, int mode)
+/* Contract in sys.h. */
+long sys_openat(int dirfd, const char *upath, int flags, int mode)
 {
     struct fs_path p;
     struct inode *ino;
@@ -116,25 +113,6 @@ int fs_open_at(int dirfd, const char *upath, int flags, int mode)
     if (err == 0)
         err = open_target(&p, flags, mode, &ino);
     return err ? err : fd_open_inode(ino, flags & (O_ACCMODE | O_APPEND));
-}
-
-/* The mode argument when flags create a file (it is variadic). */
-#define OPEN_MODE(flags, last) ({ int m_ = 0; if ((flags) & O_CREAT) { va_list ap_; \
-    va_start(ap_, last); m_ = va_arg(ap_, int); va_end(ap_); } m_; })
-
-int _open(const char *path, int flags, int mode)
-{
-    return result(fs_open_at(AT_FDCWD, path, flags, mode));
-}
-
-int openat(int dirfd, const char *path, int flags, ...)
-{
-    return result(fs_open_at(dirfd, path, flags, OPEN_MODE(flags, flags)));
-}
-
-int creat(const char *path, mode_t mode)
-{
-    return result(fs_open_at(AT_FDCWD, path, O_WRONLY | O_CREAT | O_TRUNC, (int)mode));
 }
 
 /* ---- reading and writing -------------------------------------------------- */
@@ -188,22 +166,24 @@ static long positioned(int fd, off_t off, struct file **out)
     return 0;
 }
 
-ssize_t pread(int fd, void *buf, size_t len, off_t off)
+/* Contract in sys.h. */
+long sys_pread64(int fd, void *buf, size_t len, off_t off)
 {
     struct file *f;
     long r = positioned(fd, off, &f);
     if (r == 0)
         r = f->kind == FILE_DIR ? -EISDIR : fs_file_read(f, buf, len, (uint64_t)off, false);
-    return result(r);
+    return r;
 }
 
-ssize_t pwrite(int fd, const void *buf, size_t len, off_t off)
+/* Contract in sys.h. */
+long sys_pwrite64(int fd, const void *buf, size_t len, off_t off)
 {
     struct file *f;
     long r = positioned(fd, off, &f);
     if (r == 0)
         r = f->kind == FILE_DIR ? -EBADF : fs_file_write(f, buf, len, (uint64_t)off, false);
-    return result(r);
+    return r;
 }
 
 /* Contract in fs.h.  A directory's offset is its entry index:
@@ -259,23 +239,13 @@ static int stat_at(int dirfd, const char *upath, struct stat *ust)
     return user_write(ust, &st, sizeof st) < 0 ? -EFAULT : 0;
 }
 
-int _stat(const char *path, struct stat *st)
-{
-    return result(stat_at(AT_FDCWD, path, st));
-}
-
-/* No symbolic links: lstat is stat. */
-int lstat(const char *path, struct stat *st)
-{
-    return result(stat_at(AT_FDCWD, path, st));
-}
-
-/* flags: AT_SYMLINK_NOFOLLOW changes nothing (no links); others EINVAL. */
-int fstatat(int dirfd, const char *path, struct stat *st, int flags)
+/* Contract in sys.h.  flags: AT_SYMLINK_NOFOLLOW changes nothing (no
+ * links: lstat is stat); others EINVAL. */
+long sys_newfstatat(int dirfd, const char *path, struct stat *st, int flags)
 {
     if (flags & ~AT_SYMLINK_NOFOLLOW)
-        return glue_fail(EINVAL);
-    return result(stat_at(dirfd, path, st));
+        return -EINVAL;
+    return stat_at(dirfd, path, st);
 }
 
 /* access and faccessat: as root, everything may be read and written; a
@@ -293,14 +263,10 @@ static int access_at(int dirfd, const char *upath, int amode, int flags)
     return 0;
 }
 
-int access(const char *path, int amode)
+/* Contract in sys.h. */
+long sys_faccessat(int dirfd, const char *path, int amode, int flags)
 {
-    return result(access_at(AT_FDCWD, path, amode, 0));
-}
-
-int faccessat(int dirfd, const char *path, int amode, int flags)
-{
-    return result(access_at(dirfd, path, amode, flags));
+    return access_at(dirfd, path, amode, flags);
 }
 
 /* ---- names: unlink, rmdir, mkdir, link, rename ---------------------------- */
@@ -349,21 +315,12 @@ static int rmdir_at(int dirfd, const char *upath)
     return 0;
 }
 
-int _unlink(const char *path)
-{
-    return result(unlink_at(AT_FDCWD, path));
-}
-
-int rmdir(const char *path)
-{
-    return result(rmdir_at(AT_FDCWD, path));
-}
-
-int unlinkat(int dirfd, const char *path, int flags)
+/* Contract in sys.h: rmdir is AT_REMOVEDIR. */
+long sys_unlinkat(int dirfd, const char *path, int flags)
 {
     if (flags & ~AT_REMOVEDIR)
-        return glue_fail(EINVAL);
-    return result(flags & AT_REMOVEDIR ? rmdir_at(dirfd, path) : unlink_at(dirfd, path));
+        return -EINVAL;
+    return flags & AT_REMOVEDIR ? rmdir_at(dirfd, path) : unlink_at(dirfd, path);
 }
 
 static int mkdir_at(int dirfd, const char *upath, mode_t mode)
@@ -387,20 +344,10 @@ static int mkdir_at(int dirfd, const char *upath, mode_t mode)
     return err;
 }
 
-int _mkdir(const char *path, mode_t mode)
+/* Contract in sys.h. */
+long sys_mkdirat(int dirfd, const char *path, mode_t mode)
 {
-    return result(mkdir_at(AT_FDCWD, path, mode));
-}
-
-/* newlib has _mkdir_r but no mkdir for this target. */
-int mkdir(const char *path, mode_t mode)
-{
-    return result(mkdir_at(AT_FDCWD, path, mode));
-}
-
-int mkdirat(int dirfd, const char *path, mode_t mode)
-{
-    return result(mkdir_at(dirfd, path, mode));
+    return mkdir_at(dirfd, path, mode);
 }
 
 /* link: a new name for a regular file (a directory: EPERM). */
@@ -430,16 +377,12 @@ static int link_at(int olddirfd, const char *uold, int newdirfd, const char *une
     return err;
 }
 
-int _link(const char *old, const char *new)
-{
-    return result(link_at(AT_FDCWD, old, AT_FDCWD, new));
-}
-
-int linkat(int olddirfd, const char *old, int newdirfd, const char *new, int flags)
+/* Contract in sys.h. */
+long sys_linkat(int olddirfd, const char *old, int newdirfd, const char *new, int flags)
 {
     if (flags & ~AT_SYMLINK_FOLLOW)
-        return glue_fail(EINVAL);
-    return result(link_at(olddirfd, old, newdirfd, new));
+        return -EINVAL;
+    return link_at(olddirfd, old, newdirfd, new);
 }
 
 /* Whether dir is anc or lies below it. */
@@ -499,14 +442,12 @@ static int rename_at(int olddirfd, const char *uold, int newdirfd, const char *u
     return fs_dir_move(o.dir, o.name, o.len, n.dir, n.name, n.len);
 }
 
-int rename(const char *old, const char *new)
+/* Contract in sys.h: no flags (RENAME_NOREPLACE, RENAME_EXCHANGE: EINVAL). */
+long sys_renameat2(int olddirfd, const char *old, int newdirfd, const char *new, unsigned flags)
 {
-    return result(rename_at(AT_FDCWD, old, AT_FDCWD, new));
-}
-
-int renameat(int olddirfd, const char *old, int newdirfd, const char *new)
-{
-    return result(rename_at(olddirfd, old, newdirfd, new));
+    if (flags)
+        return -EINVAL;
+    return rename_at(olddirfd, old, newdirfd, new);
 }
 
 /* ---- size and sync -------------------------------------------------------- */
@@ -519,50 +460,53 @@ static int truncate_inode(struct inode *ino, off_t length)
     return err;
 }
 
-int truncate(const char *path, off_t length)
+/* Contract in sys.h. */
+long sys_truncate(const char *path, off_t length)
 {
     struct inode *ino;
     if (length < 0)
-        return glue_fail(EINVAL);
+        return -EINVAL;
     int err = fs_lookup_at(AT_FDCWD, path, &ino);
     if (err == 0 && fs_is_dir(ino))
         err = -EISDIR;
-    return result(err ? err : truncate_inode(ino, length));
+    return err ? err : truncate_inode(ino, length);
 }
 
-/* ftruncate: a descriptor that is not a regular file open for writing is
- * EINVAL, as Linux. */
-int ftruncate(int fd, off_t length)
+/* Contract in sys.h: a descriptor that is not a regular file open for
+ * writing is EINVAL, as Linux. */
+long sys_ftruncate(int fd, off_t length)
 {
     if (length < 0)
-        return glue_fail(EINVAL);
+        return -EINVAL;
     struct file *f = fd_file(fd);
     if (!f)
-        return glue_fail(EBADF);
+        return -EBADF;
     int acc = f->flags & O_ACCMODE;
     if (f->kind != FILE_REGULAR || acc == O_RDONLY || acc == O_ACCMODE)
-        return glue_fail(EINVAL);
-    return result(truncate_inode(f->inode, length));
+        return -EINVAL;
+    return truncate_inode(f->inode, length);
 }
 
-/* fsync: the file system is RAM, nothing to write back; the console and
- * pipes cannot be synced (EINVAL, as Linux). */
-int fsync(int fd)
+/* Contract in sys.h: the file system is RAM, nothing to write back; the
+ * console and pipes cannot be synced (EINVAL, as Linux). */
+long sys_fsync(int fd)
 {
     struct file *f = fd_file(fd);
     if (!f)
-        return glue_fail(EBADF);
-    return f->kind == FILE_REGULAR || f->kind == FILE_DIR ? 0 : glue_fail(EINVAL);
+        return -EBADF;
+    return f->kind == FILE_REGULAR || f->kind == FILE_DIR ? 0 : -EINVAL;
 }
 
-int fdatasync(int fd)
+/* Contract in sys.h. */
+long sys_fdatasync(int fd)
 {
-    return fsync(fd);
+    return sys_fsync(fd);
 }
 
 /* ---- the working directory ------------------------------------------------ */
 
-int chdir(const char *path)
+/* Contract in sys.h. */
+long sys_chdir(const char *path)
 {
     struct inode *ino;
     int err = fs_lookup_at(AT_FDCWD, path, &ino);
@@ -570,16 +514,17 @@ int chdir(const char *path)
         err = -ENOTDIR;
     if (err == 0)
         fd_set_cwd(ino);
-    return result(err);
+    return err;
 }
 
-int fchdir(int fd)
+/* Contract in sys.h. */
+long sys_fchdir(int fd)
 {
     struct file *f = fd_file(fd);
     if (!f)
-        return glue_fail(EBADF);
+        return -EBADF;
     if (f->kind != FILE_DIR)
-        return glue_fail(ENOTDIR);
+        return -ENOTDIR;
     fd_set_cwd(f->inode);
     return 0;
 }
@@ -607,39 +552,103 @@ static long dir_path(const struct inode *dir, char *buf, size_t size)
     return (long)(size - at);
 }
 
-/* getcwd: ENOENT once the working directory was removed; buf NULL (glibc's
- * extension) gives a malloc'd copy, of size bytes or as long as needed. */
-char *getcwd(char *buf, size_t size)
+/* Contract in sys.h: the path's length with its NUL, as Linux's system
+ * call; ENOENT once the working directory was removed, ERANGE when size is
+ * too small (the app side makes getcwd(NULL, n) and EINVAL for size 0). */
+long sys_getcwd(char *buf, size_t size)
 {
     const struct inode *cwd = fd_cwd();
-    if (buf && size == 0) {
-        glue_fail(EINVAL);
-        return NULL;
-    }
-    if (cwd->nlink == 0) {
-        glue_fail(ENOENT);
-        return NULL;
-    }
+    if (cwd->nlink == 0)
+        return -ENOENT;
     long len = dir_path(cwd, path_a, FS_PATH_MAX);
-    if (len < 0 || (size && (size_t)len > size)) {
-        glue_fail(ERANGE);
-        return NULL;
-    }
-    char *dst = buf ? buf : malloc(size ? size : (size_t)len);
-    if (!dst) {
-        glue_fail(ENOMEM);
-        return NULL;
-    }
-    if (user_write(dst, path_a, (size_t)len) < 0) {
-        glue_fail(EFAULT);
-        return NULL;
-    }
-    return dst;
+    if (len < 0 || (size_t)len > size)
+        return -ERANGE;
+    return user_write(buf, path_a, (size_t)len) < 0 ? -EFAULT : len;
 }
 
-mode_t umask(mode_t mask)
+/* Contract in sys.h. */
+long sys_umask(mode_t mask)
 {
     mode_t old = file_umask;
     file_umask = mask & 0777;
     return old;
+}
+
+/* One entry of getdents64's buffer (Linux's struct linux_dirent64). */
+struct dirent64 {
+    uint64_t d_ino;
+    int64_t  d_off;         /* the position after this entry */
+    uint16_t d_reclen;
+    uint8_t  d_type;
+    char     d_name[];
+};
+
+/* The entry at position pos of the open directory f (pos >= 2), through
+ * its cursor while the directory has not changed since. */
+static struct dentry *entry_at(struct file *f, uint64_t pos)
+{
+    struct inode *dir = f->inode;
+    struct dentry *d = f->cursor;
+    uint64_t at = pos;
+    if (!d || f->cursor_version != dir->version) {
+        d = dir->first;
+        at = 2;
+    }
+    for (; d && at < pos; at++)
+        d = d->next;
+    f->cursor = d;
+    f->cursor_version = dir->version;
+    return d;
+}
+
+/* Contract in sys.h: the entries of the open directory fd from its
+ * position, "." and ".." first, then the entries oldest first, as many as
+ * fit in len bytes: the bytes filled (0 at the end); EINVAL when not even
+ * the next entry fits, ENOTDIR for a descriptor that is not a directory. */
+long sys_getdents64(int fd, void *buf, size_t len)
+{
+    struct file *f = fd_file(fd);
+    if (!f)
+        return -EBADF;
+    if (f->kind != FILE_DIR)
+        return -ENOTDIR;
+    char rec[sizeof(struct dirent64) + FS_NAME_MAX + 1 + 7];
+    size_t done = 0;
+    for (;;) {
+        struct inode *dir = f->inode, *ino;
+        const char *name;
+        size_t nlen;
+        struct dentry *d = NULL;
+        if (f->pos < 2) {
+            ino = f->pos == 0 ? dir : dir->parent ? dir->parent : dir;
+            name = f->pos == 0 ? "." : "..";
+            nlen = (size_t)f->pos + 1;
+        } else {
+            if (!(d = entry_at(f, f->pos)))
+                break;
+            ino = d->inode;
+            name = d->name;
+            nlen = d->len;
+        }
+        size_t reclen = (sizeof(struct dirent64) + nlen + 1 + 7) & ~(size_t)7;
+        if (done + reclen > len) {
+            if (done == 0)
+                return -EINVAL;
+            break;
+        }
+        struct dirent64 *e = (struct dirent64 *)rec;
+        glue_memset(rec, 0, reclen);
+        e->d_ino = ino->ino;
+        e->d_off = (int64_t)f->pos + 1;
+        e->d_reclen = (uint16_t)reclen;
+        e->d_type = fs_is_dir(ino) ? DT_DIR : DT_REG;
+        glue_memcpy(e->d_name, name, nlen);
+        if (user_write((char *)buf + done, rec, reclen) < 0)
+            return done ? (long)done : -EFAULT;
+        done += reclen;
+        f->pos++;
+        if (d)
+            f->cursor = d->next;
+    }
+    return (long)done;
 }

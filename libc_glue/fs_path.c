@@ -8,6 +8,8 @@
 #include "fs.h"
 #include "user.h"
 
+#define LINUX_AT_FDCWD  (-100)      /* newlib's AT_FDCWD is -2; an app built for Linux's ABI passes this */
+
 /* Contract in fs.h. */
 int fs_path_from_user(const char *upath, char *buf)
 {
@@ -80,7 +82,7 @@ int fs_start_dir(int dirfd, const char *path, struct inode **dir)
     *dir = NULL;
     if (path[0] == '/' || path[0] == '\0')
         return 0;               /* fs_walk: the root, or ENOENT for an empty path */
-    if (dirfd == AT_FDCWD) {
+    if (dirfd == AT_FDCWD || dirfd == LINUX_AT_FDCWD) {
         *dir = fd_cwd();
         return 0;
     }

@@ -18,7 +18,7 @@ struct timeval;
 struct tms;
 struct rusage;
 
-/* descriptors (syscalls.c, fd.c) */
+/* descriptors (syscalls.c, fd.c; openat, unlinkat, linkat, newfstatat: fs_calls.c) */
 long sys_read(int fd, void *buf, size_t n);
 long sys_write(int fd, const void *buf, size_t n);
 long sys_close(int fd);
@@ -32,6 +32,23 @@ long sys_unlinkat(int dirfd, const char *path, int flags);
 long sys_linkat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, int flags);
 long sys_newfstatat(int dirfd, const char *path, struct stat *st, int flags);
 long sys_capsule_isatty(int fd);
+long sys_fcntl(int fd, int cmd, long arg);
+
+/* the file system (fs_calls.c; docs/files.md) */
+long sys_pread64(int fd, void *buf, size_t len, off_t off);
+long sys_pwrite64(int fd, const void *buf, size_t len, off_t off);
+long sys_faccessat(int dirfd, const char *path, int amode, int flags);
+long sys_mkdirat(int dirfd, const char *path, mode_t mode);
+long sys_renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned flags);
+long sys_truncate(const char *path, off_t length);
+long sys_ftruncate(int fd, off_t length);
+long sys_fsync(int fd);
+long sys_fdatasync(int fd);
+long sys_chdir(const char *path);
+long sys_fchdir(int fd);
+long sys_getcwd(char *buf, size_t size);
+long sys_umask(mode_t mask);
+long sys_getdents64(int fd, void *buf, size_t len);
 
 /* memory (syscalls.c, mman.c) */
 long sys_brk(unsigned long addr);

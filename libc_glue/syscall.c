@@ -47,6 +47,14 @@ static const syscall_fn table[NR_SYSCALLS] = {
     ENTRY(capsule_sysconf, sys_capsule_sysconf), ENTRY(capsule_pause, sys_capsule_pause),
     ENTRY(capsule_report, sys_capsule_report), ENTRY(capsule_info, sys_capsule_info),
     ENTRY(capsule_readable, sys_capsule_readable), ENTRY(capsule_commit_ok, sys_capsule_commit_ok),
+    ENTRY(getcwd, sys_getcwd),              ENTRY(fcntl, sys_fcntl),
+    ENTRY(mkdirat, sys_mkdirat),            ENTRY(truncate, sys_truncate),
+    ENTRY(ftruncate, sys_ftruncate),        ENTRY(faccessat, sys_faccessat),
+    ENTRY(chdir, sys_chdir),                ENTRY(fchdir, sys_fchdir),
+    ENTRY(getdents64, sys_getdents64),      ENTRY(pread64, sys_pread64),
+    ENTRY(pwrite64, sys_pwrite64),          ENTRY(fsync, sys_fsync),
+    ENTRY(fdatasync, sys_fdatasync),            ENTRY(umask, sys_umask),
+    ENTRY(renameat2, sys_renameat2),
 };
 
 /* Contract in glue.h.  An unknown number gives -ENOSYS, as on Linux. */

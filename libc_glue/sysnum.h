@@ -6,18 +6,31 @@
 #ifndef LIBC_GLUE_SYSNUM_H
 #define LIBC_GLUE_SYSNUM_H
 
+#define SYS_getcwd              17
 #define SYS_dup                 23
 #define SYS_dup3                24
+#define SYS_fcntl               25
+#define SYS_mkdirat             34
 #define SYS_unlinkat            35
 #define SYS_linkat              37
+#define SYS_truncate            45
+#define SYS_ftruncate           46
+#define SYS_faccessat           48
+#define SYS_chdir               49
+#define SYS_fchdir              50
 #define SYS_openat              56
 #define SYS_close               57
 #define SYS_pipe2               59
 #define SYS_lseek               62
+#define SYS_getdents64          61
 #define SYS_read                63
 #define SYS_write               64
+#define SYS_pread64             67
+#define SYS_pwrite64            68
 #define SYS_newfstatat          79
 #define SYS_fstat               80
+#define SYS_fsync               82
+#define SYS_fdatasync           83
 #define SYS_exit                93
 #define SYS_exit_group          94
 #define SYS_nanosleep           101
@@ -29,6 +42,7 @@
 #define SYS_kill                129
 #define SYS_times               153
 #define SYS_getrusage           165
+#define SYS_umask               166
 #define SYS_gettimeofday        169
 #define SYS_getpid              172
 #define SYS_getppid             173
@@ -41,6 +55,7 @@
 #define SYS_msync               227
 #define SYS_madvise             233
 #define SYS_wait4               260
+#define SYS_renameat2           276
 /* Capsule's own: the app side's questions to the libOS. */
 #define SYS_capsule_isatty      500     /* (fd): 1, or -ENOTTY / -EBADF */
 #define SYS_capsule_alarm       501     /* (seconds): the seconds left of the previous alarm */
