@@ -251,13 +251,14 @@ def random_file(path, size, seed):
 
 class OutCollector:
     """out=DIR for one run: path is the host file the guest writes its /out
-    archive to (absent until it does); finish() unpacks it into DIR and
-    says what happened, in one line (or None when nothing is to be said)."""
+    archive to (absent until it does), in the system's temporary directory
+    (the boot option that names it is one word: no spaces); finish() unpacks
+    it into DIR and says what happened, in one line (or None when nothing is
+    to be said)."""
 
-    def __init__(self, dst, tmpdir):
+    def __init__(self, dst):
         self.dst = dst
-        os.makedirs(tmpdir, exist_ok=True)
-        fd, self.path = tempfile.mkstemp(prefix='out-', suffix='.cpio', dir=tmpdir)
+        fd, self.path = tempfile.mkstemp(prefix='capsule-out-', suffix='.cpio')
         os.close(fd)
         os.unlink(self.path)
 

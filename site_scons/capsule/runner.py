@@ -117,7 +117,7 @@ def _run_action(image):
     def action(target, source, env):
         uboot = env['boot'] == 'uboot'
         piped = not sys.stdin.isatty()
-        out = files.OutCollector(_host_dir(env['out']), env['BUILD']) if env['out'] else None
+        out = files.OutCollector(_host_dir(env['out'])) if env['out'] else None
         cmd = boot_command(env, image, stdin_pipe=piped, out=out)
         if cmd is None:
             return 0

@@ -384,7 +384,7 @@ def run_guest(cases, images, references, root, mode, tally, timeout, failalloc=0
         if case.get('out'):
             dst = os.path.join(root, 'build', 'tests', 'out', _slug(case))
             shutil.rmtree(dst, ignore_errors=True)
-            out = files.OutCollector(dst, os.path.join(root, 'build', 'tests'))
+            out = files.OutCollector(dst)
         inputs = _stdin_kwargs(case, root)
         common = dict(mem=case.get('mem', '128M'), args=case.get('args', ''), env=case.get('env', ''),
                       icount=case.get('icount', False), stdin_pipe='tty_steps' not in inputs,
