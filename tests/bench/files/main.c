@@ -22,11 +22,6 @@
 #define BIG         (16UL << 20)
 #define COPY_RUNS   5
 
-static void report(const char *key, uint64 v)
-{
-    printf("BENCH %s %lu\n", key, (unsigned long)v);
-}
-
 static char *touched(size_t len)
 {
     char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);

@@ -23,11 +23,6 @@
 #define ANON        (MAP_PRIVATE | MAP_ANONYMOUS)
 #define FEW_REPS    9           /* for the costly figures: the median of these */
 
-static void report(const char *key, uint64 v)
-{
-    printf("BENCH %s %lu\n", key, (unsigned long)v);
-}
-
 static volatile char *fresh(size_t pages)
 {
     char *p = mmap(NULL, pages * PG, RW, ANON, -1, 0);

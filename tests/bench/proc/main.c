@@ -27,11 +27,6 @@
 #define RW      (PROT_READ | PROT_WRITE)
 #define FORK_REPS 9             /* fork+exit+wait of big parents: the median of these */
 
-static void report(const char *key, uint64 v)
-{
-    printf("BENCH %s %lu\n", key, (unsigned long)v);
-}
-
 /* Instructions of one fork + child _exit + waitpid, the median of reps. */
 static uint64 fork_exit_wait(int reps)
 {

@@ -15,11 +15,6 @@
 #define PG          4096
 #define MAP_BYTES   (64 * 1024)
 
-static void report(const char *key, uint64 v)
-{
-    printf("BENCH %s %lu\n", key, (unsigned long)v);
-}
-
 int main(void)
 {
     struct timespec ts;

@@ -15,11 +15,6 @@
 
 #include "../measure.h"
 
-static void report(const char *key, uint64 v)
-{
-    printf("BENCH %s %lu\n", key, (unsigned long)v);
-}
-
 static void fired(struct timer_event *ev, struct trapframe *tf)
 {
     (void)tf;

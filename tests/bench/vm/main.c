@@ -22,11 +22,6 @@
 #define RW          (PROT_READ | PROT_WRITE)
 #define ANON        (MAP_PRIVATE | MAP_ANONYMOUS)
 
-static void report(const char *key, uint64 v)
-{
-    printf("BENCH %s %lu\n", key, (unsigned long)v);
-}
-
 static volatile char *fresh(size_t pages)
 {
     char *p = mmap(NULL, pages * PG, RW, ANON, -1, 0);
